@@ -1,0 +1,541 @@
+//! `auth.key`: `GET /v1/models?limit=1` with the key — free, needs no model access, and tells a good key
+//! from a bad one, an organization that forbids browsers, rate limits and service trouble.
+
+use super::Check;
+use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
+use crate::core::i18n::t;
+use crate::core::observation::{NotSent, Observation, Observations, Response};
+use crate::core::probe::ProbeId;
+use crate::core::reply::{self, Reply};
+use crate::core::run::Context;
+
+const CODE: &str = "auth.key";
+
+pub static ACCEPTED: Outcome = Outcome {
+    id: "accepted",
+    status: Status::Pass,
+    layer: Layer::Auth,
+    title: t("The key works", "密钥有效"),
+    detail: t(
+        "The API accepted the key and listed models for it, from this browser.",
+        "API 接受了该密钥，并在本浏览器中为其列出了模型。",
+    ),
+    fix: None,
+    snippets: &[],
+};
+
+pub static NO_KEY: Outcome = Outcome {
+    id: "no_key",
+    status: Status::Info,
+    layer: Layer::Auth,
+    title: t("Key not checked", "未检测密钥"),
+    detail: t(
+        "No key was given, so nothing was sent with one.",
+        "未提供密钥，因此没有发送带密钥的请求。",
+    ),
+    fix: None,
+    snippets: &[],
+};
+
+pub static INVALID: Outcome = Outcome {
+    id: "invalid",
+    status: Status::Fail,
+    layer: Layer::Auth,
+    title: t("The key is not valid", "密钥无效"),
+    detail: t(
+        "The API answered \"invalid x-api-key\": the key was revoked, belongs to another service, or is mistyped.",
+        "API 返回 \"invalid x-api-key\"：密钥已被撤销、属于其他服务，或输入有误。",
+    ),
+    fix: Some(t(
+        "Create a new API key in the Claude Console and set it as ANTHROPIC_API_KEY; check that no older value overrides it (a .env file, a shell profile).",
+        "在 Claude Console 中创建新的 API 密钥并设置为 ANTHROPIC_API_KEY；检查是否有旧值覆盖了它（.env 文件、shell 配置文件）。",
+    )),
+    snippets: &[Snippet { tool: "curl", code: "curl https://api.anthropic.com/v1/models -H \"x-api-key: $ANTHROPIC_API_KEY\" -H 'anthropic-version: 2023-06-01'" }],
+};
+
+pub static KEY_MISSING: Outcome = Outcome {
+    id: "key_missing",
+    status: Status::Fail,
+    layer: Layer::Auth,
+    title: t("The key did not arrive", "密钥没有送达"),
+    detail: t(
+        "The key was sent, yet the API answered \"x-api-key header is required\": it was sent as a Bearer token, or a proxy or gateway on the way dropped the header.",
+        "密钥已发送，但 API 返回 \"x-api-key header is required\"：它是以 Bearer 令牌的方式发送的，或者途中的代理或网关丢弃了该请求头。",
+    ),
+    fix: Some(t(
+        "Send API keys in x-api-key (ANTHROPIC_API_KEY, not ANTHROPIC_AUTH_TOKEN); if a gateway sits in between, make it pass x-api-key through.",
+        "通过 x-api-key 发送 API 密钥（使用 ANTHROPIC_API_KEY，而不是 ANTHROPIC_AUTH_TOKEN）；如果中间有网关，请让它透传 x-api-key。",
+    )),
+    snippets: &[],
+};
+
+pub static OAUTH: Outcome = Outcome {
+    id: "oauth",
+    status: Status::Fail,
+    layer: Layer::Auth,
+    title: t("OAuth tokens are not accepted here", "此处不接受 OAuth 令牌"),
+    detail: t(
+        "The API answered \"OAuth authentication is currently not supported.\": a Claude subscription token was used where an API key is needed.",
+        "API 返回 \"OAuth authentication is currently not supported.\"：在需要 API 密钥的地方使用了 Claude 订阅令牌。",
+    ),
+    fix: Some(t("Create an API key in the Claude Console and use it instead.", "在 Claude Console 中创建 API 密钥并改用它。")),
+    snippets: &[],
+};
+
+pub static ORG_BLOCKS_BROWSER: Outcome = Outcome {
+    id: "org_blocks_browser",
+    status: Status::Fail,
+    layer: Layer::Auth,
+    title: t("This organization does not allow calls from browsers", "该组织不允许从浏览器调用"),
+    detail: t(
+        "The API answered that CORS requests are not allowed for this organization (its settings, or zero data retention). No change in the browser fixes this.",
+        "API 返回该组织不允许 CORS 请求（由于组织设置或零数据保留策略）。在浏览器端做任何修改都无法解决。",
+    ),
+    fix: Some(t(
+        "Call the API from a back end (a server or serverless function holding the key) and have the browser talk to that; the key then never reaches browsers either.",
+        "改从后端（持有密钥的服务器或无服务器函数）调用 API，让浏览器与该后端通信；这样密钥也不会暴露给浏览器。",
+    )),
+    snippets: &[],
+};
+
+pub static PERMISSION: Outcome = Outcome {
+    id: "permission",
+    status: Status::Fail,
+    layer: Layer::Auth,
+    title: t("The key lacks permission", "密钥权限不足"),
+    detail: t("The API answered permission_error: the key may not use this resource.", "API 返回 permission_error：该密钥无权使用此资源。"),
+    fix: Some(t(
+        "Check the key's workspace and role in the Console, or use a key from a workspace that has access.",
+        "在 Console 中检查密钥所属的工作区和角色，或使用有访问权限的工作区的密钥。",
+    )),
+    snippets: &[],
+};
+
+pub static REGION: Outcome = Outcome {
+    id: "region",
+    status: Status::Fail,
+    layer: Layer::Auth,
+    title: t("Request not allowed: an unsupported region", "请求不被允许：不受支持的地区"),
+    detail: t(
+        "The edge answered 403 \"Request not allowed\" to the keyed request: the API is not offered where this connection comes from.",
+        "边缘节点对带密钥的请求返回 403 \"Request not allowed\"：该连接所在的地区不提供 API 服务。",
+    ),
+    fix: Some(t("Use the API from a supported country or region.", "请在受支持的国家或地区使用 API。")),
+    snippets: &[],
+};
+
+pub static BILLING: Outcome = Outcome {
+    id: "billing",
+    status: Status::Fail,
+    layer: Layer::Auth,
+    title: t("A billing problem", "账单问题"),
+    detail: t(
+        "The API refused on billing grounds: the credit balance is too low, or payment failed.",
+        "API 因账单原因拒绝了请求：额度余额不足，或付款失败。",
+    ),
+    fix: Some(t(
+        "Add credits or fix the payment method in the Console under Billing.",
+        "在 Console 的 Billing 页面充值或更新付款方式。",
+    )),
+    snippets: &[],
+};
+
+pub static RATE_LIMITED: Outcome = Outcome {
+    id: "rate_limited",
+    status: Status::Warn,
+    layer: Layer::Service,
+    title: t("Rate limited right now", "当前被限流"),
+    detail: t(
+        "The API answered 429: this organization is over a rate limit at the moment. The SDKs wait and retry, honouring retry-after.",
+        "API 返回 429：该组织目前超出了速率限制。SDK 会遵循 retry-after 等待并重试。",
+    ),
+    fix: Some(t(
+        "Wait for retry-after, spread requests out, or ask for a higher tier; keep max_retries at 2 or more.",
+        "等待 retry-after 指定的时间、分散请求，或申请更高的用量等级；将 max_retries 保持在 2 或以上。",
+    )),
+    snippets: &[
+        Snippet { tool: "Python", code: "client = anthropic.Anthropic(max_retries=4)" },
+        Snippet { tool: "TypeScript", code: "const client = new Anthropic({ maxRetries: 4 });" },
+    ],
+};
+
+pub static SPEND_CAP: Outcome = Outcome {
+    id: "spend_cap",
+    status: Status::Fail,
+    layer: Layer::Auth,
+    title: t("The monthly spend limit is reached", "已达到月度支出上限"),
+    detail: t(
+        "The API answered 429 with enforced_spend_limit_reached: retrying will not help until the limit is raised or the month turns.",
+        "API 返回 429 和 enforced_spend_limit_reached：在提高上限或进入下个月之前，重试无济于事。",
+    ),
+    fix: Some(t("Raise the spend limit in the Console under Limits.", "在 Console 的 Limits 页面提高支出上限。")),
+    snippets: &[],
+};
+
+pub static OVERLOADED: Outcome = Outcome {
+    id: "overloaded",
+    status: Status::Fail,
+    layer: Layer::Service,
+    title: t("The API is overloaded (529)", "API 过载（529）"),
+    detail: t(
+        "The API is overloaded across all users; this is not your network or key.",
+        "API 在所有用户范围内过载；这与你的网络或密钥无关。",
+    ),
+    fix: Some(t(
+        "Retry with backoff (the SDKs do, max_retries); check status.claude.com.",
+        "使用退避策略重试（SDK 会自动进行，见 max_retries）；查看 status.claude.com。",
+    )),
+    snippets: &[],
+};
+
+pub static SERVER_ERROR: Outcome = Outcome {
+    id: "server_error",
+    status: Status::Fail,
+    layer: Layer::Service,
+    title: t("The API answered with a server error", "API 返回了服务器错误"),
+    detail: t(
+        "A 5xx came back from the API itself: an internal error or a timeout on its side, not your network or key.",
+        "API 本身返回了 5xx：是其内部错误或超时，与你的网络或密钥无关。",
+    ),
+    fix: Some(t(
+        "Retry later (the SDKs retry 5xx automatically); if it persists, send the request id to support and check status.claude.com.",
+        "稍后重试（SDK 会自动重试 5xx）；如果持续出现，请将请求 ID 发给支持团队，并查看 status.claude.com。",
+    )),
+    snippets: &[],
+};
+
+pub static EDGE_ERROR: Outcome = Outcome {
+    id: "edge_error",
+    status: Status::Fail,
+    layer: Layer::Service,
+    title: t(
+        "The edge could not reach the service",
+        "边缘节点无法连接到服务",
+    ),
+    detail: t(
+        "The CDN in front of the API answered with a 52x error.",
+        "API 前面的 CDN 返回了 52x 错误。",
+    ),
+    fix: Some(t(
+        "Usually brief: retry in a minute and check status.claude.com.",
+        "通常很快恢复：一分钟后重试，并查看 status.claude.com。",
+    )),
+    snippets: &[],
+};
+
+pub static NOT_API: Outcome = Outcome {
+    id: "not_api",
+    status: Status::Fail,
+    layer: Layer::Auth,
+    title: t("A web page answered the keyed request", "带密钥的请求得到的是网页"),
+    detail: t(
+        "An HTML page came back instead of the API's JSON: a proxy, a gateway's login page or an edge challenge.",
+        "返回的是 HTML 页面而不是 API 的 JSON：可能是代理、网关的登录页或边缘节点的验证页面。",
+    ),
+    fix: Some(t("Open the base URL in a tab to see the page, and ask whoever runs that proxy or gateway.", "在标签页中打开基础 URL 查看该页面，并询问该代理或网关的管理者。")),
+    snippets: &[],
+};
+
+pub static NOT_FOUND: Outcome = Outcome {
+    id: "not_found",
+    status: Status::Fail,
+    layer: Layer::Auth,
+    title: t(
+        "No model list at this path (404)",
+        "该路径下没有模型列表（404）",
+    ),
+    detail: t(
+        "/v1/models under this base URL does not exist: the base path is probably wrong.",
+        "该基础 URL 下不存在 /v1/models：基础路径很可能填错了。",
+    ),
+    fix: Some(t(
+        "Check the gateway's documented base URL (the part before /v1).",
+        "查看网关文档中的基础 URL（/v1 之前的部分）。",
+    )),
+    snippets: &[],
+};
+
+pub static MALFORMED: Outcome = Outcome {
+    id: "malformed",
+    status: Status::Fail,
+    layer: Layer::Service,
+    title: t("The answer was cut off or is not valid JSON", "响应被截断或不是有效的 JSON"),
+    detail: t(
+        "The status looked fine but the body could not be read as the API's JSON: a proxy that rewrites or truncates responses, or a broken gateway.",
+        "状态码看起来正常，但响应体无法按 API 的 JSON 读取：可能是改写或截断响应的代理，或者出故障的网关。",
+    ),
+    fix: Some(t("Compare with curl -i from the same network; if curl's body is whole, a proxy on this path alters it.", "在同一网络中用 curl -i 对比；如果 curl 得到的响应体完整，则是这条路径上的代理修改了它。")),
+    snippets: &[],
+};
+
+pub static UNEXPECTED: Outcome = Outcome {
+    id: "unexpected",
+    status: Status::Warn,
+    layer: Layer::Auth,
+    title: t("An unexpected answer to the key", "对密钥的响应出乎意料"),
+    detail: t("The answer is readable but matches none of the API's known responses; see the status and message.", "响应可以读取，但与 API 的已知响应都不匹配；请查看状态码和消息。"),
+    fix: Some(t("Check the message below; a gateway may use its own error format.", "查看下方的消息；网关可能使用自有的错误格式。")),
+    snippets: &[],
+};
+
+pub static REJECTED: Outcome = Outcome {
+    id: "rejected",
+    status: Status::Fail,
+    layer: Layer::Cors,
+    title: t("The browser refused the request with the key", "浏览器拒绝了带密钥的请求"),
+    detail: t(
+        "The keyless request was readable but the keyed one was refused: the target's CORS preflight does not allow the key's header (x-api-key or authorization).",
+        "不带密钥的请求可以读取，但带密钥的请求被拒绝：目标的 CORS 预检不允许携带密钥的请求头（x-api-key 或 authorization）。",
+    ),
+    fix: Some(t(
+        "Add x-api-key and authorization to the gateway's Access-Control-Allow-Headers.",
+        "在网关的 Access-Control-Allow-Headers 中加入 x-api-key 和 authorization。",
+    )),
+    snippets: &[],
+};
+
+pub static TIMED_OUT: Outcome = Outcome {
+    id: "timed_out",
+    status: Status::Fail,
+    layer: Layer::Service,
+    title: t("The keyed request timed out", "带密钥的请求超时"),
+    detail: t(
+        "The request with the key got no answer before the probe's timeout, though the keyless one did.",
+        "带密钥的请求在探测超时前没有得到响应，而不带密钥的请求得到了。",
+    ),
+    fix: Some(t("Retry; if it persists, check status.claude.com and your gateway's logs.", "重试；如果持续出现，请查看 status.claude.com 和网关日志。")),
+    snippets: &[],
+};
+
+pub static NOT_RUN: Outcome = Outcome {
+    id: "not_run",
+    status: Status::Info,
+    layer: Layer::Auth,
+    title: t("Not checked", "未检测"),
+    detail: t(
+        "The run was cancelled, or the request was not sent.",
+        "检测已取消，或请求未发送。",
+    ),
+    fix: None,
+    snippets: &[],
+};
+
+pub static CHECK: Check = Check {
+    code: CODE,
+    layer: Layer::Auth,
+    title: t("The key, against the API", "用 API 验证密钥"),
+    depends_on: &["cors.read", "auth.key_shape"],
+    probes: &[ProbeId::KeyModels],
+    outcomes: &[
+        &ACCEPTED,
+        &NO_KEY,
+        &INVALID,
+        &KEY_MISSING,
+        &OAUTH,
+        &ORG_BLOCKS_BROWSER,
+        &PERMISSION,
+        &REGION,
+        &BILLING,
+        &RATE_LIMITED,
+        &SPEND_CAP,
+        &OVERLOADED,
+        &SERVER_ERROR,
+        &EDGE_ERROR,
+        &NOT_API,
+        &NOT_FOUND,
+        &MALFORMED,
+        &UNEXPECTED,
+        &REJECTED,
+        &TIMED_OUT,
+        &NOT_RUN,
+    ],
+    evaluate,
+};
+
+fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
+    Some(match obs.get(&ProbeId::KeyModels)? {
+        Observation::Response(r) => readable(r),
+        Observation::Rejected { elapsed_ms } => {
+            Finding::new(CODE, &REJECTED).with(Fact::Elapsed(*elapsed_ms))
+        }
+        Observation::TimedOut { after_ms } => {
+            Finding::new(CODE, &TIMED_OUT).with(Fact::TimeoutMs(*after_ms))
+        }
+        Observation::NotSent(NotSent::NoKey) => Finding::new(CODE, &NO_KEY),
+        Observation::Cancelled | Observation::NotSent(_) => Finding::new(CODE, &NOT_RUN),
+    })
+}
+
+/// Classifies the answer to the keyed request by status, `error.type` and the known messages.
+fn readable(r: &Response) -> Finding {
+    let reply = reply::classify(r);
+    let mut extra = Vec::new();
+    let outcome = match (&reply, r.status) {
+        (Reply::Models { ids }, 200) => {
+            extra.push(Fact::ModelCount(ids.len()));
+            extra.extend(ids.first().cloned().map(Fact::Model));
+            &ACCEPTED
+        }
+        (Reply::Html { title }, _) => {
+            extra.extend(title.clone().map(Fact::PageTitle));
+            &NOT_API
+        }
+        (Reply::RegionBlock, _) => &REGION,
+        (Reply::EdgeError { .. }, _) => &EDGE_ERROR,
+        (
+            Reply::ApiError {
+                kind,
+                message,
+                code,
+            },
+            status,
+        ) => {
+            extra.push(Fact::ErrorType(kind.clone()));
+            extra.push(Fact::ErrorMessage(message.chars().take(300).collect()));
+            api_error(status, kind, message, code.as_deref())
+        }
+        (_, 404) => &NOT_FOUND,
+        (
+            Reply::Malformed
+            | Reply::Empty
+            | Reply::Models { .. }
+            | Reply::Model { .. }
+            | Reply::OtherJson,
+            200..=299,
+        ) => &MALFORMED,
+        (_, 500..=599) => &SERVER_ERROR,
+        _ => &UNEXPECTED,
+    };
+    if let Some(after) = r.header("retry-after") {
+        extra.push(Fact::RetryAfter(after.to_string()));
+    }
+    Finding::new(CODE, outcome)
+        .with_all(reply::response_facts(r))
+        .with_all(extra)
+}
+
+/// Maps the API's error body to an outcome; unknown types fall back on the status, as the docs advise.
+fn api_error(status: u16, kind: &str, message: &str, code: Option<&str>) -> &'static Outcome {
+    let lower = message.to_ascii_lowercase();
+    match (status, kind) {
+        (_, "authentication_error") if lower.contains("cors requests are not allowed") => {
+            &ORG_BLOCKS_BROWSER
+        }
+        (_, "authentication_error") if lower.contains("oauth") => &OAUTH,
+        (_, "authentication_error") if lower.contains("header is required") => &KEY_MISSING,
+        (_, "authentication_error") => &INVALID,
+        (_, "permission_error") => &PERMISSION,
+        (_, "billing_error") => &BILLING,
+        (400, "invalid_request_error") if lower.contains("credit balance") => &BILLING,
+        (_, "invalid_request_error") if lower.contains("usage limits") => &SPEND_CAP,
+        (_, "rate_limit_error") if code == Some("enforced_spend_limit_reached") => &SPEND_CAP,
+        (_, "rate_limit_error") | (429, _) => &RATE_LIMITED,
+        (_, "overloaded_error") | (529, _) => &OVERLOADED,
+        (_, "not_found_error") | (404, _) => &NOT_FOUND,
+        (_, "api_error" | "timeout_error") | (500..=599, _) => &SERVER_ERROR,
+        (401, _) => &INVALID,
+        (403, _) => &PERMISSION,
+        _ => &UNEXPECTED,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::key::{ApiKey, AuthMode};
+    use crate::core::reply::tests::{api_error as body, resp};
+
+    fn run(obs: Observation) -> Finding {
+        let ctx = Context::new(
+            "https://api.anthropic.com",
+            AuthMode::ApiKey,
+            ApiKey::new("k".into()),
+            true,
+        );
+        let all = [(ProbeId::KeyModels, obs)].into_iter().collect();
+        evaluate(&ctx, &all).unwrap()
+    }
+
+    fn json(status: u16, kind: &str, message: &str) -> Observation {
+        Observation::Response(resp(
+            status,
+            "application/json",
+            &body(kind, message),
+            &[("request-id", "req_k")],
+        ))
+    }
+
+    #[test]
+    fn outcomes_table() {
+        let spend = r#"{"type":"error","error":{"type":"rate_limit_error","message":"You have reached your monthly spend limit","details":{"error_code":"enforced_spend_limit_reached"}}}"#;
+        let rows = [
+            (Observation::Response(resp(200, "application/json", r#"{"data":[{"id":"claude-haiku-4-5","type":"model"}],"has_more":true}"#, &[])), "accepted"),
+            (json(401, "authentication_error", "invalid x-api-key"), "invalid"),
+            (json(401, "authentication_error", "x-api-key header is required"), "key_missing"),
+            (json(401, "authentication_error", "OAuth authentication is currently not supported."), "oauth"),
+            (json(401, "authentication_error", "CORS requests are not allowed for this Organization because of its settings."), "org_blocks_browser"),
+            (json(401, "authentication_error", "CORS requests are not allowed for this Organization because of custom retention settings."), "org_blocks_browser"),
+            (json(403, "permission_error", "Your API key does not have permission to use the specified resource."), "permission"),
+            (Observation::Response(resp(403, "application/json", r#"{"error":{"type":"forbidden","message":"Request not allowed"}}"#, &[])), "region"),
+            (json(402, "billing_error", "Payment required"), "billing"),
+            (json(400, "invalid_request_error", "Your credit balance is too low to access the Anthropic API."), "billing"),
+            (json(400, "invalid_request_error", "You have reached your specified API usage limits."), "spend_cap"),
+            (json(429, "rate_limit_error", "Number of requests has exceeded your per-minute rate limit"), "rate_limited"),
+            (Observation::Response(resp(429, "application/json", spend, &[])), "spend_cap"),
+            (json(529, "overloaded_error", "Overloaded"), "overloaded"),
+            (json(500, "api_error", "Internal server error"), "server_error"),
+            (json(504, "timeout_error", "Request timeout"), "server_error"),
+            (json(503, "some_new_error", "new"), "server_error"),
+            (json(418, "some_new_error", "new"), "unexpected"),
+            (Observation::Response(resp(520, "application/problem+json", r#"{"cloudflare_error":true}"#, &[])), "edge_error"),
+            (Observation::Response(resp(403, "text/html", "<title>Just a moment...</title>", &[])), "not_api"),
+            (Observation::Response(resp(404, "text/plain", "nope", &[])), "not_found"),
+            (json(404, "not_found_error", "Not Found"), "not_found"),
+            (Observation::Response(resp(200, "application/json", r#"{"data": [ {"id": "claude"#, &[])), "malformed"),
+            (Observation::Response(resp(200, "application/json", "", &[])), "malformed"),
+            (Observation::Response(resp(502, "text/plain", "Bad gateway", &[])), "server_error"),
+            (Observation::Rejected { elapsed_ms: 9.0 }, "rejected"),
+            (Observation::TimedOut { after_ms: 10_000 }, "timed_out"),
+            (Observation::NotSent(NotSent::NoKey), "no_key"),
+            (Observation::Cancelled, "not_run"),
+        ];
+        for (obs, want) in rows {
+            assert_eq!(run(obs.clone()).outcome.id, want, "{obs:?}");
+        }
+    }
+
+    #[test]
+    fn facts_carry_request_id_message_and_retry_after() {
+        let obs = Observation::Response(resp(
+            429,
+            "application/json",
+            &body("rate_limit_error", "slow down"),
+            &[("request-id", "req_42"), ("retry-after", "17")],
+        ));
+        let f = run(obs);
+        for fact in [
+            Fact::RequestId("req_42".into()),
+            Fact::RetryAfter("17".into()),
+            Fact::ErrorMessage("slow down".into()),
+        ] {
+            assert!(
+                f.facts.contains(&fact),
+                "{fact:?} missing from {:?}",
+                f.facts
+            );
+        }
+    }
+
+    #[test]
+    fn accepted_names_a_model() {
+        let obs = Observation::Response(resp(
+            200,
+            "application/json",
+            r#"{"data":[{"id":"claude-haiku-4-5"}]}"#,
+            &[],
+        ));
+        assert!(run(obs)
+            .facts
+            .contains(&Fact::Model("claude-haiku-4-5".into())));
+    }
+}

@@ -1,0 +1,135 @@
+//! The checks: each a pure function from observations to a finding, one file each, listed once below.
+
+use super::finding::{Finding, Layer, Outcome};
+use super::i18n::Text;
+use super::observation::Observations;
+use super::probe::ProbeId;
+use super::run::Context;
+
+pub mod auth_key;
+pub mod auth_key_shape;
+pub mod cors_read;
+pub mod network_reach;
+pub mod page_mixed_content;
+pub mod page_target;
+
+/// A check: what it is, what it needs and how it decides.
+pub struct Check {
+    /// Stable code, never reworded: `layer.name`.
+    pub code: &'static str,
+    pub layer: Layer,
+    /// What the check looks at, for people.
+    pub title: Text,
+    /// Checks whose failure makes this one meaningless; they come earlier in the registry.
+    pub depends_on: &'static [&'static str],
+    /// Probes whose observations it reads; none for local checks.
+    pub probes: &'static [ProbeId],
+    /// Every outcome it can give, for the catalogue and its tests.
+    pub outcomes: &'static [&'static Outcome],
+    /// The decision; `None` while a probe it reads has not been observed.
+    pub evaluate: fn(&Context, &Observations) -> Option<Finding>,
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Check({})", self.code)
+    }
+}
+
+/// Checks are the same when their codes are: codes are unique in the registry.
+impl PartialEq for Check {
+    fn eq(&self, other: &Check) -> bool {
+        self.code == other.code
+    }
+}
+
+/// Every check, lowest layer first; dependencies precede their dependents.
+pub const REGISTRY: &[&Check] = &[
+    &page_target::CHECK,
+    &page_mixed_content::CHECK,
+    &network_reach::CHECK,
+    &cors_read::CHECK,
+    &auth_key_shape::CHECK,
+    &auth_key::CHECK,
+];
+
+/// The check with `code`.
+pub fn by_code(code: &str) -> Option<&'static Check> {
+    REGISTRY.iter().copied().find(|c| c.code == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::finding::Status;
+
+    #[test]
+    fn codes_are_unique_and_name_their_layer() {
+        for (i, check) in REGISTRY.iter().enumerate() {
+            assert!(
+                REGISTRY[..i].iter().all(|c| c.code != check.code),
+                "{} twice",
+                check.code
+            );
+            let prefix = check.code.split('.').next().unwrap();
+            let layer = if prefix == "perf" {
+                "performance"
+            } else {
+                prefix
+            };
+            assert_eq!(layer, check.layer.as_str(), "{}", check.code);
+        }
+    }
+
+    #[test]
+    fn dependencies_come_first() {
+        for (i, check) in REGISTRY.iter().enumerate() {
+            for dep in check.depends_on {
+                assert!(
+                    REGISTRY[..i].iter().any(|c| c.code == *dep),
+                    "{} depends on {dep}, which is not before it",
+                    check.code
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn registry_is_ordered_by_layer() {
+        assert!(REGISTRY.windows(2).all(|w| w[0].layer <= w[1].layer));
+    }
+
+    #[test]
+    fn every_outcome_has_both_languages_and_fixes_where_needed() {
+        for check in REGISTRY {
+            for text in [check.title] {
+                assert!(!text.en.is_empty() && !text.zh.is_empty(), "{}", check.code);
+            }
+            for (i, o) in check.outcomes.iter().enumerate() {
+                let at = format!("{}/{}", check.code, o.id);
+                assert!(
+                    check.outcomes[..i].iter().all(|p| p.id != o.id),
+                    "{at} twice"
+                );
+                for text in [o.title, o.detail].into_iter().chain(o.fix) {
+                    assert!(
+                        !text.en.trim().is_empty() && !text.zh.trim().is_empty(),
+                        "{at}: a text in one language only"
+                    );
+                    assert_ne!(
+                        text.en, text.zh,
+                        "{at}: the Chinese text is a copy of the English"
+                    );
+                }
+                if matches!(o.status, Status::Warn | Status::Fail) {
+                    assert!(o.fix.is_some(), "{at} is {:?} without a fix", o.status);
+                }
+                assert_ne!(
+                    o.status,
+                    Status::Skipped,
+                    "{at}: skipping is the diagnosis's call"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! `network.reach`: did anything at the target answer a `no-cors` request, failed fast, or stay silent?
+//!
+//! A rejection within [`FAST_FAIL_MS`] is an active refusal (refused port, NXDOMAIN, TLS failure, a blocker);
+//! silence until the probe's timeout is dropped packets (a firewall or a dead route). They have different fixes.
+
+use super::Check;
+use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
+use crate::core::i18n::t;
+use crate::core::observation::{Observation, Observations};
+use crate::core::probe::ProbeId;
+use crate::core::run::Context;
+
+const CODE: &str = "network.reach";
+
+/// A rejection faster than this is a refusal, not a stall. DNS failures, refused ports, TLS alerts and
+/// blockers all answer within a few hundred milliseconds; a slow resolver can take a couple of seconds.
+pub const FAST_FAIL_MS: f64 = 3_000.0;
+
+pub static ANSWERED: Outcome = Outcome {
+    id: "answered",
+    status: Status::Pass,
+    layer: Layer::Network,
+    title: t("The host answered", "主机有响应"),
+    detail: t(
+        "A request without custom headers reached a server and got a response: DNS, the connection and TLS work from this browser.",
+        "一个不带自定义请求头的请求到达了服务器并得到了响应：DNS、连接和 TLS 在这个浏览器中均正常。",
+    ),
+    fix: None,
+    snippets: &[],
+};
+
+pub static FAILED_FAST: Outcome = Outcome {
+    id: "failed_fast",
+    status: Status::Fail,
+    layer: Layer::Network,
+    title: t("The connection was refused at once", "连接被立即拒绝"),
+    detail: t(
+        "The browser gave up within moments. Likely causes: the name does not resolve (DNS), nothing listens on that port, the TLS certificate is not trusted (a corporate proxy intercepting TLS, a self-signed gateway), or an extension or policy blocks the host. A browser does not say which.",
+        "浏览器几乎立刻就放弃了。可能的原因：域名无法解析（DNS）、该端口没有服务在监听、TLS 证书不受信任（企业代理拦截 TLS、自签名网关），或者扩展程序或策略拦截了该主机。浏览器不会告诉我们具体是哪一种。",
+    ),
+    fix: Some(t(
+        "Run curl -v against the base URL from the same machine: it names the failing step. Check the host name, the port, an ad or privacy blocker, and whether a proxy or antivirus intercepts TLS (then trust its CA: SSL_CERT_FILE for Python, NODE_EXTRA_CA_CERTS for Node and Claude Code).",
+        "在同一台机器上对基础 URL 运行 curl -v，它会指出失败的步骤。检查主机名、端口、广告或隐私拦截扩展，以及是否有代理或杀毒软件拦截 TLS（如果有，请信任其 CA：Python 用 SSL_CERT_FILE，Node 和 Claude Code 用 NODE_EXTRA_CA_CERTS）。",
+    )),
+    snippets: &[
+        Snippet { tool: "curl", code: "curl -v https://api.anthropic.com/v1/models" },
+        Snippet { tool: "Claude Code", code: "export NODE_EXTRA_CA_CERTS=/path/to/corporate-ca.pem" },
+        Snippet { tool: "Python", code: "client = anthropic.Anthropic(http_client=anthropic.DefaultHttpxClient(verify=\"/path/to/corporate-ca.pem\"))" },
+    ],
+};
+
+pub static FAILED_SLOW: Outcome = Outcome {
+    id: "failed_slow",
+    status: Status::Fail,
+    layer: Layer::Network,
+    title: t("The connection failed after a wait", "连接在等待后失败"),
+    detail: t(
+        "The browser waited seconds, then gave up before the probe's own timeout: a slow or failing DNS resolver, or a connection that something on the path reset.",
+        "浏览器等待了数秒后放弃，早于探测自身的超时：DNS 解析器缓慢或出错，或者路径上有设备重置了连接。",
+    ),
+    fix: Some(t(
+        "Compare nslookup of the host with a public resolver (nslookup api.anthropic.com 1.1.1.1), and run curl -v to see where it stops.",
+        "用 nslookup 对比本地与公共解析器的结果（nslookup api.anthropic.com 1.1.1.1），并运行 curl -v 查看在哪一步停住。",
+    )),
+    snippets: &[Snippet { tool: "curl", code: "curl -v https://api.anthropic.com/v1/models" }],
+};
+
+pub static TIMED_OUT: Outcome = Outcome {
+    id: "timed_out",
+    status: Status::Fail,
+    layer: Layer::Network,
+    title: t("No answer: the request timed out", "无响应：请求超时"),
+    detail: t(
+        "Nothing came back before the probe's timeout. Packets are being dropped silently: a firewall, a network that blocks this host, or a dead route. The SDKs report this as \"Request timed out\" or \"Connection error.\".",
+        "在探测超时之前没有任何返回，数据包被静默丢弃：防火墙、屏蔽该主机的网络，或者路由不通。SDK 会将其报告为 \"Request timed out\" 或 \"Connection error.\"。",
+    ),
+    fix: Some(t(
+        "Allow api.anthropic.com on port 443 in the firewall (by address: 160.79.104.0/23 and 2607:6bc0::/48), or route through your proxy: HTTPS_PROXY for the SDKs and Claude Code. traceroute shows where packets stop.",
+        "在防火墙中放行 api.anthropic.com 的 443 端口（按地址放行：160.79.104.0/23 和 2607:6bc0::/48），或通过代理访问：SDK 与 Claude Code 使用 HTTPS_PROXY。traceroute 可以显示数据包在哪里中断。",
+    )),
+    snippets: &[
+        Snippet { tool: "Claude Code", code: "export HTTPS_PROXY=http://proxy.example.com:8080" },
+        Snippet { tool: "Python", code: "client = anthropic.Anthropic(http_client=anthropic.DefaultHttpxClient(proxy=\"http://proxy.example.com:8080\"))" },
+        Snippet { tool: "TypeScript", code: "const client = new Anthropic({ fetchOptions: { dispatcher: new undici.ProxyAgent(\"http://proxy.example.com:8080\") } });" },
+    ],
+};
+
+pub static NOT_RUN: Outcome = Outcome {
+    id: "not_run",
+    status: Status::Info,
+    layer: Layer::Network,
+    title: t("Not checked", "未检测"),
+    detail: t(
+        "The run was cancelled, or the request was not sent.",
+        "检测已取消，或请求未发送。",
+    ),
+    fix: None,
+    snippets: &[],
+};
+
+pub static CHECK: Check = Check {
+    code: CODE,
+    layer: Layer::Network,
+    title: t("Reaching the host", "连接主机"),
+    depends_on: &["page.target", "page.mixed_content"],
+    probes: &[ProbeId::Reach],
+    outcomes: &[&ANSWERED, &FAILED_FAST, &FAILED_SLOW, &TIMED_OUT, &NOT_RUN],
+    evaluate,
+};
+
+fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
+    Some(match obs.get(&ProbeId::Reach)? {
+        Observation::Response(r) => Finding::new(CODE, &ANSWERED).with(Fact::Elapsed(r.elapsed_ms)),
+        Observation::Rejected { elapsed_ms } if *elapsed_ms < FAST_FAIL_MS => {
+            Finding::new(CODE, &FAILED_FAST).with(Fact::Elapsed(*elapsed_ms))
+        }
+        Observation::Rejected { elapsed_ms } => {
+            Finding::new(CODE, &FAILED_SLOW).with(Fact::Elapsed(*elapsed_ms))
+        }
+        Observation::TimedOut { after_ms } => {
+            Finding::new(CODE, &TIMED_OUT).with(Fact::TimeoutMs(*after_ms))
+        }
+        Observation::Cancelled | Observation::NotSent(_) => Finding::new(CODE, &NOT_RUN),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::key::AuthMode;
+    use crate::core::observation::{BodyState, NotSent, Response};
+
+    fn opaque(ms: f64) -> Observation {
+        Observation::Response(Response {
+            status: 0,
+            opaque: true,
+            headers: vec![],
+            body: String::new(),
+            body_state: BodyState::Complete,
+            redirected_to: None,
+            elapsed_ms: ms,
+        })
+    }
+
+    #[test]
+    fn outcomes_table() {
+        let rows = [
+            (opaque(35.0), "answered"),
+            (Observation::Rejected { elapsed_ms: 4.0 }, "failed_fast"),
+            (
+                Observation::Rejected {
+                    elapsed_ms: 2_999.0,
+                },
+                "failed_fast",
+            ),
+            (
+                Observation::Rejected {
+                    elapsed_ms: 3_000.0,
+                },
+                "failed_slow",
+            ),
+            (Observation::TimedOut { after_ms: 10_000 }, "timed_out"),
+            (Observation::Cancelled, "not_run"),
+            (Observation::NotSent(NotSent::MixedContent), "not_run"),
+        ];
+        let ctx = Context::new("https://api.anthropic.com", AuthMode::ApiKey, None, true);
+        for (obs, want) in rows {
+            let all = [(ProbeId::Reach, obs.clone())].into_iter().collect();
+            assert_eq!(evaluate(&ctx, &all).unwrap().outcome.id, want, "{obs:?}");
+        }
+    }
+
+    #[test]
+    fn waits_for_its_probe() {
+        let ctx = Context::new("https://api.anthropic.com", AuthMode::ApiKey, None, true);
+        assert!(evaluate(&ctx, &Default::default()).is_none());
+    }
+}

@@ -1,0 +1,166 @@
+//! Languages and bilingual texts: every user-facing string exists in English and Simplified Chinese.
+
+/// A language the page speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// Both languages, for tests and the switcher.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Zh];
+
+    /// The BCP 47 tag for the `lang` attribute.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh-Hans",
+        }
+    }
+
+    /// Picks the first supported language from the browser's preference list; English otherwise.
+    pub fn from_preferences<'a>(prefs: impl IntoIterator<Item = &'a str>) -> Lang {
+        for pref in prefs {
+            let primary = pref
+                .split(['-', '_'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            match primary.as_str() {
+                "zh" => return Lang::Zh,
+                "en" => return Lang::En,
+                _ => {}
+            }
+        }
+        Lang::En
+    }
+}
+
+/// One text in both languages. The struct makes a text in one language only impossible to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Text {
+    pub en: &'static str,
+    pub zh: &'static str,
+}
+
+impl Text {
+    /// The text in `lang`.
+    pub fn get(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.en,
+            Lang::Zh => self.zh,
+        }
+    }
+}
+
+/// Shorthand for writing a bilingual text.
+pub const fn t(en: &'static str, zh: &'static str) -> Text {
+    Text { en, zh }
+}
+
+/// Strings of the page itself, keyed by the `data-i18n` names used in `www/index.html`.
+pub const UI: &[(&str, Text)] = &[
+    ("title", t("API Doctor", "API Doctor")),
+    (
+        "tagline",
+        t(
+            "Can this browser, on this network, with this key, use the Claude API? If not, which layer breaks, and what fixes it.",
+            "这个浏览器、这个网络、这个密钥，能否使用 Claude API？如果不能，是哪一层出了问题，又该如何修复。",
+        ),
+    ),
+    (
+        "privacy",
+        t(
+            "Everything runs in your browser. The key stays in memory, is sent only to the target's own origin, and never appears in links or reports.",
+            "一切都在你的浏览器中运行。密钥只保存在内存中，只发送到目标自身的源，绝不会出现在链接或报告中。",
+        ),
+    ),
+    ("form-heading", t("Target", "检测目标")),
+    ("base-label", t("Base URL", "基础 URL")),
+    (
+        "base-hint",
+        t(
+            "The address your SDK uses as base_url / ANTHROPIC_BASE_URL, without /v1.",
+            "即 SDK 中的 base_url / ANTHROPIC_BASE_URL，不含 /v1。",
+        ),
+    ),
+    ("auth-label", t("Send the key as", "密钥发送方式")),
+    ("auth-key", t("x-api-key header (API key)", "x-api-key 请求头（API 密钥）")),
+    ("auth-bearer", t("Authorization: Bearer (gateway token)", "Authorization: Bearer（网关令牌）")),
+    ("key-label", t("API key (optional)", "API 密钥（可选）")),
+    (
+        "key-hint",
+        t(
+            "Without a key, network and CORS are still checked. The key is never stored.",
+            "不填密钥也会检测网络和 CORS。密钥不会被保存。",
+        ),
+    ),
+    ("run", t("Run checks", "开始检测")),
+    ("cancel", t("Cancel", "取消")),
+    ("results-heading", t("Results", "检测结果")),
+    ("lang-switch", t("中文", "English")),
+    ("loading", t("Loading the checks…", "正在加载检测程序…")),
+    ("idle", t("Press Run checks to start.", "点击“开始检测”。")),
+    ("verdict-running", t("Checking…", "正在检测…")),
+    ("verdict-healthy", t("This browser can use the API", "这个浏览器可以使用 API")),
+    (
+        "verdict-healthy-nokey",
+        t(
+            "The path from this browser to the API works. Paste a key to check the key too.",
+            "从这个浏览器到 API 的路径是通的。粘贴密钥即可一并检测密钥。",
+        ),
+    ),
+    ("verdict-degraded", t("Works, with a warning", "可以使用，但有警告")),
+    ("verdict-broken", t("Broken at", "故障位置")),
+    ("verdict-cancelled", t("Cancelled: the checks stopped before they finished.", "已取消：检测在完成前被停止。")),
+    ("fix", t("Fix", "修复方法")),
+    ("pending", t("Checking…", "检测中…")),
+    ("skipped-because", t("Skipped: it depends on {}, which failed.", "已跳过：它依赖的 {} 失败了。")),
+    ("progress", t("{} of {} checks done", "已完成 {} / {} 项检测")),
+];
+
+/// Looks up a page string by its `data-i18n` name.
+pub fn ui(name: &str) -> Option<Text> {
+    UI.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preferences_pick_the_first_supported_language() {
+        assert_eq!(Lang::from_preferences(["zh-CN", "en"]), Lang::Zh);
+        assert_eq!(Lang::from_preferences(["fr-FR", "zh_TW"]), Lang::Zh);
+        assert_eq!(Lang::from_preferences(["en-GB", "zh"]), Lang::En);
+        assert_eq!(Lang::from_preferences(["de"]), Lang::En);
+        assert_eq!(Lang::from_preferences([]), Lang::En);
+    }
+
+    #[test]
+    fn every_page_string_exists_in_both_languages() {
+        for (name, text) in UI {
+            assert!(!text.en.trim().is_empty(), "{name} lacks English");
+            assert!(!text.zh.trim().is_empty(), "{name} lacks Chinese");
+        }
+    }
+
+    #[test]
+    fn every_i18n_name_in_the_page_has_a_text() {
+        let html = include_str!("../../www/index.html");
+        let mut found = 0;
+        for part in html.split("data-i18n=\"").skip(1) {
+            let name = part.split('"').next().unwrap_or("");
+            assert!(
+                ui(name).is_some(),
+                "www/index.html names data-i18n=\"{name}\", which has no text"
+            );
+            found += 1;
+        }
+        assert!(
+            found >= 10,
+            "the page should carry its static copy through data-i18n names"
+        );
+    }
+}

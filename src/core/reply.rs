@@ -1,0 +1,304 @@
+//! Reads a readable response the way the API's error format and the edge's pages are known to look.
+
+use serde_json::Value;
+
+use super::finding::Fact;
+use super::observation::Response;
+
+/// What a readable response turned out to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// The API's own error body: `{"type":"error","error":{"type","message"},"request_id"}`.
+    ApiError {
+        kind: String,
+        message: String,
+        /// `error.details.error_code`, such as `enforced_spend_limit_reached`.
+        code: Option<String>,
+    },
+    /// A model list: `{"data":[{"id":…}…]}`.
+    Models {
+        ids: Vec<String>,
+    },
+    /// One model: `{"type":"model","id":…}`.
+    Model {
+        id: String,
+    },
+    /// The edge's region block: `{"error":{"type":"forbidden","message":"Request not allowed"}}`.
+    RegionBlock,
+    /// The edge's problem-details JSON (`"cloudflare_error": true`).
+    EdgeError {
+        title: Option<String>,
+    },
+    /// An HTML page: a proxy, a captive portal or an edge challenge, not the API.
+    Html {
+        title: Option<String>,
+    },
+    /// JSON of another shape.
+    OtherJson,
+    /// Not JSON, not HTML, or cut off.
+    Malformed,
+    Empty,
+}
+
+/// Classifies a response body; status is judged by the checks.
+pub fn classify(resp: &Response) -> Reply {
+    let body = resp.body.trim_start_matches('\u{feff}').trim();
+    if body.is_empty() {
+        return Reply::Empty;
+    }
+    let content_type = resp
+        .header("content-type")
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.contains("html") || body.starts_with('<') {
+        return Reply::Html {
+            title: html_title(body),
+        };
+    }
+    let Ok(json) = serde_json::from_str::<Value>(body) else {
+        return Reply::Malformed;
+    };
+    let error = &json["error"];
+    if error.is_object() {
+        let kind = error["type"].as_str().unwrap_or("").to_string();
+        let message = error["message"].as_str().unwrap_or("").to_string();
+        if json["type"] == "error" {
+            let code = error["details"]["error_code"].as_str().map(str::to_string);
+            return Reply::ApiError {
+                kind,
+                message,
+                code,
+            };
+        }
+        if kind == "forbidden" {
+            return Reply::RegionBlock;
+        }
+    }
+    if json["cloudflare_error"] == true {
+        return Reply::EdgeError {
+            title: json["title"].as_str().map(str::to_string),
+        };
+    }
+    if let Some(data) = json["data"].as_array() {
+        let ids = data
+            .iter()
+            .filter_map(|m| m["id"].as_str().map(str::to_string))
+            .collect();
+        return Reply::Models { ids };
+    }
+    if json["type"] == "model" {
+        if let Some(id) = json["id"].as_str() {
+            return Reply::Model { id: id.to_string() };
+        }
+    }
+    Reply::OtherJson
+}
+
+/// The text of the first `<title>`, bounded and with whitespace folded.
+fn html_title(body: &str) -> Option<String> {
+    let lower = body.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    let title: String = body
+        .get(start..end)?
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(120)
+        .collect();
+    (!title.is_empty()).then_some(title)
+}
+
+/// Facts every readable response offers: status, request id, edge location, date, server.
+pub fn response_facts(resp: &Response) -> Vec<Fact> {
+    let mut facts = vec![Fact::HttpStatus(resp.status)];
+    let request_id = resp
+        .header("request-id")
+        .map(str::to_string)
+        .or_else(|| body_request_id(&resp.body));
+    if let Some(id) = request_id {
+        facts.push(Fact::RequestId(id));
+    }
+    if let Some(colo) = resp
+        .header("cf-ray")
+        .and_then(|ray| ray.rsplit_once('-'))
+        .map(|(_, c)| c)
+    {
+        facts.push(Fact::Edge(colo.to_string()));
+    }
+    if let Some(date) = resp.header("date") {
+        facts.push(Fact::ServerDate(date.to_string()));
+    }
+    if let Some(server) = resp.header("server") {
+        facts.push(Fact::Server(server.to_string()));
+    }
+    if let Some(to) = &resp.redirected_to {
+        facts.push(Fact::RedirectedTo(to.clone()));
+    }
+    facts.push(Fact::Elapsed(resp.elapsed_ms));
+    facts
+}
+
+/// `request_id` from an error body, when the header was not readable.
+fn body_request_id(body: &str) -> Option<String> {
+    let json: Value = serde_json::from_str(body).ok()?;
+    json["request_id"].as_str().map(str::to_string)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::core::observation::BodyState;
+
+    /// A readable response for tests.
+    pub fn resp(status: u16, content_type: &str, body: &str, headers: &[(&str, &str)]) -> Response {
+        let mut all: Vec<(String, String)> = headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        all.push(("content-type".into(), content_type.into()));
+        Response {
+            status,
+            opaque: false,
+            headers: all,
+            body: body.into(),
+            body_state: BodyState::Complete,
+            redirected_to: None,
+            elapsed_ms: 42.0,
+        }
+    }
+
+    /// An API error body.
+    pub fn api_error(kind: &str, message: &str) -> String {
+        format!(
+            r#"{{"type":"error","error":{{"type":"{kind}","message":"{message}"}},"request_id":"req_1"}}"#
+        )
+    }
+
+    #[test]
+    fn classifies_known_bodies() {
+        let json = "application/json";
+        let rows: Vec<(Response, Reply)> = vec![
+            (
+                resp(
+                    401,
+                    json,
+                    &api_error("authentication_error", "invalid x-api-key"),
+                    &[],
+                ),
+                Reply::ApiError {
+                    kind: "authentication_error".into(),
+                    message: "invalid x-api-key".into(),
+                    code: None,
+                },
+            ),
+            (
+                resp(
+                    429,
+                    json,
+                    r#"{"type":"error","error":{"type":"rate_limit_error","message":"cap","details":{"error_code":"enforced_spend_limit_reached"}}}"#,
+                    &[],
+                ),
+                Reply::ApiError {
+                    kind: "rate_limit_error".into(),
+                    message: "cap".into(),
+                    code: Some("enforced_spend_limit_reached".into()),
+                },
+            ),
+            (
+                resp(
+                    200,
+                    json,
+                    r#"{"data":[{"id":"claude-x","type":"model"}],"has_more":true}"#,
+                    &[],
+                ),
+                Reply::Models {
+                    ids: vec!["claude-x".into()],
+                },
+            ),
+            (
+                resp(200, json, r#"{"type":"model","id":"claude-y"}"#, &[]),
+                Reply::Model {
+                    id: "claude-y".into(),
+                },
+            ),
+            (
+                resp(
+                    403,
+                    json,
+                    r#"{"error":{"type":"forbidden","message":"Request not allowed"}}"#,
+                    &[],
+                ),
+                Reply::RegionBlock,
+            ),
+            (
+                resp(
+                    520,
+                    "application/problem+json",
+                    r#"{"title":"Error 520","status":520,"cloudflare_error":true}"#,
+                    &[],
+                ),
+                Reply::EdgeError {
+                    title: Some("Error 520".into()),
+                },
+            ),
+            (
+                resp(
+                    403,
+                    "text/html",
+                    "<!DOCTYPE html><html><head><TITLE>\n Just a   moment...</title>",
+                    &[],
+                ),
+                Reply::Html {
+                    title: Some("Just a moment...".into()),
+                },
+            ),
+            (
+                resp(200, "text/plain", "<html>no title", &[]),
+                Reply::Html { title: None },
+            ),
+            (
+                resp(200, json, r#"{"data": [ {"id": "claude"#, &[]),
+                Reply::Malformed,
+            ),
+            (resp(200, json, "\u{fffd}\u{fffd}", &[]), Reply::Malformed),
+            (resp(200, json, r#"{"ok":true}"#, &[]), Reply::OtherJson),
+            (resp(204, json, "  ", &[]), Reply::Empty),
+        ];
+        for (r, want) in rows {
+            assert_eq!(classify(&r), want, "{}", r.body);
+        }
+    }
+
+    #[test]
+    fn facts_from_headers() {
+        let r = resp(
+            401,
+            "application/json",
+            &api_error("authentication_error", "x"),
+            &[
+                ("request-id", "req_abc"),
+                ("cf-ray", "8f1e2d3c4b5a6978-FRA"),
+                ("date", "Thu, 26 Nov 2026 08:00:00 GMT"),
+            ],
+        );
+        let facts = response_facts(&r);
+        assert!(facts.contains(&Fact::RequestId("req_abc".into())));
+        assert!(facts.contains(&Fact::Edge("FRA".into())));
+        assert!(facts.contains(&Fact::ServerDate("Thu, 26 Nov 2026 08:00:00 GMT".into())));
+        assert!(facts.contains(&Fact::HttpStatus(401)));
+    }
+
+    #[test]
+    fn request_id_falls_back_to_the_body() {
+        let r = resp(
+            401,
+            "application/json",
+            &api_error("authentication_error", "x"),
+            &[],
+        );
+        assert!(response_facts(&r).contains(&Fact::RequestId("req_1".into())));
+    }
+}

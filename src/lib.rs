@@ -1,0 +1,9 @@
+//! API Doctor: diagnoses, from the user's own browser, whether the Claude API is usable and which layer breaks.
+//!
+//! `core` is pure Rust and knows nothing of browsers; `web` is the thin shell that runs probes with `fetch`
+//! and renders, compiled for `wasm32` only.
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -1,0 +1,232 @@
+//! The executor: the only place that calls `fetch`. It turns a probe description into an observation,
+//! with its own timeout, timing, a body cap, and the key attached only for the target's origin.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Array, Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestCache,
+    RequestCredentials, RequestInit, RequestMode, RequestRedirect, Response, Url,
+};
+
+use crate::core::key::ApiKey;
+use crate::core::observation::{BodyState, Observation, Response as Seen};
+use crate::core::probe::{Mode, ProbeSpec};
+
+/// Whether two URLs have the same origin, by the browser's own URL parser; unparsable means no.
+pub fn same_origin(a: &str, b: &str) -> bool {
+    match (Url::new(a), Url::new(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
+fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// Aborts the probe when its timeout runs out or the run is cancelled, and cleans up after itself.
+struct Guard {
+    controller: AbortController,
+    timed_out: Rc<Cell<bool>>,
+    timer: i32,
+    cancel: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+    _on_timeout: Closure<dyn FnMut()>,
+}
+
+impl Guard {
+    fn new(timeout_ms: u32, cancel: Option<&AbortSignal>) -> Guard {
+        let controller = AbortController::new().unwrap_throw();
+        let timed_out = Rc::new(Cell::new(false));
+        let on_timeout = {
+            let (controller, timed_out) = (controller.clone(), timed_out.clone());
+            Closure::<dyn FnMut()>::new(move || {
+                timed_out.set(true);
+                controller.abort();
+            })
+        };
+        let timer = web_sys::window()
+            .unwrap_throw()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                on_timeout.as_ref().unchecked_ref(),
+                i32::try_from(timeout_ms).unwrap_or(i32::MAX),
+            )
+            .unwrap_throw();
+        let cancel = cancel.map(|signal| {
+            let controller = controller.clone();
+            let on_cancel = Closure::<dyn FnMut()>::new(move || controller.abort());
+            signal
+                .add_event_listener_with_callback("abort", on_cancel.as_ref().unchecked_ref())
+                .unwrap_throw();
+            (signal.clone(), on_cancel)
+        });
+        Guard {
+            controller,
+            timed_out,
+            timer,
+            cancel,
+            _on_timeout: on_timeout,
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(|(s, _)| s.aborted())
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            w.clear_timeout_with_handle(self.timer);
+        }
+        if let Some((signal, closure)) = &self.cancel {
+            let _ = signal
+                .remove_event_listener_with_callback("abort", closure.as_ref().unchecked_ref());
+        }
+    }
+}
+
+/// Builds the request; the key goes only into a request for the target's own origin.
+fn request(
+    spec: &ProbeSpec,
+    key: Option<&ApiKey>,
+    target_base: &str,
+    signal: &AbortSignal,
+) -> Result<Request, JsValue> {
+    let headers = Headers::new()?;
+    if spec.mode == Mode::Cors {
+        for (name, value) in &spec.headers {
+            headers.append(name, value)?;
+        }
+        if let (Some(auth), Some(key)) = (spec.credential, key) {
+            if same_origin(&spec.url, target_base) {
+                let (name, value) = auth.header(key);
+                headers.append(name, &value)?;
+            }
+        }
+    }
+    let init = RequestInit::new();
+    init.set_method(spec.method);
+    init.set_mode(match spec.mode {
+        Mode::Cors => RequestMode::Cors,
+        Mode::NoCors => RequestMode::NoCors,
+    });
+    // Credentials are never sent: the API's wildcard CORS holds only without them.
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_cache(RequestCache::NoStore);
+    init.set_redirect(RequestRedirect::Follow);
+    init.set_headers(&headers);
+    init.set_signal(Some(signal));
+    Request::new_with_str_and_init(&spec.url, &init)
+}
+
+/// Runs one probe. Never fails: whatever happens becomes an observation.
+pub async fn execute(
+    spec: &ProbeSpec,
+    key: Option<&ApiKey>,
+    target_base: &str,
+    cancel: Option<&AbortSignal>,
+) -> Observation {
+    if cancel.is_some_and(AbortSignal::aborted) {
+        return Observation::Cancelled;
+    }
+    let guard = Guard::new(spec.timeout_ms, cancel);
+    let started = now();
+    let outcome = match request(spec, key, target_base, &guard.controller.signal()) {
+        // A request the browser will not even build (an invalid header value, say) fails like a refusal.
+        Err(_) => Err(()),
+        Ok(req) => JsFuture::from(web_sys::window().unwrap_throw().fetch_with_request(&req))
+            .await
+            .map_err(|_| ()),
+    };
+    let elapsed_ms = now() - started;
+    let response: Response = match outcome {
+        Ok(value) => value.unchecked_into(),
+        Err(()) if guard.timed_out.get() => {
+            return Observation::TimedOut {
+                after_ms: spec.timeout_ms,
+            }
+        }
+        Err(()) if guard.cancelled() => return Observation::Cancelled,
+        Err(()) => return Observation::Rejected { elapsed_ms },
+    };
+    let opaque = response.type_() == web_sys::ResponseType::Opaque;
+    let headers = read_headers(&response.headers());
+    let (body, body_state) = if opaque {
+        (String::new(), BodyState::Complete)
+    } else {
+        read_body(&response, spec.body_cap, &guard).await
+    };
+    if guard.cancelled() {
+        return Observation::Cancelled;
+    }
+    Observation::Response(Seen {
+        status: response.status(),
+        opaque,
+        headers,
+        body,
+        body_state,
+        redirected_to: response.redirected().then(|| response.url()),
+        elapsed_ms,
+    })
+}
+
+/// The headers the browser exposes, names lower-cased.
+fn read_headers(headers: &Headers) -> Vec<(String, String)> {
+    let Ok(Some(iter)) = js_sys::try_iter(headers) else {
+        return Vec::new();
+    };
+    iter.filter_map(Result::ok)
+        .filter_map(|pair| {
+            let pair: Array = pair.dyn_into().ok()?;
+            Some((
+                pair.get(0).as_string()?.to_ascii_lowercase(),
+                pair.get(1).as_string()?,
+            ))
+        })
+        .collect()
+}
+
+/// Reads the body chunk by chunk up to `cap` bytes, then stops reading.
+async fn read_body(response: &Response, cap: usize, guard: &Guard) -> (String, BodyState) {
+    let Some(stream) = response.body() else {
+        return (String::new(), BodyState::Complete);
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut bytes: Vec<u8> = Vec::new();
+    let state = loop {
+        let chunk = match JsFuture::from(reader.read()).await {
+            Ok(chunk) => chunk,
+            Err(_) if guard.timed_out.get() => break BodyState::TimedOut,
+            Err(_) => break BodyState::Broken,
+        };
+        let done = Reflect::get(&chunk, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            break BodyState::Complete;
+        }
+        let Ok(value) = Reflect::get(&chunk, &"value".into()) else {
+            break BodyState::Broken;
+        };
+        let data = Uint8Array::new(&value);
+        let room = cap.saturating_sub(bytes.len());
+        let take = (data.length() as usize).min(room);
+        let start = bytes.len();
+        bytes.resize(start + take, 0);
+        data.subarray(0, take as u32).copy_to(&mut bytes[start..]);
+        if bytes.len() >= cap {
+            // Cancelling tells the browser to stop downloading the rest.
+            let _ = reader.cancel();
+            break BodyState::Truncated;
+        }
+    };
+    (String::from_utf8_lossy(&bytes).into_owned(), state)
+}

@@ -1,0 +1,232 @@
+//! Renders the diagnosis into the page, as text only: layer groups, one item per check, and the verdict.
+
+use wasm_bindgen::UnwrapThrowExt;
+use web_sys::{Element, HtmlElement};
+
+use super::dom::{append, attr, by_id, document, el};
+use crate::core::checks::REGISTRY;
+use crate::core::diagnosis::{Diagnosis, Entry, State, Verdict};
+use crate::core::finding::{Finding, Layer, Outcome, Status};
+use crate::core::i18n::{ui, Lang, Text};
+
+/// A page string; a missing name is a bug caught by the native tests of the catalogue.
+fn tr(name: &str, lang: Lang) -> &'static str {
+    ui(name).map_or("", |t: Text| t.get(lang))
+}
+
+/// The icon beside a status word; the word carries the meaning, so colour and icon are only aids.
+fn icon(status: Option<Status>) -> &'static str {
+    match status {
+        None => "…",
+        Some(Status::Pass) => "✓",
+        Some(Status::Warn) => "!",
+        Some(Status::Fail) => "✕",
+        Some(Status::Info) => "i",
+        Some(Status::Skipped) => "–",
+    }
+}
+
+/// Puts the static copy of the page into `lang`.
+pub fn static_copy(lang: Lang) {
+    let doc = document();
+    attr(&doc.document_element().unwrap_throw(), "lang", lang.tag());
+    let nodes = doc.query_selector_all("[data-i18n]").unwrap_throw();
+    for i in 0..nodes.length() {
+        let Some(node) = nodes.item(i) else { continue };
+        let Ok(e) = wasm_bindgen::JsCast::dyn_into::<Element>(node) else {
+            continue;
+        };
+        if let Some(text) = e.get_attribute("data-i18n").and_then(|n| ui(&n)) {
+            e.set_text_content(Some(text.get(lang)));
+        }
+    }
+    // The switcher names the other language in that language.
+    let switch = by_id::<HtmlElement>("lang");
+    attr(
+        &switch,
+        "lang",
+        if lang == Lang::En { "zh-Hans" } else { "en" },
+    );
+}
+
+/// Shows the idle state.
+pub fn idle(lang: Lang) {
+    let verdict = by_id::<HtmlElement>("verdict");
+    clear(&verdict);
+    for name in ["data-layer", "data-code", "data-outcome"] {
+        let _ = verdict.remove_attribute(name);
+    }
+    attr(&verdict, "data-state", "idle");
+    append(&verdict, &el("p", "", Some(tr("idle", lang))));
+}
+
+fn clear(e: &Element) {
+    e.set_text_content(None);
+}
+
+/// Renders the whole diagnosis: verdict on top, then the checks grouped by layer.
+pub fn diagnosis(d: &Diagnosis, lang: Lang, has_key: bool) {
+    verdict(d, lang, has_key);
+    let list = by_id::<HtmlElement>("findings");
+    clear(&list);
+    let mut layer: Option<Layer> = None;
+    let mut group: Option<Element> = None;
+    for entry in &d.entries {
+        if layer != Some(entry.check.layer) {
+            layer = Some(entry.check.layer);
+            let section = el("section", "layer", None);
+            attr(&section, "data-layer", entry.check.layer.as_str());
+            append(
+                &section,
+                &el("h3", "", Some(entry.check.layer.label().get(lang))),
+            );
+            let ul = el("ul", "checks", None);
+            append(&section, &ul);
+            append(&list, &section);
+            group = Some(ul);
+        }
+        append(group.as_ref().unwrap_throw(), &item(entry, lang));
+    }
+}
+
+/// One check as a list item.
+fn item(entry: &Entry, lang: Lang) -> Element {
+    let status = entry.status();
+    let li = el("li", "finding", None);
+    attr(&li, "data-code", entry.check.code);
+    attr(&li, "data-status", status.map_or("pending", Status::as_str));
+    let head = el("div", "finding-head", None);
+    let mark = el("span", "mark", Some(icon(status)));
+    attr(&mark, "aria-hidden", "true");
+    append(&head, &mark);
+    let word = status.map_or(tr("pending", lang), |s| s.label().get(lang));
+    append(&head, &el("span", "status-word", Some(word)));
+    append(
+        &head,
+        &el("span", "check-title", Some(entry.check.title.get(lang))),
+    );
+    append(&head, &el("code", "check-code", Some(entry.check.code)));
+    append(&li, &head);
+    match &entry.state {
+        State::Pending => {}
+        State::Skipped { because } => {
+            attr(&li, "data-outcome", "skipped");
+            let text = tr("skipped-because", lang).replace("{}", because);
+            append(&li, &el("p", "detail", Some(&text)));
+        }
+        State::Done(finding) => {
+            attr(&li, "data-outcome", finding.outcome.id);
+            outcome_body(&li, finding, lang);
+        }
+    }
+    li
+}
+
+/// Title, detail, facts and fix of a finding.
+fn outcome_body(parent: &Element, finding: &Finding, lang: Lang) {
+    let o = finding.outcome;
+    append(parent, &el("p", "outcome-title", Some(o.title.get(lang))));
+    append(parent, &el("p", "detail", Some(o.detail.get(lang))));
+    if !finding.facts.is_empty() {
+        let dl = el("dl", "facts", None);
+        for fact in &finding.facts {
+            append(&dl, &el("dt", "", Some(fact.label().get(lang))));
+            append(&dl, &el("dd", "", Some(&fact.value())));
+        }
+        append(parent, &dl);
+    }
+    fix(parent, o, lang);
+}
+
+/// The fix and its snippets, when the outcome has one.
+fn fix(parent: &Element, o: &Outcome, lang: Lang) {
+    let Some(text) = o.fix else { return };
+    let block = el("div", "fix", None);
+    append(&block, &el("h4", "", Some(tr("fix", lang))));
+    append(&block, &el("p", "", Some(text.get(lang))));
+    for snippet in o.snippets {
+        let details = el("details", "snippet", None);
+        append(&details, &el("summary", "", Some(snippet.tool)));
+        let pre = el("pre", "", None);
+        append(&pre, &el("code", "", Some(snippet.code)));
+        append(&details, &pre);
+        append(&block, &details);
+    }
+    append(parent, &block);
+}
+
+/// The verdict box: state, root layer and cause as data attributes for tests, words for people.
+fn verdict(d: &Diagnosis, lang: Lang, has_key: bool) {
+    let v = by_id::<HtmlElement>("verdict");
+    clear(&v);
+    attr(&v, "data-state", d.verdict.state());
+    for name in ["data-layer", "data-code", "data-outcome"] {
+        let _ = v.remove_attribute(name);
+    }
+    let headline = |mark: &str, text: &str| {
+        let p = el("p", "verdict-headline", None);
+        let m = el("span", "mark", Some(mark));
+        attr(&m, "aria-hidden", "true");
+        append(&p, &m);
+        append(&p, &el("span", "", Some(text)));
+        p
+    };
+    match &d.verdict {
+        Verdict::Running => {
+            let done = d
+                .entries
+                .iter()
+                .filter(|e| e.state != State::Pending)
+                .count();
+            let progress = tr("progress", lang)
+                .replacen("{}", &done.to_string(), 1)
+                .replacen("{}", &REGISTRY.len().to_string(), 1);
+            append(&v, &headline("…", tr("verdict-running", lang)));
+            append(&v, &el("p", "verdict-detail", Some(&progress)));
+        }
+        Verdict::Cancelled => append(&v, &headline("–", tr("verdict-cancelled", lang))),
+        Verdict::Healthy => {
+            append(&v, &headline("✓", tr("verdict-healthy", lang)));
+            if !has_key {
+                append(
+                    &v,
+                    &el(
+                        "p",
+                        "verdict-detail",
+                        Some(tr("verdict-healthy-nokey", lang)),
+                    ),
+                );
+            }
+        }
+        Verdict::Degraded { code, outcome } => {
+            attr(&v, "data-layer", outcome.layer.as_str());
+            attr(&v, "data-code", code);
+            attr(&v, "data-outcome", outcome.id);
+            append(&v, &headline("!", tr("verdict-degraded", lang)));
+            cause(&v, outcome, lang);
+        }
+        Verdict::Broken {
+            layer,
+            code,
+            outcome,
+        } => {
+            attr(&v, "data-layer", layer.as_str());
+            attr(&v, "data-code", code);
+            attr(&v, "data-outcome", outcome.id);
+            let text = format!(
+                "{}: {}",
+                tr("verdict-broken", lang),
+                layer.label().get(lang)
+            );
+            append(&v, &headline("✕", &text));
+            cause(&v, outcome, lang);
+        }
+    }
+}
+
+/// The root cause under the headline, with its fix.
+fn cause(parent: &Element, o: &Outcome, lang: Lang) {
+    append(parent, &el("p", "verdict-cause", Some(o.title.get(lang))));
+    append(parent, &el("p", "verdict-detail", Some(o.detail.get(lang))));
+    fix(parent, o, lang);
+}
