@@ -102,7 +102,11 @@ mod tests {
     #[test]
     fn every_outcome_has_both_languages_and_fixes_where_needed() {
         for check in REGISTRY {
-            assert!(!check.title.en.is_empty() && !check.title.zh.is_empty(), "{}", check.code);
+            assert!(
+                !check.title.en.is_empty() && !check.title.zh.is_empty(),
+                "{}",
+                check.code
+            );
             for (i, o) in check.outcomes.iter().enumerate() {
                 let at = format!("{}/{}", check.code, o.id);
                 assert!(
