@@ -3,7 +3,7 @@
 
 use api_doctor::core::checks::network_reach::FAST_FAIL_MS;
 use api_doctor::core::key::{ApiKey, AuthMode};
-use api_doctor::core::observation::{BodyState, Observation, Response};
+use api_doctor::core::observation::{BodyState, Observation, Response, ResponseKind};
 use api_doctor::core::probe::{describe, Mode, ProbeId, ProbeSpec};
 use api_doctor::core::target::Target;
 use api_doctor::web::fetch::{execute, same_origin};
@@ -42,7 +42,10 @@ fn response(obs: Observation) -> Response {
 async fn no_cors_gives_an_opaque_answer() {
     let (spec, base) = spec("no-cors", ProbeId::Reach);
     let r = response(execute(&spec, None, &base, None).await);
-    assert!(r.opaque && r.status == 0 && r.body.is_empty(), "{r:?}");
+    assert!(
+        r.kind == ResponseKind::Opaque && r.status == 0 && r.body.is_empty(),
+        "{r:?}"
+    );
     assert!(r.elapsed_ms >= 0.0);
 }
 
@@ -51,7 +54,7 @@ async fn a_cors_response_is_readable_with_its_headers() {
     let (spec, base) = spec("healthy", ProbeId::CorsRead);
     let r = response(execute(&spec, None, &base, None).await);
     assert_eq!(r.status, 401);
-    assert!(!r.opaque);
+    assert_eq!(r.kind, ResponseKind::Readable);
     assert!(
         r.header("request-id")
             .is_some_and(|id| id.starts_with("req_")),
@@ -147,6 +150,27 @@ async fn sleep(ms: i32) {
             .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_keyed_probe_holds_a_redirect_instead_of_following_it() {
+    // The mock's redirect scenario answers 307 to another path; following it would carry the key along.
+    let (spec, base) = spec("redirect", ProbeId::KeyModels);
+    let r = response(execute(&spec, Some(&key()), &base, None).await);
+    assert_eq!((r.kind, r.status), (ResponseKind::HeldRedirect, 0), "{r:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_keyless_probe_follows_a_redirect() {
+    let (spec, base) = spec("redirect", ProbeId::CorsRead);
+    let r = response(execute(&spec, None, &base, None).await);
+    assert_eq!(r.status, 401);
+    assert!(
+        r.redirected_to
+            .as_deref()
+            .is_some_and(|to| to.contains("/s/healthy/")),
+        "{r:?}"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -153,21 +153,10 @@ fn verdict_of(entries: &[Entry], obs: &Observations) -> Verdict {
 mod tests {
     use super::*;
     use crate::core::key::{ApiKey, AuthMode};
-    use crate::core::observation::{BodyState, NotSent, Response};
+    use crate::core::observation::fixtures::opaque;
+    use crate::core::observation::NotSent;
     use crate::core::probe::ProbeId;
     use crate::core::reply::tests::{api_error, resp};
-
-    fn opaque() -> Observation {
-        Observation::Response(Response {
-            status: 0,
-            opaque: true,
-            headers: vec![],
-            body: String::new(),
-            body_state: BodyState::Complete,
-            redirected_to: None,
-            elapsed_ms: 20.0,
-        })
-    }
 
     fn json(status: u16, kind: &str, msg: &str) -> Observation {
         Observation::Response(resp(
@@ -224,7 +213,7 @@ mod tests {
                 "https://api.anthropic.com",
                 None,
                 vec![
-                    (ProbeId::Reach, opaque()),
+                    (ProbeId::Reach, opaque(20.0)),
                     (ProbeId::CorsRead, no_key_401.clone()),
                     (ProbeId::KeyModels, Observation::NotSent(NotSent::NoKey)),
                 ],
@@ -236,7 +225,7 @@ mod tests {
                 "https://api.anthropic.com",
                 key(),
                 vec![
-                    (ProbeId::Reach, opaque()),
+                    (ProbeId::Reach, opaque(20.0)),
                     (ProbeId::CorsRead, no_key_401.clone()),
                     (ProbeId::KeyModels, models.clone()),
                 ],
@@ -282,7 +271,7 @@ mod tests {
                 "https://gw.example.com",
                 key(),
                 vec![
-                    (ProbeId::Reach, opaque()),
+                    (ProbeId::Reach, opaque(20.0)),
                     (ProbeId::CorsRead, Observation::Rejected { elapsed_ms: 5.0 }),
                     (
                         ProbeId::KeyModels,
@@ -297,7 +286,7 @@ mod tests {
                 "https://api.anthropic.com",
                 key(),
                 vec![
-                    (ProbeId::Reach, opaque()),
+                    (ProbeId::Reach, opaque(20.0)),
                     (ProbeId::CorsRead, no_key_401.clone()),
                     (
                         ProbeId::KeyModels,
@@ -312,7 +301,7 @@ mod tests {
                 "https://api.anthropic.com",
                 key(),
                 vec![
-                    (ProbeId::Reach, opaque()),
+                    (ProbeId::Reach, opaque(20.0)),
                     (ProbeId::CorsRead, no_key_401.clone()),
                     (
                         ProbeId::KeyModels,
@@ -327,7 +316,7 @@ mod tests {
                 "https://api.anthropic.com",
                 key(),
                 vec![
-                    (ProbeId::Reach, opaque()),
+                    (ProbeId::Reach, opaque(20.0)),
                     (ProbeId::CorsRead, no_key_401.clone()),
                     (ProbeId::KeyModels, json(429, "rate_limit_error", "slow")),
                 ],
@@ -339,7 +328,7 @@ mod tests {
                 "https://api.anthropic.com/v1",
                 None,
                 vec![
-                    (ProbeId::Reach, opaque()),
+                    (ProbeId::Reach, opaque(20.0)),
                     (ProbeId::CorsRead, no_key_401.clone()),
                     (ProbeId::KeyModels, Observation::NotSent(NotSent::NoKey)),
                 ],
@@ -351,7 +340,7 @@ mod tests {
                 "https://api.anthropic.com",
                 ApiKey::new("'sk-ant'".into()),
                 vec![
-                    (ProbeId::Reach, opaque()),
+                    (ProbeId::Reach, opaque(20.0)),
                     (ProbeId::CorsRead, no_key_401.clone()),
                     (ProbeId::KeyModels, Observation::NotSent(NotSent::KeyShape)),
                 ],
@@ -362,7 +351,7 @@ mod tests {
                 "still running",
                 "https://api.anthropic.com",
                 key(),
-                vec![(ProbeId::Reach, opaque())],
+                vec![(ProbeId::Reach, opaque(20.0))],
                 "running",
                 None,
             ),
@@ -371,7 +360,7 @@ mod tests {
                 "https://api.anthropic.com",
                 key(),
                 vec![
-                    (ProbeId::Reach, opaque()),
+                    (ProbeId::Reach, opaque(20.0)),
                     (ProbeId::CorsRead, Observation::Cancelled),
                     (ProbeId::KeyModels, Observation::Cancelled),
                 ],

@@ -29,12 +29,23 @@ pub enum BodyState {
     Broken,
 }
 
+/// What kind of response the browser handed over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseKind {
+    /// Status, exposed headers and body can be read.
+    Readable,
+    /// A `no-cors` answer: it arrived, and nothing else can be known.
+    Opaque,
+    /// A redirect that was not followed (`redirect: "manual"`): its target cannot be read.
+    HeldRedirect,
+}
+
 /// A response that arrived.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Response {
-    /// 0 for an opaque (`no-cors`) response.
+    /// 0 unless readable.
     pub status: u16,
-    pub opaque: bool,
+    pub kind: ResponseKind,
     /// Headers the browser let the page read, names lower-cased.
     pub headers: Vec<(String, String)>,
     /// The body up to the cap, decoded as UTF-8 with replacement characters.
@@ -75,3 +86,33 @@ pub enum Observation {
 
 /// The observations of one run so far.
 pub type Observations = BTreeMap<ProbeId, Observation>;
+
+/// Observations for tests of the checks.
+#[cfg(test)]
+pub mod fixtures {
+    use super::*;
+
+    /// An opaque answer to a `no-cors` probe after `ms` milliseconds.
+    pub fn opaque(ms: f64) -> Observation {
+        Observation::Response(Response {
+            status: 0,
+            kind: ResponseKind::Opaque,
+            headers: vec![],
+            body: String::new(),
+            body_state: BodyState::Complete,
+            redirected_to: None,
+            elapsed_ms: ms,
+        })
+    }
+
+    /// A redirect that a keyed probe held back instead of following.
+    pub fn held_redirect() -> Observation {
+        Observation::Response(Response {
+            kind: ResponseKind::HeldRedirect,
+            ..match opaque(8.0) {
+                Observation::Response(r) => r,
+                _ => unreachable!(),
+            }
+        })
+    }
+}

@@ -52,6 +52,9 @@ pub struct ProbeSpec {
     pub headers: Vec<(&'static str, String)>,
     /// Attach the key in this style, and only if the URL's origin is the target's.
     pub credential: Option<AuthMode>,
+    /// Whether to follow redirects. Keyed probes never do: browsers carry custom headers such as `x-api-key`
+    /// across a redirect to another origin, so following one could hand the key to a host that is not the target.
+    pub follow_redirects: bool,
     pub timeout_ms: u32,
     pub body_cap: usize,
 }
@@ -76,6 +79,7 @@ pub fn describe(id: ProbeId, target: &Target, auth: AuthMode) -> ProbeSpec {
         mode: Mode::Cors,
         headers: api_headers(),
         credential: None,
+        follow_redirects: true,
         timeout_ms: DEFAULT_TIMEOUT_MS,
         body_cap: BODY_CAP,
     };
@@ -89,6 +93,7 @@ pub fn describe(id: ProbeId, target: &Target, auth: AuthMode) -> ProbeSpec {
         ProbeId::KeyModels => ProbeSpec {
             url: target.url("/v1/models?limit=1"),
             credential: Some(auth),
+            follow_redirects: false,
             ..base
         },
     }
@@ -115,7 +120,7 @@ mod tests {
             .headers
             .contains(&("anthropic-dangerous-direct-browser-access", "true".into())));
         assert!(p.headers.iter().any(|(n, _)| *n == "anthropic-version"));
-        assert!(p.credential.is_none());
+        assert!(p.credential.is_none() && p.follow_redirects);
     }
 
     #[test]
@@ -124,5 +129,9 @@ mod tests {
         let p = describe(ProbeId::KeyModels, &t, AuthMode::Bearer);
         assert_eq!(p.url, "https://api.anthropic.com/v1/models?limit=1");
         assert_eq!(p.credential, Some(AuthMode::Bearer));
+        assert!(
+            !p.follow_redirects,
+            "a keyed probe must not follow redirects to other origins"
+        );
     }
 }

@@ -161,7 +161,7 @@ pub(crate) mod tests {
         all.push(("content-type".into(), content_type.into()));
         Response {
             status,
-            opaque: false,
+            kind: crate::core::observation::ResponseKind::Readable,
             headers: all,
             body: body.into(),
             body_state: BodyState::Complete,

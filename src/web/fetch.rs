@@ -14,7 +14,7 @@ use web_sys::{
 };
 
 use crate::core::key::ApiKey;
-use crate::core::observation::{BodyState, Observation, Response as Seen};
+use crate::core::observation::{BodyState, Observation, Response as Seen, ResponseKind};
 use crate::core::probe::{Mode, ProbeSpec};
 
 /// Whether two URLs have the same origin, by the browser's own URL parser; unparsable means no.
@@ -120,7 +120,11 @@ fn request(
     // Credentials are never sent: the API's wildcard CORS holds only without them.
     init.set_credentials(RequestCredentials::Omit);
     init.set_cache(RequestCache::NoStore);
-    init.set_redirect(RequestRedirect::Follow);
+    init.set_redirect(if spec.follow_redirects {
+        RequestRedirect::Follow
+    } else {
+        RequestRedirect::Manual
+    });
     init.set_headers(&headers);
     init.set_signal(Some(signal));
     Request::new_with_str_and_init(&spec.url, &init)
@@ -156,9 +160,13 @@ pub async fn execute(
         Err(()) if guard.cancelled() => return Observation::Cancelled,
         Err(()) => return Observation::Rejected { elapsed_ms },
     };
-    let opaque = response.type_() == web_sys::ResponseType::Opaque;
+    let kind = match response.type_() {
+        web_sys::ResponseType::Opaque => ResponseKind::Opaque,
+        web_sys::ResponseType::Opaqueredirect => ResponseKind::HeldRedirect,
+        _ => ResponseKind::Readable,
+    };
     let headers = read_headers(&response.headers());
-    let (body, body_state) = if opaque {
+    let (body, body_state) = if kind != ResponseKind::Readable {
         (String::new(), BodyState::Complete)
     } else {
         read_body(&response, spec.body_cap, &guard).await
@@ -168,7 +176,7 @@ pub async fn execute(
     }
     Observation::Response(Seen {
         status: response.status(),
-        opaque,
+        kind,
         headers,
         body,
         body_state,

@@ -4,7 +4,7 @@
 use super::Check;
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
-use crate::core::observation::{NotSent, Observation, Observations, Response};
+use crate::core::observation::{NotSent, Observation, Observations, Response, ResponseKind};
 use crate::core::probe::ProbeId;
 use crate::core::reply::{self, Reply};
 use crate::core::run::Context;
@@ -294,6 +294,22 @@ pub static REJECTED: Outcome = Outcome {
     snippets: &[],
 };
 
+pub static REDIRECTED: Outcome = Outcome {
+    id: "redirected",
+    status: Status::Fail,
+    layer: Layer::Auth,
+    title: t("The target redirects requests that carry the key", "目标对带密钥的请求进行了重定向"),
+    detail: t(
+        "The keyed request was answered with a redirect, which was not followed: a browser carries the x-api-key header on to wherever a redirect points, even another host. A base URL that redirects is either outdated or not the API.",
+        "带密钥的请求得到了重定向响应，本工具没有跟随：浏览器会把 x-api-key 请求头一起带到重定向指向的任何地方，哪怕是另一台主机。会重定向的基础 URL 要么已过时，要么并不是 API。",
+    ),
+    fix: Some(t(
+        "Find where it points (curl -i on the base URL shows the Location header) and, if you trust that host, use it as the base URL.",
+        "查明它指向哪里（对基础 URL 运行 curl -i 可以看到 Location 响应头），如果信任该主机，就把它用作基础 URL。",
+    )),
+    snippets: &[Snippet { tool: "curl", code: "curl -i https://gateway.example.com/v1/models" }],
+};
+
 pub static TIMED_OUT: Outcome = Outcome {
     id: "timed_out",
     status: Status::Fail,
@@ -345,6 +361,7 @@ pub static CHECK: Check = Check {
         &NOT_FOUND,
         &MALFORMED,
         &UNEXPECTED,
+        &REDIRECTED,
         &REJECTED,
         &TIMED_OUT,
         &NOT_RUN,
@@ -368,6 +385,9 @@ fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
 
 /// Classifies the answer to the keyed request by status, `error.type` and the known messages.
 fn readable(r: &Response) -> Finding {
+    if r.kind != ResponseKind::Readable {
+        return Finding::new(CODE, &REDIRECTED).with(Fact::Elapsed(r.elapsed_ms));
+    }
     let reply = reply::classify(r);
     let mut extra = Vec::new();
     let outcome = match (&reply, r.status) {
@@ -494,6 +514,7 @@ mod tests {
             (Observation::Response(resp(200, "application/json", r#"{"data": [ {"id": "claude"#, &[])), "malformed"),
             (Observation::Response(resp(200, "application/json", "", &[])), "malformed"),
             (Observation::Response(resp(502, "text/plain", "Bad gateway", &[])), "server_error"),
+            (crate::core::observation::fixtures::held_redirect(), "redirected"),
             (Observation::Rejected { elapsed_ms: 9.0 }, "rejected"),
             (Observation::TimedOut { after_ms: 10_000 }, "timed_out"),
             (Observation::NotSent(NotSent::NoKey), "no_key"),

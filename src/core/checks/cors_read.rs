@@ -7,7 +7,7 @@
 use super::Check;
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
-use crate::core::observation::{Observation, Observations, Response};
+use crate::core::observation::{Observation, Observations, Response, ResponseKind};
 use crate::core::probe::ProbeId;
 use crate::core::reply::{self, Reply};
 use crate::core::run::Context;
@@ -224,6 +224,10 @@ fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
 
 /// Classifies a response the page could read.
 fn readable(r: &Response) -> Finding {
+    if r.kind != ResponseKind::Readable {
+        // This probe follows redirects and is readable by construction; anything else is not the API's answer.
+        return Finding::new(CODE, &UNEXPECTED).with(Fact::Elapsed(r.elapsed_ms));
+    }
     let outcome = match (r.status, reply::classify(r)) {
         (_, Reply::Html { title }) => {
             let finding = Finding::new(CODE, &NOT_API);
@@ -330,6 +334,10 @@ mod tests {
             (
                 Observation::Response(resp(200, "text/html", "<title>Wi-Fi login</title>", &[])),
                 "not_api",
+            ),
+            (
+                crate::core::observation::fixtures::opaque(5.0),
+                "unexpected",
             ),
             (Observation::Rejected { elapsed_ms: 12.0 }, "refused"),
             (Observation::TimedOut { after_ms: 10_000 }, "timed_out"),

@@ -128,19 +128,8 @@ fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
 mod tests {
     use super::*;
     use crate::core::key::AuthMode;
-    use crate::core::observation::{BodyState, NotSent, Response};
-
-    fn opaque(ms: f64) -> Observation {
-        Observation::Response(Response {
-            status: 0,
-            opaque: true,
-            headers: vec![],
-            body: String::new(),
-            body_state: BodyState::Complete,
-            redirected_to: None,
-            elapsed_ms: ms,
-        })
-    }
+    use crate::core::observation::fixtures::opaque;
+    use crate::core::observation::NotSent;
 
     #[test]
     fn outcomes_table() {
