@@ -371,16 +371,7 @@ mod tests {
     }
 
     fn req(headers: &[(&str, &str)]) -> Request {
-        Request {
-            method: "GET".into(),
-            target: "/".into(),
-            http11: true,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: vec![],
-        }
+        Request::for_test("GET", "/", headers)
     }
 
     #[test]

@@ -99,16 +99,7 @@ mod tests {
     use super::*;
 
     fn req(method: &str, headers: &[(&str, &str)]) -> Request {
-        Request {
-            method: method.into(),
-            target: "/s/healthy/v1/models".into(),
-            http11: true,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: vec![],
-        }
+        Request::for_test(method, "/s/healthy/v1/models", headers)
     }
 
     fn ok() -> Response {

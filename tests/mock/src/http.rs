@@ -23,6 +23,21 @@ pub struct Request {
 }
 
 impl Request {
+    /// A request for unit tests: HTTP/1.1, no body.
+    #[cfg(test)]
+    pub fn for_test(method: &str, target: &str, headers: &[(&str, &str)]) -> Request {
+        Request {
+            method: method.into(),
+            target: target.into(),
+            http11: true,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: vec![],
+        }
+    }
+
     /// The first value of a header, by lowercase name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
