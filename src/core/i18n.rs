@@ -163,4 +163,20 @@ mod tests {
             "the page should carry its static copy through data-i18n names"
         );
     }
+
+    #[test]
+    fn every_name_the_renderer_asks_for_has_a_text() {
+        // The shell is wasm-only, so its source is read here: a missing name would render as nothing.
+        let render = include_str!("../web/render.rs");
+        let mut found = 0;
+        for part in render.split("tr(\"").skip(1) {
+            let name = part.split('"').next().unwrap_or("");
+            assert!(
+                ui(name).is_some(),
+                "src/web/render.rs asks for {name:?}, which has no text"
+            );
+            found += 1;
+        }
+        assert!(found >= 8, "expected the renderer's strings, found {found}");
+    }
 }

@@ -17,7 +17,7 @@ use web_sys::{
 use crate::core::diagnosis::{diagnose, Verdict};
 use crate::core::i18n::Lang;
 use crate::core::key::{ApiKey, AuthMode};
-use crate::core::observation::Observations;
+use crate::core::observation::{Observation, Observations};
 use crate::core::probe::ProbeId;
 use crate::core::run::{plan, Context};
 use dom::{by_id, document, set_hidden};
@@ -128,7 +128,7 @@ fn start_run(app: &Shared) {
         let mut obs = Observations::new();
         for p in &planned {
             if let Err((id, why)) = p {
-                obs.insert(*id, crate::core::observation::Observation::NotSent(*why));
+                obs.insert(*id, Observation::NotSent(*why));
             }
         }
         a.run = Some(Run {
@@ -152,7 +152,7 @@ fn start_run(app: &Shared) {
 }
 
 /// Stores one observation of the current run and re-renders.
-fn record(app: &Shared, serial: u32, id: ProbeId, seen: crate::core::observation::Observation) {
+fn record(app: &Shared, serial: u32, id: ProbeId, seen: Observation) {
     {
         let mut a = app.borrow_mut();
         match &mut a.run {
