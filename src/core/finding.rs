@@ -174,11 +174,13 @@ impl Fact {
         }
     }
 
-    /// The value as text; numbers carry their unit.
+    /// The value as text; numbers carry their unit. Integer arithmetic only: float formatting would add
+    /// kilobytes of formatting code to the wasm for two numbers.
     pub fn value(&self) -> String {
         match self {
-            Fact::Elapsed(ms) => format!("{ms:.0} ms"),
-            Fact::TimeoutMs(ms) => format!("{:.1} s", f64::from(*ms) / 1000.0),
+            // `as` saturates: a negative or absurd reading cannot wrap around.
+            Fact::Elapsed(ms) => format!("{} ms", ms.round() as u64),
+            Fact::TimeoutMs(ms) => format!("{}.{} s", ms / 1000, ms % 1000 / 100),
             Fact::HttpStatus(code) => code.to_string(),
             Fact::KeyLength(n) | Fact::ModelCount(n) => n.to_string(),
             Fact::KeyKind(kind) => kind.to_string(),
@@ -227,5 +229,26 @@ impl Finding {
     pub fn with_all(mut self, facts: impl IntoIterator<Item = Fact>) -> Self {
         self.facts.extend(facts);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_carry_their_units() {
+        let rows = [
+            (Fact::Elapsed(41.6), "42 ms"),
+            (Fact::Elapsed(-3.0), "0 ms"),
+            (Fact::TimeoutMs(10_000), "10.0 s"),
+            (Fact::TimeoutMs(2_750), "2.7 s"),
+            (Fact::HttpStatus(529), "529"),
+            (Fact::KeyKind("api-key"), "api-key"),
+            (Fact::RequestId("req_1".into()), "req_1"),
+        ];
+        for (fact, want) in rows {
+            assert_eq!(fact.value(), want, "{fact:?}");
+        }
     }
 }
