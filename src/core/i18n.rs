@@ -146,18 +146,29 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_i18n_name_in_the_page_has_a_text() {
-        let html = include_str!("../../www/index.html");
-        let mut found = 0;
-        for part in html.split("data-i18n=\"").skip(1) {
-            let name = part.split('"').next().unwrap_or("");
+    /// Asserts that every quoted name following `marker` in `source` has a text; returns how many there were.
+    fn assert_names_have_texts(source: &str, marker: &str, file: &str) -> usize {
+        let names: Vec<&str> = source
+            .split(marker)
+            .skip(1)
+            .map(|part| part.split('"').next().unwrap_or(""))
+            .collect();
+        for name in &names {
             assert!(
                 ui(name).is_some(),
-                "www/index.html names data-i18n=\"{name}\", which has no text"
+                "{file} names {name:?}, which has no text"
             );
-            found += 1;
         }
+        names.len()
+    }
+
+    #[test]
+    fn every_i18n_name_in_the_page_has_a_text() {
+        let found = assert_names_have_texts(
+            include_str!("../../www/index.html"),
+            "data-i18n=\"",
+            "www/index.html",
+        );
         assert!(
             found >= 10,
             "the page should carry its static copy through data-i18n names"
@@ -167,16 +178,11 @@ mod tests {
     #[test]
     fn every_name_the_renderer_asks_for_has_a_text() {
         // The shell is wasm-only, so its source is read here: a missing name would render as nothing.
-        let render = include_str!("../web/render.rs");
-        let mut found = 0;
-        for part in render.split("tr(\"").skip(1) {
-            let name = part.split('"').next().unwrap_or("");
-            assert!(
-                ui(name).is_some(),
-                "src/web/render.rs asks for {name:?}, which has no text"
-            );
-            found += 1;
-        }
+        let found = assert_names_have_texts(
+            include_str!("../web/render.rs"),
+            "tr(\"",
+            "src/web/render.rs",
+        );
         assert!(found >= 8, "expected the renderer's strings, found {found}");
     }
 }
