@@ -139,6 +139,7 @@ fn start_run(app: &Shared) {
         });
         a.serial
     };
+    render::reset();
     refresh(app);
     let base = ctx.target.as_ref().map(|t| t.base()).unwrap_or_default();
     for spec in planned.into_iter().flatten() {

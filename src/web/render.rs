@@ -64,11 +64,26 @@ fn clear(e: &Element) {
     e.set_text_content(None);
 }
 
-/// Renders the whole diagnosis: verdict on top, then the checks grouped by layer.
+/// Renders the diagnosis: verdict on top, then the checks grouped by layer. Items whose content did not
+/// change are left in place, so that a snippet someone opened stays open while other probes land.
 pub fn diagnosis(d: &Diagnosis, lang: Lang, has_key: bool) {
     verdict(d, lang, has_key);
     let list = by_id::<HtmlElement>("findings");
+    if list.get_attribute("data-lang").as_deref() == Some(lang.tag()) && list.has_child_nodes() {
+        for entry in &d.entries {
+            let selector = format!("li[data-code=\"{}\"]", entry.check.code);
+            let Ok(Some(old)) = list.query_selector(&selector) else {
+                continue;
+            };
+            if old.get_attribute("data-sig") != Some(signature(entry)) {
+                old.replace_with_with_node_1(&item(entry, lang))
+                    .unwrap_throw();
+            }
+        }
+        return;
+    }
     clear(&list);
+    attr(&list, "data-lang", lang.tag());
     let mut layer: Option<Layer> = None;
     let mut group: Option<Element> = None;
     for entry in &d.entries {
@@ -89,11 +104,31 @@ pub fn diagnosis(d: &Diagnosis, lang: Lang, has_key: bool) {
     }
 }
 
+/// What an item shows, in one string: equal signatures render the same.
+fn signature(entry: &Entry) -> String {
+    match &entry.state {
+        State::Pending => "pending".to_string(),
+        State::Skipped { because } => format!("skipped:{because}"),
+        State::Done(f) => {
+            let facts: Vec<String> = f.facts.iter().map(|fact| fact.value()).collect();
+            format!("{}:{}", f.outcome.id, facts.join("\u{1f}"))
+        }
+    }
+}
+
+/// Empties the findings, for a new run.
+pub fn reset() {
+    let list = by_id::<HtmlElement>("findings");
+    clear(&list);
+    let _ = list.remove_attribute("data-lang");
+}
+
 /// One check as a list item.
 fn item(entry: &Entry, lang: Lang) -> Element {
     let status = entry.status();
     let li = el("li", "finding", None);
     attr(&li, "data-code", entry.check.code);
+    attr(&li, "data-sig", &signature(entry));
     attr(&li, "data-status", status.map_or("pending", Status::as_str));
     let head = el("div", "finding-head", None);
     let mark = el("span", "mark", Some(icon(status)));

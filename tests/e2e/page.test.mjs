@@ -152,3 +152,19 @@ test("screenshots of finished runs", async () => {
   const good = await h.screenshot(page, "healthy-run.png");
   for (const file of [finished, good]) assert.ok(statSync(file).size > 1000, `${file} is empty`);
 });
+
+test("a snippet opened while probes are still out stays open as they land", async () => {
+  const page = await h.openPage();
+  // The base's trailing /v1 is judged at once (with snippets); the slow scenario's probes land 1.5 s later.
+  await page.fill("#base", `${h.scenario("slow-1500")}/v1`);
+  await page.click("#run");
+  const snippet = '#findings li[data-code="page.target"] details.snippet';
+  await page.waitForSelector(snippet);
+  await page.click(`${snippet} > summary`);
+  assert.equal(await page.$eval(snippet, (d) => d.open), true);
+  await page.waitForFunction(() => document.querySelector("#verdict").dataset.state === "degraded", null, {
+    timeout: 25_000,
+  });
+  assertFindings(await h.findings(page), { "network.reach": ["pass", "answered"], "cors.read": ["pass", "readable"] });
+  assert.equal(await page.$eval(snippet, (d) => d.open), true, "re-rendering closed the snippet");
+});
