@@ -92,11 +92,11 @@ pub type Observations = BTreeMap<ProbeId, Observation>;
 pub mod fixtures {
     use super::*;
 
-    /// An opaque answer to a `no-cors` probe after `ms` milliseconds.
-    pub fn opaque(ms: f64) -> Observation {
+    /// A response of `kind` that carries nothing readable, after `ms` milliseconds.
+    fn unreadable(kind: ResponseKind, ms: f64) -> Observation {
         Observation::Response(Response {
             status: 0,
-            kind: ResponseKind::Opaque,
+            kind,
             headers: vec![],
             body: String::new(),
             body_state: BodyState::Complete,
@@ -105,14 +105,13 @@ pub mod fixtures {
         })
     }
 
+    /// An opaque answer to a `no-cors` probe after `ms` milliseconds.
+    pub fn opaque(ms: f64) -> Observation {
+        unreadable(ResponseKind::Opaque, ms)
+    }
+
     /// A redirect that a keyed probe held back instead of following.
     pub fn held_redirect() -> Observation {
-        Observation::Response(Response {
-            kind: ResponseKind::HeldRedirect,
-            ..match opaque(8.0) {
-                Observation::Response(r) => r,
-                _ => unreachable!(),
-            }
-        })
+        unreadable(ResponseKind::HeldRedirect, 8.0)
     }
 }

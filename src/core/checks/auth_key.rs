@@ -385,8 +385,15 @@ fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
 
 /// Classifies the answer to the keyed request by status, `error.type` and the known messages.
 fn readable(r: &Response) -> Finding {
-    if r.kind != ResponseKind::Readable {
-        return Finding::new(CODE, &REDIRECTED).with(Fact::Elapsed(r.elapsed_ms));
+    match r.kind {
+        ResponseKind::Readable => {}
+        ResponseKind::HeldRedirect => {
+            return Finding::new(CODE, &REDIRECTED).with(Fact::Elapsed(r.elapsed_ms))
+        }
+        // This probe is a CORS request, so an opaque answer means something other than the API replied.
+        ResponseKind::Opaque => {
+            return Finding::new(CODE, &UNEXPECTED).with(Fact::Elapsed(r.elapsed_ms))
+        }
     }
     let reply = reply::classify(r);
     let mut extra = Vec::new();
@@ -515,6 +522,7 @@ mod tests {
             (Observation::Response(resp(200, "application/json", "", &[])), "malformed"),
             (Observation::Response(resp(502, "text/plain", "Bad gateway", &[])), "server_error"),
             (crate::core::observation::fixtures::held_redirect(), "redirected"),
+            (crate::core::observation::fixtures::opaque(5.0), "unexpected"),
             (Observation::Rejected { elapsed_ms: 9.0 }, "rejected"),
             (Observation::TimedOut { after_ms: 10_000 }, "timed_out"),
             (Observation::NotSent(NotSent::NoKey), "no_key"),
