@@ -2,6 +2,7 @@
 
 pub mod checks;
 pub mod diagnosis;
+pub mod dns;
 pub mod finding;
 pub mod i18n;
 pub mod key;
@@ -10,4 +11,9 @@ pub mod probe;
 pub mod reply;
 pub mod report;
 pub mod run;
+pub mod sse;
+pub mod stats;
+pub mod statuspage;
 pub mod target;
+pub mod time;
+pub mod watch;

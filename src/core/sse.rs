@@ -1,0 +1,1 @@
+//! Server-sent events: an incremental parser fed a body chunk by chunk.

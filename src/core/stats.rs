@@ -1,0 +1,1 @@
+//! Latency statistics: min, median, p90, jitter.

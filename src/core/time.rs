@@ -1,0 +1,1 @@
+//! Dates on the wire: HTTP-date and RFC 3339 to Unix seconds.

@@ -1,0 +1,1 @@
+//! Watch mode's schedule: the interval, and exponential backoff with jitter after failures.
