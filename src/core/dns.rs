@@ -1,1 +1,376 @@
 //! DNS over HTTPS: the JSON answers of public resolvers and what their addresses mean.
+//!
+//! Cloudflare's and Google's JSON APIs share one format: `{"Status":0,"Answer":[{"name","type","TTL","data"}]}`.
+//! They show the public view of a name; comparing it with what the browser reaches can expose a sinkhole.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use serde_json::Value;
+
+/// The default resolvers, in the order used.
+pub const DEFAULT_RESOLVERS: [&str; 2] = [
+    "https://cloudflare-dns.com/dns-query",
+    "https://dns.google/resolve",
+];
+
+/// What a resolver's JSON answer says about a name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DohAnswer {
+    /// Status 0 with at least one A (type 1) or AAAA (type 28) record; other record types (CNAME…) ignored; unparsable data skipped.
+    Addresses(Vec<IpAddr>),
+    /// Status 0 without any address record.
+    NoAddress,
+    /// Status 3: the name does not exist.
+    NxDomain,
+    /// Any other DNS status code (2 = SERVFAIL, 5 = REFUSED…).
+    Failure(u16),
+    /// Not the DoH JSON format at all.
+    Malformed,
+}
+
+/// Reads a resolver's JSON answer, leniently: unknown fields are ignored.
+pub fn parse_doh(body: &str) -> DohAnswer {
+    let body = body.trim_start_matches('\u{feff}').trim();
+    let Ok(json) = serde_json::from_str::<Value>(body) else {
+        return DohAnswer::Malformed;
+    };
+    match json["Status"].as_u64() {
+        Some(0) => {}
+        Some(3) => return DohAnswer::NxDomain,
+        Some(code) => return u16::try_from(code).map_or(DohAnswer::Malformed, DohAnswer::Failure),
+        None => return DohAnswer::Malformed,
+    }
+    let addresses: Vec<IpAddr> = json["Answer"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(address)
+        .collect();
+    if addresses.is_empty() {
+        DohAnswer::NoAddress
+    } else {
+        DohAnswer::Addresses(addresses)
+    }
+}
+
+/// The address of an A or AAAA record whose data is an address of that family.
+fn address(record: &Value) -> Option<IpAddr> {
+    let data = record["data"].as_str()?.trim();
+    match record["type"].as_u64()? {
+        1 => data.parse::<Ipv4Addr>().ok().map(IpAddr::V4),
+        28 => data.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
+        _ => None,
+    }
+}
+
+/// What kind of address a resolver returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddrClass {
+    /// Globally routable.
+    Public,
+    /// 0.0.0.0/8 or ::, the usual sinkhole.
+    Unspecified,
+    /// 127.0.0.0/8 or ::1.
+    Loopback,
+    /// RFC 1918, 100.64/10 (CGNAT), 169.254/16, fc00::/7, fe80::/10.
+    Private,
+    /// Anything else that is not globally routable (multicast, 240/4, broadcast, documentation ranges, ::ffff:-mapped private ones classified by their IPv4).
+    Reserved,
+}
+
+/// Classifies an address by the ranges that matter for a sinkholed or intercepted name.
+pub fn classify(ip: &IpAddr) -> AddrClass {
+    match ip {
+        IpAddr::V4(v4) => classify_v4(v4),
+        IpAddr::V6(v6) => classify_v6(v6),
+    }
+}
+
+/// Classifies an IPv4 address.
+fn classify_v4(ip: &Ipv4Addr) -> AddrClass {
+    match ip.octets() {
+        [0, ..] => AddrClass::Unspecified,
+        [127, ..] => AddrClass::Loopback,
+        [10, ..] | [172, 16..=31, ..] | [192, 168, ..] | [100, 64..=127, ..] | [169, 254, ..] => {
+            AddrClass::Private
+        }
+        // IETF protocol assignments, the three documentation networks, benchmarking, and 224/3
+        // (multicast, the old class E and the broadcast address).
+        [192, 0, 0 | 2, _]
+        | [198, 51, 100, _]
+        | [203, 0, 113, _]
+        | [198, 18..=19, ..]
+        | [224..=255, ..] => AddrClass::Reserved,
+        _ => AddrClass::Public,
+    }
+}
+
+/// Classifies an IPv6 address; only 2000::/3 outside the documentation ranges is global unicast.
+fn classify_v6(ip: &Ipv6Addr) -> AddrClass {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return classify_v4(&v4);
+    }
+    let first = ip.segments()[0];
+    match u128::from(*ip) {
+        0 => AddrClass::Unspecified,
+        1 => AddrClass::Loopback,
+        _ if first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80 => AddrClass::Private,
+        _ if first & 0xe000 != 0x2000 => AddrClass::Reserved,
+        _ if in_v6(ip, 0x2001_0db8, 32) || in_v6(ip, 0x0003_fff0, 20) => AddrClass::Reserved,
+        _ => AddrClass::Public,
+    }
+}
+
+/// Whether `ip` is in Anthropic's published inbound ranges: 160.79.104.0/23, 153.61.224.0/22, 2607:6bc0::/48.
+pub fn in_anthropic_ranges(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => in_anthropic_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => in_anthropic_v4(&v4),
+            None => in_v6(v6, 0x2607_6bc0_0000, 48),
+        },
+    }
+}
+
+/// Whether an IPv4 address is in Anthropic's published IPv4 ranges.
+fn in_anthropic_v4(ip: &Ipv4Addr) -> bool {
+    let n = u32::from(*ip);
+    n >> 9 == u32::from_be_bytes([160, 79, 104, 0]) >> 9
+        || n >> 10 == u32::from_be_bytes([153, 61, 224, 0]) >> 10
+}
+
+/// Whether the first `len` bits of `ip` equal `prefix` (given as those `len` bits, right-aligned).
+fn in_v6(ip: &Ipv6Addr, prefix: u128, len: u32) -> bool {
+    u128::from(*ip) >> (128 - len) == prefix
+}
+
+/// The query URL for `host` (already a valid DNS name) and record type ("A"/"AAAA") at a resolver's JSON endpoint `resolver` (e.g. "https://cloudflare-dns.com/dns-query" or "https://dns.google/resolve"); appends `?name=…&type=…`, or `&name=…` when the resolver URL already has a query; host percent-encoded conservatively.
+pub fn query_url(resolver: &str, host: &str, rtype: &str) -> String {
+    let separator = if resolver.ends_with(['?', '&']) {
+        ""
+    } else if resolver.contains('?') {
+        "&"
+    } else {
+        "?"
+    };
+    format!(
+        "{resolver}{separator}name={}&type={}",
+        percent_encode(host),
+        percent_encode(rtype)
+    )
+}
+
+/// Percent-encodes every byte except RFC 3986's unreserved characters.
+fn percent_encode(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An address from text, for tables.
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn doh_bodies_table() {
+        let rows: Vec<(&str, &str, DohAnswer)> = vec![
+            (
+                "Cloudflare, A",
+                r#"{"Status":0,"TC":false,"RD":true,"RA":true,"AD":false,"CD":false,"Question":[{"name":"api.anthropic.com","type":1}],"Answer":[{"name":"api.anthropic.com","type":1,"TTL":300,"data":"160.79.104.10"}]}"#,
+                DohAnswer::Addresses(vec![ip("160.79.104.10")]),
+            ),
+            (
+                "Google, AAAA",
+                r#"{"Status":0,"TC":false,"RD":true,"RA":true,"AD":false,"CD":false,"Question":[{"name":"api.anthropic.com.","type":28}],"Answer":[{"name":"api.anthropic.com.","type":28,"TTL":300,"data":"2607:6bc0::10"}]}"#,
+                DohAnswer::Addresses(vec![ip("2607:6bc0::10")]),
+            ),
+            (
+                "Google, a CNAME chain and a comment",
+                r#"{"Status":0,"TC":false,"RD":true,"RA":true,"AD":false,"CD":false,"Question":[{"name":"www.example.com.","type":1}],"Answer":[{"name":"www.example.com.","type":5,"TTL":3600,"data":"www.example.com-v4.edgesuite.net."},{"name":"www.example.com-v4.edgesuite.net.","type":5,"TTL":21600,"data":"a1422.dscr.akamai.net."},{"name":"a1422.dscr.akamai.net.","type":1,"TTL":20,"data":"23.215.0.136"},{"name":"a1422.dscr.akamai.net.","type":1,"TTL":20,"data":"23.215.0.138"}],"Comment":"Response from 2600:1480:e800::c0."}"#,
+                DohAnswer::Addresses(vec![ip("23.215.0.136"), ip("23.215.0.138")]),
+            ),
+            (
+                "a sinkhole answer is still addresses",
+                "\u{feff} {\"Status\":0,\"Answer\":[{\"name\":\"api.anthropic.com\",\"type\":1,\"TTL\":60,\"data\":\"0.0.0.0\"}]}\n",
+                DohAnswer::Addresses(vec![ip("0.0.0.0")]),
+            ),
+            (
+                "Google, NXDOMAIN with an Authority section",
+                r#"{"Status":3,"TC":false,"RD":true,"RA":true,"AD":true,"CD":false,"Question":[{"name":"nope.anthropic.com.","type":1}],"Authority":[{"name":"anthropic.com.","type":6,"TTL":1800,"data":"ns-cloud-a1.googledomains.com. cloud-dns-hostmaster.google.com. 1 21600 3600 259200 300"}],"Comment":"Response from 216.239.32.106."}"#,
+                DohAnswer::NxDomain,
+            ),
+            (
+                "Google, SERVFAIL",
+                r#"{"Status":2,"TC":false,"RD":true,"RA":true,"AD":false,"CD":false,"Question":[{"name":"api.anthropic.com.","type":1}],"Comment":"Name servers refused query (lame delegation?) [216.239.32.106]."}"#,
+                DohAnswer::Failure(2),
+            ),
+            (
+                "Cloudflare, REFUSED with comments as a list",
+                r#"{"Status":5,"TC":false,"RD":true,"RA":true,"AD":false,"CD":false,"Question":[{"name":"api.anthropic.com","type":1}],"Comment":["EDE(18): Prohibited"]}"#,
+                DohAnswer::Failure(5),
+            ),
+            (
+                "NODATA: an Authority section, no Answer",
+                r#"{"Status":0,"TC":false,"RD":true,"RA":true,"AD":false,"CD":false,"Question":[{"name":"anthropic.com","type":28}],"Authority":[{"name":"anthropic.com","type":6,"TTL":300,"data":"ns-cloud-a1.googledomains.com. cloud-dns-hostmaster.google.com. 1 21600 3600 259200 300"}]}"#,
+                DohAnswer::NoAddress,
+            ),
+            (
+                "empty Answer",
+                r#"{"Status":0,"Answer":[]}"#,
+                DohAnswer::NoAddress,
+            ),
+            (
+                "only a CNAME",
+                r#"{"Status":0,"Answer":[{"name":"a.example","type":5,"TTL":1,"data":"b.example."}]}"#,
+                DohAnswer::NoAddress,
+            ),
+            (
+                "garbage data skipped",
+                r#"{"Status":0,"Answer":[{"type":1,"data":"not-an-ip"},{"type":28,"data":"160.79.104.10"},{"type":1,"data":"2607:6bc0::10"},{"type":1,"data":7},{"type":"1","data":"1.2.3.4"},{"type":1},"junk",{"type":1,"data":"160.79.104.11"}]}"#,
+                DohAnswer::Addresses(vec![ip("160.79.104.11")]),
+            ),
+            (
+                "Answer not a list",
+                r#"{"Status":0,"Answer":"1.2.3.4"}"#,
+                DohAnswer::NoAddress,
+            ),
+            ("not JSON", "<html><title>Blocked</title></html>", DohAnswer::Malformed),
+            ("cut off", r#"{"Status":0,"Answer":[{"#, DohAnswer::Malformed),
+            ("empty", "", DohAnswer::Malformed),
+            ("JSON without Status", r#"{"Answer":[]}"#, DohAnswer::Malformed),
+            ("Status as text", r#"{"Status":"0"}"#, DohAnswer::Malformed),
+            ("negative Status", r#"{"Status":-1}"#, DohAnswer::Malformed),
+            ("Status beyond 16 bits", r#"{"Status":70000}"#, DohAnswer::Malformed),
+            ("a JSON list", "[0]", DohAnswer::Malformed),
+        ];
+        for (what, body, want) in rows {
+            assert_eq!(parse_doh(body), want, "{what}");
+        }
+    }
+
+    #[test]
+    fn address_classes_table() {
+        use AddrClass::*;
+        let rows = [
+            ("160.79.104.10", Public),
+            ("8.8.8.8", Public),
+            ("0.0.0.0", Unspecified),
+            ("0.1.2.3", Unspecified),
+            ("127.0.0.53", Loopback),
+            ("10.1.2.3", Private),
+            ("172.16.0.1", Private),
+            ("172.31.255.255", Private),
+            ("172.32.0.1", Public),
+            ("172.15.255.255", Public),
+            ("192.168.1.1", Private),
+            ("100.64.0.1", Private),
+            ("100.127.255.255", Private),
+            ("100.128.0.1", Public),
+            ("169.254.169.254", Private),
+            ("224.0.0.1", Reserved),
+            ("240.0.0.1", Reserved),
+            ("255.255.255.255", Reserved),
+            ("192.0.2.1", Reserved),
+            ("198.51.100.1", Reserved),
+            ("203.0.113.1", Reserved),
+            ("198.18.0.1", Reserved),
+            ("::", Unspecified),
+            ("::1", Loopback),
+            ("fc00::1", Private),
+            ("fd12:3456::1", Private),
+            ("fe80::1", Private),
+            ("ff02::1", Reserved),
+            ("2001:db8::1", Reserved),
+            ("3fff::1", Reserved),
+            ("3fff:1000::1", Public),
+            ("::2", Reserved),
+            ("::ffff:10.0.0.1", Private),
+            ("::ffff:0.0.0.0", Unspecified),
+            ("::ffff:127.0.0.1", Loopback),
+            ("::ffff:160.79.104.10", Public),
+            ("2607:6bc0::10", Public),
+            ("2606:4700::6810:1", Public),
+        ];
+        for (text, want) in rows {
+            assert_eq!(classify(&ip(text)), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn anthropic_ranges_table() {
+        let rows = [
+            ("160.79.104.0", true),
+            ("160.79.104.10", true),
+            ("160.79.105.255", true),
+            ("160.79.106.0", false),
+            ("160.79.103.255", false),
+            ("153.61.224.0", true),
+            ("153.61.227.255", true),
+            ("153.61.228.0", false),
+            ("153.61.223.255", false),
+            ("2607:6bc0::10", true),
+            ("2607:6bc0:0:ffff:ffff:ffff:ffff:ffff", true),
+            ("2607:6bc0:1::", false),
+            ("2607:6bc1::", false),
+            ("::ffff:160.79.104.10", true),
+            ("8.8.8.8", false),
+            ("::", false),
+        ];
+        for (text, want) in rows {
+            assert_eq!(in_anthropic_ranges(&ip(text)), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn query_urls_table() {
+        let rows = [
+            (
+                DEFAULT_RESOLVERS[0],
+                "api.anthropic.com",
+                "A",
+                "https://cloudflare-dns.com/dns-query?name=api.anthropic.com&type=A",
+            ),
+            (
+                DEFAULT_RESOLVERS[1],
+                "api.anthropic.com",
+                "AAAA",
+                "https://dns.google/resolve?name=api.anthropic.com&type=AAAA",
+            ),
+            (
+                "https://dns.example/q?ct=application/dns-json",
+                "a.example",
+                "A",
+                "https://dns.example/q?ct=application/dns-json&name=a.example&type=A",
+            ),
+            (
+                "https://dns.example/q?",
+                "a.example",
+                "A",
+                "https://dns.example/q?name=a.example&type=A",
+            ),
+            (
+                "https://dns.example/q",
+                "a b&c=d/é",
+                "A&x",
+                "https://dns.example/q?name=a%20b%26c%3Dd%2F%C3%A9&type=A%26x",
+            ),
+        ];
+        for (resolver, host, rtype, want) in rows {
+            assert_eq!(query_url(resolver, host, rtype), want, "{host}");
+        }
+    }
+}

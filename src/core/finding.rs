@@ -1,6 +1,6 @@
 //! Findings: what one check concluded, as a stable outcome with typed facts.
 
-use super::i18n::Text;
+use super::i18n::{t, Lang, Text};
 
 /// The layers, lowest first: the verdict names the lowest one that fails.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -30,7 +30,6 @@ impl Layer {
 
     /// The layer's name for people.
     pub fn label(self) -> Text {
-        use super::i18n::t;
         match self {
             Layer::Page => t("Page and settings", "页面与设置"),
             Layer::Dns => t("DNS", "DNS"),
@@ -69,7 +68,6 @@ impl Status {
 
     /// The word shown beside the icon, so that status never rests on colour alone.
     pub fn label(self) -> Text {
-        use super::i18n::t;
         match self {
             Status::Pass => t("Pass", "通过"),
             Status::Warn => t("Warning", "警告"),
@@ -103,6 +101,117 @@ pub struct Outcome {
     /// What to do about it; every warn and fail outcome has one.
     pub fix: Option<Text>,
     pub snippets: &'static [Snippet],
+}
+
+/// Which duration a [`Fact::Duration`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timing {
+    Min,
+    Median,
+    P90,
+    /// Mean difference between consecutive round trips.
+    Jitter,
+    /// The first round trip of the series.
+    Cold,
+    /// The first round trip minus the warm median: connection, TLS and DNS set-up.
+    Setup,
+    /// The control endpoint's median round trip.
+    ControlMedian,
+    /// From sending the message to its first token.
+    FirstToken,
+    Dns,
+    Connect,
+    Tls,
+    /// From sending the request to the first byte of the answer.
+    Ttfb,
+}
+
+impl Timing {
+    fn label(self) -> Text {
+        match self {
+            Timing::Min => t("Fastest round trip", "最快往返"),
+            Timing::Median => t("Median round trip", "往返中位数"),
+            Timing::P90 => t("90th percentile", "第 90 百分位"),
+            Timing::Jitter => t("Jitter", "抖动"),
+            Timing::Cold => t("First (cold) round trip", "首次（冷）往返"),
+            Timing::Setup => t("Connection set-up cost", "建立连接的开销"),
+            Timing::ControlMedian => t("Control endpoint median", "对照端点中位数"),
+            Timing::FirstToken => t("Time to first token", "首个 token 用时"),
+            Timing::Dns => t("DNS lookup", "DNS 查询"),
+            Timing::Connect => t("Connect", "建立连接"),
+            Timing::Tls => t("TLS handshake", "TLS 握手"),
+            Timing::Ttfb => t("Time to first byte", "首字节时间"),
+        }
+    }
+}
+
+/// How a latency series was timed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// The browser's Resource Timing entries, which the server allowed with `Timing-Allow-Origin`.
+    ResourceTiming,
+    /// `performance.now()` around `fetch`: whole round trips only.
+    FetchRoundTrip,
+}
+
+/// What one probe of a series met.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SampleKind {
+    /// The expected answer.
+    Ok,
+    /// 429.
+    RateLimited,
+    /// 529.
+    Overloaded,
+    /// Another 5xx, or an edge error page.
+    ServerError,
+    /// Any other status, or a body that is not the API's.
+    Unexpected,
+    /// The answer could not be read (CORS refused, or a redirect).
+    Unreadable,
+    /// `fetch` rejected.
+    Failed,
+    TimedOut,
+}
+
+impl SampleKind {
+    /// The stable name used in reports and the DOM.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SampleKind::Ok => "ok",
+            SampleKind::RateLimited => "rate_limited",
+            SampleKind::Overloaded => "overloaded",
+            SampleKind::ServerError => "server_error",
+            SampleKind::Unexpected => "unexpected",
+            SampleKind::Unreadable => "unreadable",
+            SampleKind::Failed => "failed",
+            SampleKind::TimedOut => "timed_out",
+        }
+    }
+
+    /// The kind's name for people.
+    pub fn label(self) -> Text {
+        match self {
+            SampleKind::Ok => t("answered", "正常"),
+            SampleKind::RateLimited => t("429 rate limited", "429 限流"),
+            SampleKind::Overloaded => t("529 overloaded", "529 过载"),
+            SampleKind::ServerError => t("server error", "服务器错误"),
+            SampleKind::Unexpected => t("unexpected answer", "意外的响应"),
+            SampleKind::Unreadable => t("unreadable (CORS)", "无法读取（CORS）"),
+            SampleKind::Failed => t("connection failed", "连接失败"),
+            SampleKind::TimedOut => t("timed out", "超时"),
+        }
+    }
+}
+
+/// One probe on the watch timeline.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    /// Milliseconds since the watch started.
+    pub at_ms: f64,
+    /// How long the probe took (its timeout when it timed out).
+    pub elapsed_ms: f64,
+    pub kind: SampleKind,
 }
 
 /// A typed fact behind a finding; the renderer formats it.
@@ -145,12 +254,55 @@ pub enum Fact {
     RedirectedTo(String),
     /// The part of the input that is wrong.
     Offending(String),
+    /// A named duration in milliseconds.
+    Duration(Timing, f64),
+    /// How far the local clock is ahead of the server's, in seconds (negative: behind).
+    ClockSkew(i64),
+    /// How many round trips a figure rests on.
+    Samples(usize),
+    /// How the latency was measured.
+    Method(Method),
+    /// One rate limit: which (`requests`, `tokens`, `input-tokens`, `output-tokens`), what is left of it,
+    /// and in how many seconds it resets.
+    RateLimit {
+        name: &'static str,
+        remaining: u64,
+        limit: u64,
+        reset_in_s: Option<i64>,
+    },
+    /// The status page's own summary line.
+    StatusDescription(String),
+    /// The state of the API's component on the status page, as sent (`partial_outage`…).
+    ComponentState(String),
+    /// An open incident or a maintenance in progress, by name.
+    Incident(String),
+    /// Where to look next.
+    Link(String),
+    /// What public resolver 1 or 2 answered: its host and the addresses or the DNS status.
+    Resolver(u8, String),
+    /// A command that shows what a browser cannot see.
+    Command(String),
+    /// The control endpoint's host.
+    ControlHost(String),
+    /// Probes that got the expected answer, of all.
+    SuccessRatio {
+        ok: usize,
+        total: usize,
+    },
+    /// How often each kind of failure was seen.
+    Failures(Vec<(SampleKind, usize)>),
+    /// The watch timeline; the renderer draws it.
+    Timeline(Vec<Point>),
+    /// How many stream events arrived, and in how many network chunks.
+    StreamChunks {
+        events: usize,
+        chunks: usize,
+    },
 }
 
 impl Fact {
     /// The fact's name for people; the renderer formats the value.
     pub fn label(&self) -> Text {
-        use super::i18n::t;
         match self {
             Fact::Elapsed(_) => t("Time", "耗时"),
             Fact::TimeoutMs(_) => t("Gave up after", "超时时间"),
@@ -171,15 +323,84 @@ impl Fact {
             Fact::ModelCount(_) => t("Models listed", "列出的模型数"),
             Fact::RedirectedTo(_) => t("Redirected to", "重定向到"),
             Fact::Offending(_) => t("The part in question", "有问题的部分"),
+            Fact::Duration(which, _) => which.label(),
+            Fact::ClockSkew(_) => t("Local clock minus server clock", "本地时钟与服务器时钟之差"),
+            Fact::Samples(_) => t("Round trips", "往返次数"),
+            Fact::Method(_) => t("Measured with", "测量方式"),
+            Fact::RateLimit { name, .. } => match *name {
+                "requests" => t("Requests left", "剩余请求数"),
+                "input-tokens" => t("Input tokens left", "剩余输入 token"),
+                "output-tokens" => t("Output tokens left", "剩余输出 token"),
+                _ => t("Tokens left", "剩余 token"),
+            },
+            Fact::StatusDescription(_) => t("Status page says", "状态页显示"),
+            Fact::ComponentState(_) => t("API component", "API 组件状态"),
+            Fact::Incident(_) => t("Open incident", "未结束的事件"),
+            Fact::Link(_) => t("See", "查看"),
+            Fact::Resolver(1, _) => t("Public resolver 1", "公共解析器 1"),
+            Fact::Resolver(_, _) => t("Public resolver 2", "公共解析器 2"),
+            Fact::Command(_) => t(
+                "To see your own resolver's answer, run",
+                "查看本机解析结果，请运行",
+            ),
+            Fact::ControlHost(_) => t("Control endpoint", "对照端点"),
+            Fact::SuccessRatio { .. } => t("Answered as expected", "正常响应"),
+            Fact::Failures(_) => t("Failures", "失败"),
+            Fact::Timeline(_) => t("Timeline", "时间线"),
+            Fact::StreamChunks { .. } => t("Events / network chunks", "事件数 / 网络分块数"),
         }
     }
 
-    /// The value as text; numbers carry their unit. Integer arithmetic only: float formatting would add
-    /// kilobytes of formatting code to the wasm for two numbers.
-    pub fn value(&self) -> String {
+    /// The value as text in `lang`; numbers carry their unit. Integer arithmetic only: float formatting
+    /// would add kilobytes of formatting code to the wasm.
+    pub fn value(&self, lang: Lang) -> String {
         match self {
             // `as` saturates: a negative or absurd reading cannot wrap around.
-            Fact::Elapsed(ms) => format!("{} ms", ms.round() as u64),
+            Fact::Elapsed(ms) | Fact::Duration(_, ms) => format!("{} ms", ms.round() as u64),
+            Fact::ClockSkew(s) => signed_seconds(*s),
+            Fact::Samples(n) => n.to_string(),
+            Fact::Method(Method::ResourceTiming) => {
+                "Resource Timing (Timing-Allow-Origin)".to_string()
+            }
+            Fact::Method(Method::FetchRoundTrip) => "performance.now() + fetch".to_string(),
+            Fact::RateLimit {
+                remaining,
+                limit,
+                reset_in_s,
+                ..
+            } => match reset_in_s {
+                Some(s) => format!(
+                    "{remaining} / {limit} · {} {}",
+                    t("resets in", "重置于").get(lang),
+                    signed_seconds(*s).trim_start_matches('+')
+                ),
+                None => format!("{remaining} / {limit}"),
+            },
+            Fact::Resolver(_, s) | Fact::Command(s) | Fact::ControlHost(s) | Fact::Link(s) => {
+                s.clone()
+            }
+            Fact::StatusDescription(s) | Fact::ComponentState(s) | Fact::Incident(s) => s.clone(),
+            Fact::SuccessRatio { ok, total } => {
+                format!(
+                    "{ok} / {total} ({} %)",
+                    (ok * 100).checked_div(*total).unwrap_or(0)
+                )
+            }
+            Fact::Failures(kinds) if kinds.is_empty() => t("none", "无").get(lang).to_string(),
+            Fact::Failures(kinds) => kinds
+                .iter()
+                .map(|(k, n)| format!("{} ×{n}", k.label().get(lang)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Fact::Timeline(points) => {
+                let span = points.last().map_or(0.0, |p| p.at_ms + p.elapsed_ms);
+                format!(
+                    "{} × {}",
+                    points.len(),
+                    signed_seconds((span / 1000.0).round() as i64).trim_start_matches('+')
+                )
+            }
+            Fact::StreamChunks { events, chunks } => format!("{events} / {chunks}"),
             Fact::TimeoutMs(ms) => format!("{}.{} s", ms / 1000, ms % 1000 / 100),
             Fact::HttpStatus(code) => code.to_string(),
             Fact::KeyLength(n) | Fact::ModelCount(n) => n.to_string(),
@@ -199,6 +420,23 @@ impl Fact {
             | Fact::Offending(s) => s.clone(),
         }
     }
+}
+
+/// Seconds with a sign and the largest sensible units: `+45 s`, `-3 min 20 s`, `+2 h 5 min`, `+3 d 4 h`.
+pub fn signed_seconds(secs: i64) -> String {
+    let sign = if secs < 0 { "-" } else { "+" };
+    let s = secs.unsigned_abs();
+    let (d, h, m, rest) = (s / 86_400, s / 3_600 % 24, s / 60 % 60, s % 60);
+    let body = if d > 0 {
+        format!("{d} d {h} h")
+    } else if h > 0 {
+        format!("{h} h {m} min")
+    } else if m > 0 {
+        format!("{m} min {rest} s")
+    } else {
+        format!("{rest} s")
+    };
+    format!("{sign}{body}")
 }
 
 /// What one check concluded.
@@ -246,9 +484,37 @@ mod tests {
             (Fact::HttpStatus(529), "529"),
             (Fact::KeyKind("api-key"), "api-key"),
             (Fact::RequestId("req_1".into()), "req_1"),
+            (Fact::Duration(Timing::Median, 87.5), "88 ms"),
+            (Fact::ClockSkew(-200), "-3 min 20 s"),
+            (Fact::ClockSkew(7_500), "+2 h 5 min"),
+            (Fact::ClockSkew(273_600), "+3 d 4 h"),
+            (Fact::ClockSkew(0), "+0 s"),
+            (Fact::SuccessRatio { ok: 9, total: 12 }, "9 / 12 (75 %)"),
+            (Fact::SuccessRatio { ok: 0, total: 0 }, "0 / 0 (0 %)"),
+            (
+                Fact::RateLimit {
+                    name: "requests",
+                    remaining: 2,
+                    limit: 50,
+                    reset_in_s: Some(20),
+                },
+                "2 / 50 · resets in 20 s",
+            ),
+            (
+                Fact::Failures(vec![(SampleKind::Overloaded, 2), (SampleKind::TimedOut, 1)]),
+                "529 overloaded ×2, timed out ×1",
+            ),
+            (Fact::Failures(vec![]), "none"),
+            (
+                Fact::StreamChunks {
+                    events: 7,
+                    chunks: 1,
+                },
+                "7 / 1",
+            ),
         ];
         for (fact, want) in rows {
-            assert_eq!(fact.value(), want, "{fact:?}");
+            assert_eq!(fact.value(Lang::En), want, "{fact:?}");
         }
     }
 }

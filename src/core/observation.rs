@@ -15,11 +15,22 @@ pub enum NotSent {
     NoKey,
     /// The key's shape is broken (whitespace, quotes…): sending it would only fail.
     KeyShape,
+    /// A probe URL from the settings (control, resolver, status page) is not an `http(s)://` URL.
+    InvalidUrl,
+    /// The check does not apply: DNS for an IP address or `localhost`, a model when none is named.
+    NotApplicable,
+    /// An opt-in check that was not asked for.
+    Off,
+    /// A probe it builds on did not give what it needs (no model to try, a key that was refused).
+    Prerequisite,
+    /// A series was stopped early after repeated failures.
+    Stopped,
 }
 
 /// How much of a body was read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum BodyState {
+    #[default]
     Complete,
     /// The cap was reached; the rest was not read.
     Truncated,
@@ -30,9 +41,10 @@ pub enum BodyState {
 }
 
 /// What kind of response the browser handed over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ResponseKind {
     /// Status, exposed headers and body can be read.
+    #[default]
     Readable,
     /// A `no-cors` answer: it arrived, and nothing else can be known.
     Opaque,
@@ -40,8 +52,30 @@ pub enum ResponseKind {
     HeldRedirect,
 }
 
+/// When one chunk of a body arrived.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Chunk {
+    /// Milliseconds since the request was sent.
+    pub at_ms: f64,
+    /// The body's length in bytes once this chunk was added.
+    pub end: usize,
+}
+
+/// Resource Timing phases, in milliseconds, when the server allowed them (`Timing-Allow-Origin`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Phases {
+    pub dns: f64,
+    pub connect: f64,
+    /// Part of `connect`; zero for plain `http:` or a reused connection.
+    pub tls: f64,
+    /// From sending the request to the first byte of the response.
+    pub ttfb: f64,
+    /// Whether this request opened a new connection (non-zero connect time).
+    pub new_connection: bool,
+}
+
 /// A response that arrived.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Response {
     /// 0 unless readable.
     pub status: u16,
@@ -55,6 +89,12 @@ pub struct Response {
     pub redirected_to: Option<String>,
     /// From sending to the response headers, in milliseconds.
     pub elapsed_ms: f64,
+    /// The local wall clock when the headers arrived, in Unix milliseconds; compared with `date`.
+    pub received_at_ms: f64,
+    /// When each body chunk arrived; a stream that a proxy buffered arrives as one chunk.
+    pub chunks: Vec<Chunk>,
+    /// Resource Timing phases, when the server allowed the page to see them.
+    pub phases: Option<Phases>,
 }
 
 impl Response {
@@ -82,6 +122,30 @@ pub enum Observation {
     /// The person pressed Cancel.
     Cancelled,
     NotSent(NotSent),
+    /// A series of repeated probes (watch mode), as far as it has got.
+    Series {
+        samples: Vec<Sample>,
+        /// The series ran its course (or was cancelled); more samples may follow until then.
+        done: bool,
+    },
+}
+
+impl Observation {
+    /// The response, if one arrived.
+    pub fn response(&self) -> Option<&Response> {
+        match self {
+            Observation::Response(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// One probe of a series: when it started and what happened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// Milliseconds since the series started.
+    pub at_ms: f64,
+    pub seen: Observation,
 }
 
 /// The observations of one run so far.
@@ -95,13 +159,9 @@ pub mod fixtures {
     /// A response of `kind` that carries nothing readable, after `ms` milliseconds.
     fn unreadable(kind: ResponseKind, ms: f64) -> Observation {
         Observation::Response(Response {
-            status: 0,
             kind,
-            headers: vec![],
-            body: String::new(),
-            body_state: BodyState::Complete,
-            redirected_to: None,
             elapsed_ms: ms,
+            ..Response::default()
         })
     }
 

@@ -1,33 +1,64 @@
 //! Probe descriptions: plain data saying what request to make; the shell executes them.
 
+use super::dns;
 use super::key::AuthMode;
 use super::target::Target;
 
 /// The `anthropic-version` sent on every API request; a config link may override it later.
 pub const API_VERSION: &str = "2023-06-01";
-/// Every probe's own timeout, in milliseconds, unless a probe says otherwise.
+/// Every probe's own timeout, in milliseconds, unless a probe says otherwise. Ten seconds is far beyond
+/// any healthy round trip (hundreds of milliseconds even across continents) and short enough to wait for.
 pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+/// The timeout of side probes (control, resolvers, status page): they inform the diagnosis, so they must
+/// not hold it up for as long as the target's own probes may.
+pub const SIDE_TIMEOUT_MS: u32 = 5_000;
+/// The streamed message's timeout: it includes the model's time to the first token.
+pub const MESSAGE_TIMEOUT_MS: u32 = 30_000;
 /// Bodies are read up to this many bytes, so that a huge or endless body cannot hold the page.
 pub const BODY_CAP: usize = 64 * 1024;
 
 /// Which probe; each is executed at most once per run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ProbeId {
+    /// `no-cors` GET of the control endpoint: is this connection up at all?
+    Control,
+    /// Readable GET of a public DNS-over-HTTPS resolver (0 or 1) for the target's A records.
+    Doh(u8),
     /// `no-cors` GET of the model list: did anything answer at all?
     Reach,
     /// Readable GET of the model list without a key, with the browser-access header.
     CorsRead,
     /// Readable GET of one model list entry with the key.
     KeyModels,
+    /// Readable GET of the named model with the key.
+    Model,
+    /// Readable GET of the status page's summary.
+    Status,
+    /// Streamed `POST /v1/messages` with `max_tokens: 1`, opt-in.
+    Message,
+    /// `no-cors` round trip to the target for the latency series; 0 is the first (cold) one.
+    Latency(u16),
+    /// `no-cors` round trip to the control endpoint, interleaved with the target's.
+    ControlLatency(u16),
+    /// Watch mode's repeated probes, recorded as one growing series.
+    Watch,
 }
 
 impl ProbeId {
     /// Stable name for logs and tests.
     pub fn as_str(self) -> &'static str {
         match self {
+            ProbeId::Control => "control",
+            ProbeId::Doh(_) => "doh",
             ProbeId::Reach => "reach",
             ProbeId::CorsRead => "cors_read",
             ProbeId::KeyModels => "key_models",
+            ProbeId::Model => "model",
+            ProbeId::Status => "status",
+            ProbeId::Message => "message",
+            ProbeId::Latency(_) => "latency",
+            ProbeId::ControlLatency(_) => "control_latency",
+            ProbeId::Watch => "watch",
         }
     }
 }
@@ -55,14 +86,16 @@ pub struct ProbeSpec {
     /// Whether to follow redirects. Keyed probes never do: browsers carry custom headers such as `x-api-key`
     /// across a redirect to another origin, so following one could hand the key to a host that is not the target.
     pub follow_redirects: bool,
+    /// A request body (JSON), for `POST`.
+    pub body: Option<String>,
     pub timeout_ms: u32,
     pub body_cap: usize,
 }
 
 /// The headers every readable API request carries from a browser.
-fn api_headers() -> Vec<(&'static str, String)> {
+fn api_headers(version: &str) -> Vec<(&'static str, String)> {
     vec![
-        ("anthropic-version", API_VERSION.to_string()),
+        ("anthropic-version", version.to_string()),
         (
             "anthropic-dangerous-direct-browser-access",
             "true".to_string(),
@@ -70,32 +103,123 @@ fn api_headers() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Describes probe `id` against `target`.
-pub fn describe(id: ProbeId, target: &Target, auth: AuthMode) -> ProbeSpec {
-    let base = ProbeSpec {
+/// A readable keyless GET of `url` with no custom headers.
+fn plain_get(id: ProbeId, url: String, timeout_ms: u32) -> ProbeSpec {
+    ProbeSpec {
         id,
-        url: target.url("/v1/models"),
+        url,
         method: "GET",
         mode: Mode::Cors,
-        headers: api_headers(),
+        headers: Vec::new(),
         credential: None,
         follow_redirects: true,
-        timeout_ms: DEFAULT_TIMEOUT_MS,
+        body: None,
+        timeout_ms,
         body_cap: BODY_CAP,
+    }
+}
+
+/// Describes probe `id` against `target`, for the probes that need nothing but the target.
+pub fn describe(id: ProbeId, target: &Target, auth: AuthMode, version: &str) -> ProbeSpec {
+    let base = ProbeSpec {
+        headers: api_headers(version),
+        ..plain_get(id, target.url("/v1/models"), DEFAULT_TIMEOUT_MS)
     };
     match id {
-        ProbeId::Reach => ProbeSpec {
+        ProbeId::Reach | ProbeId::Latency(_) => ProbeSpec {
             mode: Mode::NoCors,
             headers: Vec::new(),
             ..base
         },
-        ProbeId::CorsRead => base,
-        ProbeId::KeyModels => ProbeSpec {
-            url: target.url("/v1/models?limit=1"),
-            credential: Some(auth),
-            follow_redirects: false,
-            ..base
-        },
+        ProbeId::KeyModels => key_models(id, target, auth, version),
+        _ => base,
+    }
+}
+
+/// The keyed model list, as the key check and a keyed watch use it.
+pub fn key_models(id: ProbeId, target: &Target, auth: AuthMode, version: &str) -> ProbeSpec {
+    ProbeSpec {
+        url: target.url("/v1/models?limit=1"),
+        credential: Some(auth),
+        follow_redirects: false,
+        ..describe(ProbeId::CorsRead, target, auth, version)
+    }
+    .with_id(id)
+}
+
+/// Watch mode's probe: the keyed model list when there is a key (it tells rate limits and overloads
+/// apart), else the keyless readable one (whose expected answer is a 401).
+pub fn watch(target: &Target, auth: AuthMode, version: &str, keyed: bool) -> ProbeSpec {
+    if keyed {
+        key_models(ProbeId::Watch, target, auth, version)
+    } else {
+        describe(ProbeId::CorsRead, target, auth, version).with_id(ProbeId::Watch)
+    }
+}
+
+/// `GET /v1/models/{model}` with the key; `model` must be [`valid_model`].
+pub fn model(target: &Target, auth: AuthMode, version: &str, model: &str) -> ProbeSpec {
+    ProbeSpec {
+        url: target.url(&format!("/v1/models/{model}")),
+        ..key_models(ProbeId::Model, target, auth, version)
+    }
+}
+
+/// The streamed `POST /v1/messages` with `max_tokens: 1`; `model` must be [`valid_model`], so that it
+/// needs no escaping inside the JSON.
+pub fn message(target: &Target, auth: AuthMode, version: &str, model: &str) -> ProbeSpec {
+    let mut spec = key_models(ProbeId::Message, target, auth, version);
+    spec.url = target.url("/v1/messages");
+    spec.method = "POST";
+    spec.headers
+        .push(("content-type", "application/json".to_string()));
+    spec.body = Some(format!(
+        r#"{{"model":"{model}","max_tokens":1,"stream":true,"messages":[{{"role":"user","content":"Hi"}}]}}"#
+    ));
+    spec.timeout_ms = MESSAGE_TIMEOUT_MS;
+    spec
+}
+
+/// Whether a model id is safe in a URL path and a JSON string: letters, digits and `._:@-`, at most 128.
+pub fn valid_model(model: &str) -> bool {
+    !model.is_empty()
+        && model.len() <= 128
+        && model
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:@-".contains(&b))
+}
+
+/// A `no-cors` round trip to the control endpoint.
+pub fn control(id: ProbeId, url: &str) -> ProbeSpec {
+    ProbeSpec {
+        mode: Mode::NoCors,
+        ..plain_get(id, url.to_string(), SIDE_TIMEOUT_MS)
+    }
+}
+
+/// A DNS-over-HTTPS query for `host`'s A records at `resolver`.
+pub fn doh(index: u8, resolver: &str, host: &str) -> ProbeSpec {
+    let mut spec = plain_get(
+        ProbeId::Doh(index),
+        dns::query_url(resolver, host, "A"),
+        SIDE_TIMEOUT_MS,
+    );
+    // Cloudflare's resolver answers JSON only when asked exactly so; `accept` is a CORS-safelisted header,
+    // so the request needs no preflight.
+    spec.headers
+        .push(("accept", "application/dns-json".to_string()));
+    spec
+}
+
+/// The status page's summary JSON.
+pub fn status(url: &str) -> ProbeSpec {
+    plain_get(ProbeId::Status, url.to_string(), SIDE_TIMEOUT_MS)
+}
+
+impl ProbeSpec {
+    fn with_id(mut self, id: ProbeId) -> ProbeSpec {
+        self.id = id;
+        self
     }
 }
 
@@ -106,7 +230,7 @@ mod tests {
     #[test]
     fn reach_sends_no_custom_headers_and_no_key() {
         let t = Target::parse("https://api.anthropic.com").unwrap();
-        let p = describe(ProbeId::Reach, &t, AuthMode::ApiKey);
+        let p = describe(ProbeId::Reach, &t, AuthMode::ApiKey, API_VERSION);
         assert_eq!(p.mode, Mode::NoCors);
         assert!(p.headers.is_empty() && p.credential.is_none());
     }
@@ -114,7 +238,7 @@ mod tests {
     #[test]
     fn cors_read_has_browser_header_but_no_key() {
         let t = Target::parse("http://127.0.0.1:1/s/x").unwrap();
-        let p = describe(ProbeId::CorsRead, &t, AuthMode::Bearer);
+        let p = describe(ProbeId::CorsRead, &t, AuthMode::Bearer, API_VERSION);
         assert_eq!(p.url, "http://127.0.0.1:1/s/x/v1/models");
         assert!(p
             .headers
@@ -126,7 +250,7 @@ mod tests {
     #[test]
     fn key_probe_asks_for_one_model_with_the_key() {
         let t = Target::parse("https://api.anthropic.com/").unwrap();
-        let p = describe(ProbeId::KeyModels, &t, AuthMode::Bearer);
+        let p = describe(ProbeId::KeyModels, &t, AuthMode::Bearer, API_VERSION);
         assert_eq!(p.url, "https://api.anthropic.com/v1/models?limit=1");
         assert_eq!(p.credential, Some(AuthMode::Bearer));
         assert!(

@@ -150,7 +150,6 @@ fn body_request_id(body: &str) -> Option<String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::core::observation::BodyState;
 
     /// A readable response for tests.
     pub fn resp(status: u16, content_type: &str, body: &str, headers: &[(&str, &str)]) -> Response {
@@ -161,12 +160,10 @@ pub(crate) mod tests {
         all.push(("content-type".into(), content_type.into()));
         Response {
             status,
-            kind: crate::core::observation::ResponseKind::Readable,
             headers: all,
             body: body.into(),
-            body_state: BodyState::Complete,
-            redirected_to: None,
             elapsed_ms: 42.0,
+            ..Response::default()
         }
     }
 

@@ -1,11 +1,70 @@
-//! One run's inputs and its plan: which probes to send, and which not and why.
+//! One run's inputs and its plan: which probes to send and when, and which not and why.
+//!
+//! Planning is incremental: [`next`] is asked again whenever an observation lands, and hands out the
+//! probes whose turn has come. Independent probes go out at once and concurrently; the streamed message
+//! waits for the model list; the latency series runs alone, one round trip at a time, after everything
+//! else, so that it measures the network and not the page; watch mode comes last.
+
+use std::collections::BTreeSet;
 
 use super::checks::{self, page_mixed_content};
+use super::dns;
 use super::finding::Status;
 use super::key::{ApiKey, AuthMode};
-use super::observation::NotSent;
-use super::probe::{self, ProbeId, ProbeSpec};
-use super::target::{Target, TargetError};
+use super::observation::{NotSent, Observation, Observations};
+use super::probe::{self, ProbeId, ProbeSpec, API_VERSION};
+use super::reply::{self, Reply};
+use super::statuspage;
+use super::target::{parse_ipv4, Scheme, Target, TargetError};
+
+/// The control endpoint: independent of the API, reachable from most networks, and open to CORS.
+pub const DEFAULT_CONTROL_URL: &str =
+    "https://cloudflare-dns.com/dns-query?name=example.com&type=A";
+/// Warm round trips in the latency series unless the settings say otherwise.
+pub const DEFAULT_SAMPLES: u16 = 10;
+/// The most warm round trips a run may ask for.
+pub const MAX_SAMPLES: u16 = 50;
+/// Warm round trips to the control endpoint, interleaved with the target's first ones: enough for a median.
+pub const CONTROL_SAMPLES: u16 = 5;
+/// The longest watch a run may ask for: one hour.
+pub const MAX_WATCH_SECS: u32 = 3_600;
+/// The latency series stops after this many failures in a row: a dead path has nothing left to time.
+pub const SERIES_STOP_AFTER: usize = 2;
+
+/// A run's settings beyond the target and the key; the form or a config link sets them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    /// The model to check and to send the message to; `None` when none is named.
+    pub model: Option<String>,
+    /// The `anthropic-version` header.
+    pub version: String,
+    pub control_url: String,
+    /// The two public DNS-over-HTTPS resolvers' JSON endpoints.
+    pub resolvers: [String; 2],
+    /// The status page's summary JSON.
+    pub status_url: String,
+    /// Warm round trips in the latency series.
+    pub samples: u16,
+    /// Whether to send the streamed message (it spends a few tokens).
+    pub message: bool,
+    /// How long watch mode repeats its probe, in seconds; 0 is off.
+    pub watch_secs: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            model: None,
+            version: API_VERSION.to_string(),
+            control_url: DEFAULT_CONTROL_URL.to_string(),
+            resolvers: dns::DEFAULT_RESOLVERS.map(str::to_string),
+            status_url: statuspage::DEFAULT_SUMMARY_URL.to_string(),
+            samples: DEFAULT_SAMPLES,
+            message: false,
+            watch_secs: 0,
+        }
+    }
+}
 
 /// Everything a run starts from.
 #[derive(Clone, Debug)]
@@ -17,10 +76,13 @@ pub struct Context {
     pub key: Option<ApiKey>,
     /// Whether the page itself was loaded over `https:`.
     pub page_secure: bool,
+    /// `navigator.onLine` when the run started.
+    pub online: bool,
+    pub settings: Settings,
 }
 
 impl Context {
-    /// Builds a context, parsing the base URL.
+    /// Builds a context with default settings, parsing the base URL.
     pub fn new(
         base_input: &str,
         auth: AuthMode,
@@ -33,43 +95,293 @@ impl Context {
             auth,
             key,
             page_secure,
+            online: true,
+            settings: Settings::default(),
         }
+    }
+
+    /// The same context with other settings.
+    pub fn with_settings(mut self, settings: Settings) -> Context {
+        self.settings = settings;
+        self
+    }
+
+    /// The model named in the settings, trimmed; `None` when empty.
+    pub fn model(&self) -> Option<&str> {
+        self.settings
+            .model
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+    }
+
+    /// Warm samples in the latency series, within bounds.
+    pub fn samples(&self) -> u16 {
+        self.settings.samples.clamp(1, MAX_SAMPLES)
+    }
+
+    /// Whether `host` is one that DNS has nothing to say about: an IP address or `localhost`.
+    pub fn dns_not_applicable(target: &Target) -> bool {
+        let h = target.host.as_str();
+        h.starts_with('[')
+            || parse_ipv4(h).is_some()
+            || h == "localhost"
+            || h.ends_with(".localhost")
     }
 }
 
 /// A probe to send, or the reason it is not sent (recorded as its observation).
 pub type Planned = Result<ProbeSpec, (ProbeId, NotSent)>;
 
-/// The probes of a run, each once, in a stable order.
+/// Whether a side probe's URL (control, resolver, status page) can be sent from this page.
+pub fn side_url(url: &str, page_secure: bool) -> Result<(), NotSent> {
+    let url = url.trim();
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(NotSent::InvalidUrl);
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let origin =
+        Target::parse(&format!("{scheme}://{authority}")).map_err(|_| NotSent::InvalidUrl)?;
+    if url.len() > 2_000 || url.chars().any(char::is_whitespace) {
+        return Err(NotSent::InvalidUrl);
+    }
+    if page_secure && origin.scheme == Scheme::Http && !origin.is_loopback() {
+        return Err(NotSent::MixedContent);
+    }
+    Ok(())
+}
+
+/// The probes of a run before anything is observed.
 pub fn plan(ctx: &Context) -> Vec<Planned> {
-    let mut ids: Vec<ProbeId> = checks::REGISTRY
+    next(ctx, &Observations::new(), &BTreeSet::new())
+}
+
+/// The probes whose turn has come, given what has been observed and what has already been started
+/// (observed or in flight); each probe is handed out once.
+pub fn next(ctx: &Context, obs: &Observations, started: &BTreeSet<ProbeId>) -> Vec<Planned> {
+    let mut out = Vec::new();
+    let mut give = |p: Planned| {
+        let id = match &p {
+            Ok(spec) => spec.id,
+            Err((id, _)) => *id,
+        };
+        if !started.contains(&id) && wanted(id) {
+            out.push(p);
+        }
+    };
+    for id in FIRST_WAVE {
+        give(first_wave(ctx, id));
+    }
+    // A probe no check reads counts as done, so that it cannot hold up the probes after it.
+    let seen = |id: &ProbeId| !wanted(*id) || obs.contains_key(id);
+    if seen(&ProbeId::KeyModels) {
+        give(message(ctx, obs));
+    }
+    let first_done = FIRST_WAVE.iter().all(seen) && seen(&ProbeId::Message);
+    if !first_done {
+        return out;
+    }
+    let mut series_done = true;
+    for p in latency_series(ctx, obs) {
+        let id = match &p {
+            Ok(spec) => spec.id,
+            Err((id, _)) => *id,
+        };
+        if !seen(&id) {
+            series_done = false;
+            give(p);
+            break;
+        }
+    }
+    if series_done {
+        give(watch(ctx));
+    }
+    out
+}
+
+/// The probes that go out at once.
+const FIRST_WAVE: [ProbeId; 8] = [
+    ProbeId::Control,
+    ProbeId::Doh(0),
+    ProbeId::Doh(1),
+    ProbeId::Reach,
+    ProbeId::CorsRead,
+    ProbeId::KeyModels,
+    ProbeId::Model,
+    ProbeId::Status,
+];
+
+/// Whether a check in the registry reads this kind of probe.
+fn wanted(id: ProbeId) -> bool {
+    let kind = std::mem::discriminant(&id);
+    checks::REGISTRY
         .iter()
-        .flat_map(|c| c.probes.iter().copied())
-        .collect();
-    ids.sort();
-    ids.dedup();
-    let key_shape_broken = (checks::auth_key_shape::CHECK.evaluate)(ctx, &Default::default())
+        .flat_map(|c| c.probes.iter())
+        .any(|p| std::mem::discriminant(p) == kind)
+}
+
+/// The target, or why probes to it are not sent.
+fn target_for(ctx: &Context, id: ProbeId) -> Result<&Target, (ProbeId, NotSent)> {
+    let target = ctx
+        .target
+        .as_ref()
+        .map_err(|_| (id, NotSent::InvalidTarget))?;
+    if page_mixed_content::blocked(ctx) {
+        return Err((id, NotSent::MixedContent));
+    }
+    Ok(target)
+}
+
+/// The key, or why keyed probes are not sent.
+fn key_for(ctx: &Context, id: ProbeId) -> Result<(), (ProbeId, NotSent)> {
+    if ctx.key.is_none() {
+        return Err((id, NotSent::NoKey));
+    }
+    let broken = (checks::auth_key_shape::CHECK.evaluate)(ctx, &Observations::new())
         .is_some_and(|f| f.outcome.status == Status::Fail);
-    ids.into_iter()
-        .map(|id| {
+    if broken {
+        return Err((id, NotSent::KeyShape));
+    }
+    Ok(())
+}
+
+/// Whether keyed probes go out in this run: a key is given and its shape is not broken.
+pub fn key_usable(ctx: &Context) -> bool {
+    key_for(ctx, ProbeId::KeyModels).is_ok()
+}
+
+/// One probe of the first wave.
+fn first_wave(ctx: &Context, id: ProbeId) -> Planned {
+    let s = &ctx.settings;
+    let side = |url: &str| side_url(url, ctx.page_secure).map_err(|why| (id, why));
+    match id {
+        ProbeId::Control => {
+            side(&s.control_url)?;
+            Ok(probe::control(id, s.control_url.trim()))
+        }
+        ProbeId::Doh(i) => {
+            let resolver = &s.resolvers[usize::from(i).min(1)];
             let target = ctx
                 .target
                 .as_ref()
                 .map_err(|_| (id, NotSent::InvalidTarget))?;
-            if page_mixed_content::blocked(ctx) {
-                return Err((id, NotSent::MixedContent));
+            if Context::dns_not_applicable(target) {
+                return Err((id, NotSent::NotApplicable));
             }
-            if id == ProbeId::KeyModels {
-                if ctx.key.is_none() {
-                    return Err((id, NotSent::NoKey));
+            side(resolver)?;
+            Ok(probe::doh(i, resolver.trim(), &target.host))
+        }
+        ProbeId::Status => {
+            side(&s.status_url)?;
+            Ok(probe::status(s.status_url.trim()))
+        }
+        ProbeId::KeyModels => {
+            let target = target_for(ctx, id)?;
+            key_for(ctx, id)?;
+            Ok(probe::describe(id, target, ctx.auth, &s.version))
+        }
+        ProbeId::Model => {
+            let target = target_for(ctx, id)?;
+            let model = ctx
+                .model()
+                .filter(|m| probe::valid_model(m))
+                .ok_or((id, NotSent::NotApplicable))?;
+            key_for(ctx, id)?;
+            Ok(probe::model(target, ctx.auth, &s.version, model))
+        }
+        _ => {
+            let target = target_for(ctx, id)?;
+            Ok(probe::describe(id, target, ctx.auth, &s.version))
+        }
+    }
+}
+
+/// The streamed message, once the model list has said which model to try.
+fn message(ctx: &Context, obs: &Observations) -> Planned {
+    let id = ProbeId::Message;
+    if !ctx.settings.message {
+        return Err((id, NotSent::Off));
+    }
+    let target = target_for(ctx, id)?;
+    key_for(ctx, id)?;
+    let listed = match obs.get(&ProbeId::KeyModels).and_then(Observation::response) {
+        Some(r) if r.status == 200 => match reply::classify(r) {
+            Reply::Models { ids } => ids,
+            _ => return Err((id, NotSent::Prerequisite)),
+        },
+        _ => return Err((id, NotSent::Prerequisite)),
+    };
+    let model = match ctx.model() {
+        Some(m) if probe::valid_model(m) => m,
+        Some(_) => return Err((id, NotSent::Prerequisite)),
+        None => listed
+            .iter()
+            .map(String::as_str)
+            .find(|m| probe::valid_model(m))
+            .ok_or((id, NotSent::Prerequisite))?,
+    };
+    Ok(probe::message(
+        target,
+        ctx.auth,
+        &ctx.settings.version,
+        model,
+    ))
+}
+
+/// The latency series in order: the cold round trip, then warm ones, with the control endpoint's
+/// interleaved after the first few so that both see the same moment of the network.
+pub fn series_order(ctx: &Context) -> Vec<ProbeId> {
+    let mut order = vec![ProbeId::Latency(0)];
+    for i in 1..=ctx.samples() {
+        order.push(ProbeId::Latency(i));
+        if i <= CONTROL_SAMPLES {
+            order.push(ProbeId::ControlLatency(i));
+        }
+    }
+    order
+}
+
+/// Each probe of the latency series, or why it is not sent.
+fn latency_series(ctx: &Context, obs: &Observations) -> Vec<Planned> {
+    let answered = |id| matches!(obs.get(&id), Some(Observation::Response(_)));
+    let reach_ok = answered(ProbeId::Reach);
+    let control_ok = answered(ProbeId::Control);
+    let mut failures_in_a_row = 0;
+    series_order(ctx)
+        .into_iter()
+        .map(|id| {
+            if let ProbeId::ControlLatency(_) = id {
+                if !control_ok {
+                    return Err((id, NotSent::Prerequisite));
                 }
-                if key_shape_broken {
-                    return Err((id, NotSent::KeyShape));
-                }
+                return Ok(probe::control(id, ctx.settings.control_url.trim()));
             }
-            Ok(probe::describe(id, target, ctx.auth))
+            let target = target_for(ctx, id)?;
+            if !reach_ok {
+                return Err((id, NotSent::Prerequisite));
+            }
+            if failures_in_a_row >= SERIES_STOP_AFTER {
+                return Err((id, NotSent::Stopped));
+            }
+            match obs.get(&id) {
+                Some(Observation::Response(_)) => failures_in_a_row = 0,
+                Some(_) => failures_in_a_row += 1,
+                None => {}
+            }
+            Ok(probe::describe(id, target, ctx.auth, &ctx.settings.version))
         })
         .collect()
+}
+
+/// Watch mode's probe; the shell repeats it on the schedule of [`super::watch`].
+fn watch(ctx: &Context) -> Planned {
+    let id = ProbeId::Watch;
+    if ctx.settings.watch_secs == 0 {
+        return Err((id, NotSent::Off));
+    }
+    let target = target_for(ctx, id)?;
+    let keyed = key_usable(ctx);
+    Ok(probe::watch(target, ctx.auth, &ctx.settings.version, keyed))
 }
 
 #[cfg(test)]

@@ -110,7 +110,7 @@ fn signature(entry: &Entry) -> String {
         State::Pending => "pending".to_string(),
         State::Skipped { because } => format!("skipped:{because}"),
         State::Done(f) => {
-            let facts: Vec<String> = f.facts.iter().map(|fact| fact.value()).collect();
+            let facts: Vec<String> = f.facts.iter().map(|fact| fact.value(Lang::En)).collect();
             format!("{}:{}", f.outcome.id, facts.join("\u{1f}"))
         }
     }
@@ -166,7 +166,7 @@ fn outcome_body(parent: &Element, finding: &Finding, lang: Lang) {
         let dl = el("dl", "facts", None);
         for fact in &finding.facts {
             append(&dl, &el("dt", "", Some(fact.label().get(lang))));
-            append(&dl, &el("dd", "", Some(&fact.value())));
+            append(&dl, &el("dd", "", Some(&fact.value(lang))));
         }
         append(parent, &dl);
     }

@@ -379,7 +379,9 @@ fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
             Finding::new(CODE, &TIMED_OUT).with(Fact::TimeoutMs(*after_ms))
         }
         Observation::NotSent(NotSent::NoKey) => Finding::new(CODE, &NO_KEY),
-        Observation::Cancelled | Observation::NotSent(_) => Finding::new(CODE, &NOT_RUN),
+        Observation::Cancelled | Observation::NotSent(_) | Observation::Series { .. } => {
+            Finding::new(CODE, &NOT_RUN)
+        }
     })
 }
 

@@ -218,7 +218,9 @@ fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
         Observation::TimedOut { after_ms } => {
             Finding::new(CODE, &TIMED_OUT).with(Fact::TimeoutMs(*after_ms))
         }
-        Observation::Cancelled | Observation::NotSent(_) => Finding::new(CODE, &NOT_RUN),
+        Observation::Cancelled | Observation::NotSent(_) | Observation::Series { .. } => {
+            Finding::new(CODE, &NOT_RUN)
+        }
     })
 }
 

@@ -8,10 +8,19 @@ use super::run::Context;
 
 pub mod auth_key;
 pub mod auth_key_shape;
+pub mod auth_model;
 pub mod cors_read;
+pub mod dns_public;
 pub mod network_reach;
 pub mod page_mixed_content;
+pub mod page_online;
 pub mod page_target;
+pub mod perf_latency;
+pub mod perf_watch;
+pub mod service_clock;
+pub mod service_message;
+pub mod service_rate_limits;
+pub mod service_status;
 
 /// A check: what it is, what it needs and how it decides.
 pub struct Check {

@@ -1,5 +1,6 @@
 //! Hand-written HTTP/1.1: request parsing with hard limits, response writing, and HTTP dates.
 
+use std::cell::Cell;
 use std::io::{self, BufRead, Read, Write};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -303,15 +304,25 @@ pub enum Body {
     Huge { len: u64 },
     /// Declares `declared` bytes, sends `bytes`, then resets the connection.
     Truncated { declared: u64, bytes: Vec<u8> },
+    /// Sent in steps of unknown total length: each step waits its delay, then
+    /// goes out in one write, flushed. Chunked on HTTP/1.1, close-delimited on
+    /// HTTP/1.0. With `cut`, the stream stops without its terminating chunk and
+    /// the connection closes, as when an upstream dies mid-stream.
+    Paced {
+        steps: Vec<(Duration, Vec<u8>)>,
+        cut: bool,
+    },
 }
 
 impl Body {
-    /// The Content-Length the head announces.
-    fn declared_len(&self) -> u64 {
+    /// The Content-Length the head announces; `None` for a paced body, whose
+    /// length is not known when the head goes out.
+    fn declared_len(&self) -> Option<u64> {
         match self {
-            Body::Full(b) | Body::Drip { bytes: b, .. } => b.len() as u64,
-            Body::Huge { len } => *len,
-            Body::Truncated { declared, .. } => *declared,
+            Body::Full(b) | Body::Drip { bytes: b, .. } => Some(b.len() as u64),
+            Body::Huge { len } => Some(*len),
+            Body::Truncated { declared, .. } => Some(*declared),
+            Body::Paced { .. } => None,
         }
     }
 }
@@ -367,6 +378,10 @@ impl Response {
             Body::Full(b) | Body::Drip { bytes: b, .. } | Body::Truncated { bytes: b, .. } => {
                 String::from_utf8_lossy(b).into_owned()
             }
+            Body::Paced { steps, .. } => steps
+                .iter()
+                .map(|(_, b)| String::from_utf8_lossy(b))
+                .collect(),
             Body::Huge { .. } => String::new(),
         }
     }
@@ -381,6 +396,7 @@ pub fn reason(status: u16) -> &'static str {
         307 => "Temporary Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
+        402 => "Payment Required",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
@@ -388,6 +404,7 @@ pub fn reason(status: u16) -> &'static str {
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
+        503 => "Service Unavailable",
         504 => "Gateway Timeout",
         520 => "Unknown Error",
         529 => "Site Overloaded",
@@ -395,14 +412,19 @@ pub fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Writes the response. `keep_alive` decides the `connection` header; a HEAD
-/// request (`head_only`) gets the head alone.
-pub fn write_response<W: Write>(
-    w: &mut W,
-    resp: &Response,
-    keep_alive: bool,
-    head_only: bool,
-) -> io::Result<()> {
+/// How a response goes on the wire, beyond the response itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Framing {
+    /// Decides the `connection` header.
+    pub keep_alive: bool,
+    /// A HEAD request: the head alone.
+    pub head_only: bool,
+    /// The client speaks HTTP/1.1, so a paced body may be chunked.
+    pub chunked: bool,
+}
+
+/// Writes the response as `framing` says.
+pub fn write_response<W: Write>(w: &mut W, resp: &Response, framing: Framing) -> io::Result<()> {
     let mut head = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
     for (name, value) in &resp.headers {
         head.push_str(name);
@@ -412,25 +434,37 @@ pub fn write_response<W: Write>(
     }
     // RFC 9110 forbids Content-Length on 204.
     if resp.status != 204 {
-        head.push_str(&format!("content-length: {}\r\n", resp.body.declared_len()));
+        match resp.body.declared_len() {
+            Some(len) => head.push_str(&format!("content-length: {len}\r\n")),
+            None if framing.chunked => head.push_str("transfer-encoding: chunked\r\n"),
+            // HTTP/1.0 has no chunks: the body ends where the connection does.
+            None => {}
+        }
     }
-    head.push_str(if keep_alive {
+    head.push_str(if framing.keep_alive {
         "connection: keep-alive\r\n"
     } else {
         "connection: close\r\n"
     });
     head.push_str("\r\n");
-    w.write_all(head.as_bytes())?;
-    if head_only || resp.status == 204 {
+    let mut head = head.into_bytes();
+    if framing.head_only || resp.status == 204 {
+        w.write_all(&head)?;
         return w.flush();
     }
     match &resp.body {
-        Body::Full(b) | Body::Truncated { bytes: b, .. } => w.write_all(b)?,
+        // Head and body in one write, so that a client sees them arrive together,
+        // as from a proxy that buffered the whole response.
+        Body::Full(b) | Body::Truncated { bytes: b, .. } => {
+            head.extend_from_slice(b);
+            w.write_all(&head)?;
+        }
         Body::Drip {
             bytes,
             every,
             limit,
         } => {
+            w.write_all(&head)?;
             w.flush()?;
             let start = Instant::now();
             for byte in bytes {
@@ -445,7 +479,36 @@ pub fn write_response<W: Write>(
                 w.flush()?;
             }
         }
-        Body::Huge { len } => write_huge(w, *len)?,
+        Body::Huge { len } => {
+            w.write_all(&head)?;
+            write_huge(w, *len)?;
+        }
+        Body::Paced { steps, cut } => {
+            w.write_all(&head)?;
+            w.flush()?;
+            for (delay, bytes) in steps {
+                if !delay.is_zero() {
+                    std::thread::sleep(*delay);
+                }
+                // An empty chunk would end the stream early.
+                if bytes.is_empty() {
+                    continue;
+                }
+                let mut out = Vec::with_capacity(bytes.len() + 12);
+                if framing.chunked {
+                    out.extend_from_slice(format!("{:x}\r\n", bytes.len()).as_bytes());
+                    out.extend_from_slice(bytes);
+                    out.extend_from_slice(b"\r\n");
+                } else {
+                    out.extend_from_slice(bytes);
+                }
+                w.write_all(&out)?;
+                w.flush()?;
+            }
+            if framing.chunked && !cut {
+                w.write_all(b"0\r\n\r\n")?;
+            }
+        }
     }
     w.flush()
 }
@@ -478,6 +541,30 @@ pub fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+thread_local! {
+    /// How far this thread's answers put the mock's clock from real time, in seconds.
+    static CLOCK_OFFSET: Cell<i64> = const { Cell::new(0) };
+}
+
+/// The mock's clock as its answers show it (`date`, rate-limit resets): real
+/// time, moved by the offset a clock-skew scenario set around the call.
+pub fn clock_secs() -> u64 {
+    now_secs().saturating_add_signed(CLOCK_OFFSET.with(Cell::get))
+}
+
+/// The `date` header's value, by the mock's clock.
+pub fn date_now() -> String {
+    imf_fixdate(clock_secs())
+}
+
+/// Runs `f` with the mock's clock moved by `secs` on this thread, and restores it.
+pub fn with_clock_offset<T>(secs: i64, f: impl FnOnce() -> T) -> T {
+    let before = CLOCK_OFFSET.with(|c| c.replace(secs));
+    let out = f();
+    CLOCK_OFFSET.with(|c| c.set(before));
+    out
 }
 
 /// The civil date (year, month 1–12, day 1–31) of a day count since 1970-01-01,
@@ -690,9 +777,14 @@ mod tests {
         assert_eq!(rfc3339(1_763_942_400), "2025-11-24T00:00:00Z");
     }
 
-    fn written(resp: &Response, keep: bool, head_only: bool) -> String {
+    fn written(resp: &Response, keep_alive: bool, head_only: bool) -> String {
         let mut out = Vec::new();
-        write_response(&mut out, resp, keep, head_only).unwrap();
+        let framing = Framing {
+            keep_alive,
+            head_only,
+            chunked: true,
+        };
+        write_response(&mut out, resp, framing).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -717,7 +809,12 @@ mod tests {
                 body: Body::Huge { len },
             };
             let mut out = Vec::new();
-            write_response(&mut out, &resp, false, false).unwrap();
+            let framing = Framing {
+                keep_alive: false,
+                head_only: false,
+                chunked: true,
+            };
+            write_response(&mut out, &resp, framing).unwrap();
             let body_at = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
             assert_eq!((out.len() - body_at) as u64, len);
             if len >= 100 {

@@ -1,0 +1,1 @@
+//! `dns.public`: (being written).

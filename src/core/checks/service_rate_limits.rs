@@ -1,0 +1,1 @@
+//! `service.rate_limits`: (being written).

@@ -1,0 +1,1 @@
+//! `service.status`: (being written).
