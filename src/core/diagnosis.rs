@@ -75,6 +75,9 @@ impl Verdict {
 pub struct Diagnosis {
     pub entries: Vec<Entry>,
     pub verdict: Verdict,
+    /// The status page reports trouble and the root cause is one the provider's trouble explains (the
+    /// path, the service or speed, not the page, DNS or the key): "it's them, not you".
+    pub their_side: bool,
 }
 
 /// Diagnoses a run from what has been observed so far; call again as observations arrive.
@@ -85,7 +88,29 @@ pub fn diagnose(ctx: &Context, obs: &Observations) -> Diagnosis {
         entries.push(Entry { check, state });
     }
     let verdict = verdict_of(&entries, obs);
-    Diagnosis { entries, verdict }
+    let their_side = their_side(&entries, &verdict);
+    Diagnosis {
+        entries,
+        verdict,
+        their_side,
+    }
+}
+
+/// Whether the status page's trouble explains the verdict.
+fn their_side(entries: &[Entry], verdict: &Verdict) -> bool {
+    let reported = entries.iter().any(|e| {
+        e.check.code == "service.status"
+            && matches!(&e.state, State::Done(f) if matches!(f.outcome.status, Status::Warn | Status::Fail))
+    });
+    let layer = match verdict {
+        Verdict::Broken { outcome, .. } | Verdict::Degraded { outcome, .. } => outcome.layer,
+        _ => return false,
+    };
+    reported
+        && matches!(
+            layer,
+            Layer::Network | Layer::Cors | Layer::Service | Layer::Performance
+        )
 }
 
 /// Decides one check, given the entries decided before it.

@@ -14,8 +14,10 @@ use web_sys::{
 };
 
 use crate::core::key::ApiKey;
-use crate::core::observation::{BodyState, Observation, Response as Seen, ResponseKind};
-use crate::core::probe::{Mode, ProbeSpec};
+use crate::core::observation::{
+    BodyState, Chunk, Observation, Phases, Response as Seen, ResponseKind,
+};
+use crate::core::probe::{Mode, ProbeId, ProbeSpec};
 
 /// Whether two URLs have the same origin, by the browser's own URL parser; unparsable means no.
 pub fn same_origin(a: &str, b: &str) -> bool {
@@ -25,10 +27,28 @@ pub fn same_origin(a: &str, b: &str) -> bool {
     }
 }
 
-fn now() -> f64 {
+/// The page's monotonic clock, in milliseconds.
+pub fn now() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map_or(0.0, |p| p.now())
+}
+
+/// Waits `ms` milliseconds, or less if `cancel` fires first.
+pub async fn sleep(ms: u32, cancel: &AbortSignal) {
+    if cancel.aborted() {
+        return;
+    }
+    let signal = cancel.clone();
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let window = web_sys::window().unwrap_throw();
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+            &resolve,
+            i32::try_from(ms).unwrap_or(i32::MAX),
+        );
+        let _ = signal.add_event_listener_with_callback("abort", &resolve);
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 /// Aborts the probe when its timeout runs out or the run is cancelled, and cleans up after itself.
@@ -126,6 +146,9 @@ fn request(
         RequestRedirect::Manual
     });
     init.set_headers(&headers);
+    if let Some(body) = &spec.body {
+        init.set_body(&JsValue::from_str(body));
+    }
     init.set_signal(Some(signal));
     Request::new_with_str_and_init(&spec.url, &init)
 }
@@ -140,6 +163,13 @@ pub async fn execute(
     if cancel.is_some_and(AbortSignal::aborted) {
         return Observation::Cancelled;
     }
+    let timed = matches!(spec.id, ProbeId::Latency(_) | ProbeId::ControlLatency(_));
+    let performance = web_sys::window().and_then(|w| w.performance());
+    if let (true, Some(p)) = (timed, &performance) {
+        // The latency series runs alone, so after clearing, the entry for this URL is this request's; it also
+        // keeps the browser's buffer of 250 entries from filling up.
+        p.clear_resource_timings();
+    }
     let guard = Guard::new(spec.timeout_ms, cancel);
     let started = now();
     let outcome = match request(spec, key, target_base, &guard.controller.signal()) {
@@ -150,6 +180,7 @@ pub async fn execute(
             .map_err(|_| ()),
     };
     let elapsed_ms = now() - started;
+    let received_at_ms = js_sys::Date::now();
     let response: Response = match outcome {
         Ok(value) => value.unchecked_into(),
         Err(()) if guard.timed_out.get() => {
@@ -166,14 +197,18 @@ pub async fn execute(
         _ => ResponseKind::Readable,
     };
     let headers = read_headers(&response.headers());
-    let (body, body_state) = if kind != ResponseKind::Readable {
-        (String::new(), BodyState::Complete)
+    let (body, body_state, chunks) = if kind != ResponseKind::Readable {
+        (String::new(), BodyState::Complete, Vec::new())
     } else {
-        read_body(&response, spec.body_cap, &guard).await
+        read_body(&response, spec.body_cap, &guard, started).await
     };
     if guard.cancelled() {
         return Observation::Cancelled;
     }
+    let phases = match (timed, &performance) {
+        (true, Some(p)) => phases_of(p, &spec.url).await,
+        _ => None,
+    };
     Observation::Response(Seen {
         status: response.status(),
         kind,
@@ -182,7 +217,43 @@ pub async fn execute(
         body_state,
         redirected_to: response.redirected().then(|| response.url()),
         elapsed_ms,
+        received_at_ms,
+        chunks,
+        phases,
     })
+}
+
+/// The Resource Timing phases of the latest request to `url`, when the server allowed them
+/// (`Timing-Allow-Origin`); without it the browser zeroes them, and `requestStart` reads 0.
+async fn phases_of(performance: &web_sys::Performance, url: &str) -> Option<Phases> {
+    // The entry is queued when the response ends, which for an opaque answer may be a moment after `fetch`
+    // resolved; a few turns of the event loop are enough.
+    for _ in 0..5 {
+        let entries = performance.get_entries_by_name_with_entry_type(url, "resource");
+        if let Ok(e) = entries
+            .pop()
+            .dyn_into::<web_sys::PerformanceResourceTiming>()
+        {
+            if e.request_start() <= 0.0 {
+                return None;
+            }
+            let tls = if e.secure_connection_start() > 0.0 {
+                e.connect_end() - e.secure_connection_start()
+            } else {
+                0.0
+            };
+            return Some(Phases {
+                dns: e.domain_lookup_end() - e.domain_lookup_start(),
+                connect: e.connect_end() - e.connect_start(),
+                tls,
+                ttfb: e.response_start() - e.request_start(),
+                new_connection: e.connect_end() > e.connect_start(),
+            });
+        }
+        let never = AbortController::new().unwrap_throw().signal();
+        sleep(0, &never).await;
+    }
+    None
 }
 
 /// The headers the browser exposes, names lower-cased.
@@ -201,10 +272,16 @@ fn read_headers(headers: &Headers) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Reads the body chunk by chunk up to `cap` bytes, then stops reading.
-async fn read_body(response: &Response, cap: usize, guard: &Guard) -> (String, BodyState) {
+/// Reads the body chunk by chunk up to `cap` bytes, then stops reading; notes when each chunk arrived.
+async fn read_body(
+    response: &Response,
+    cap: usize,
+    guard: &Guard,
+    started: f64,
+) -> (String, BodyState, Vec<Chunk>) {
+    let mut chunks = Vec::new();
     let Some(stream) = response.body() else {
-        return (String::new(), BodyState::Complete);
+        return (String::new(), BodyState::Complete, chunks);
     };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut bytes: Vec<u8> = Vec::new();
@@ -230,11 +307,17 @@ async fn read_body(response: &Response, cap: usize, guard: &Guard) -> (String, B
         let start = bytes.len();
         bytes.resize(start + take, 0);
         data.subarray(0, take as u32).copy_to(&mut bytes[start..]);
+        if take > 0 {
+            chunks.push(Chunk {
+                at_ms: now() - started,
+                end: bytes.len(),
+            });
+        }
         if bytes.len() >= cap {
             // Cancelling tells the browser to stop downloading the rest.
             let _ = reader.cancel();
             break BodyState::Truncated;
         }
     };
-    (String::from_utf8_lossy(&bytes).into_owned(), state)
+    (String::from_utf8_lossy(&bytes).into_owned(), state, chunks)
 }

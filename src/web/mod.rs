@@ -5,21 +5,25 @@ pub mod fetch;
 pub mod render;
 
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use web_sys::{
-    AbortController, Event, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement,
+    AbortController, AbortSignal, Event, HtmlButtonElement, HtmlElement, HtmlInputElement,
+    HtmlSelectElement,
 };
 
+use crate::core::checks::perf_watch;
 use crate::core::diagnosis::{diagnose, Verdict};
 use crate::core::i18n::Lang;
 use crate::core::key::{ApiKey, AuthMode};
-use crate::core::observation::{Observation, Observations};
-use crate::core::probe::ProbeId;
-use crate::core::run::{plan, Context};
+use crate::core::observation::{Observation, Observations, Sample};
+use crate::core::probe::{ProbeId, ProbeSpec};
+use crate::core::run::{next, Context, Settings, MAX_SAMPLES, MAX_WATCH_SECS};
+use crate::core::watch;
 use dom::{by_id, document, set_hidden};
 
 /// One run in progress or finished.
@@ -28,6 +32,8 @@ struct Run {
     serial: u32,
     ctx: Context,
     obs: Observations,
+    /// Probes sent and not yet observed.
+    in_flight: BTreeSet<ProbeId>,
     cancel: AbortController,
 }
 
@@ -39,6 +45,11 @@ struct App {
 }
 
 type Shared = Rc<RefCell<App>>;
+
+/// The most probes a watch keeps; at one every two seconds that is more than an hour.
+const MAX_WATCH_SAMPLES: usize = 2_000;
+/// How much of each watch probe's body is kept: enough to classify an error, not a megabyte per probe.
+const WATCH_BODY_KEEP: usize = 2_048;
 
 /// Entry point, called once the wasm module is instantiated.
 #[wasm_bindgen(start)]
@@ -58,11 +69,33 @@ pub fn start() {
     }));
     render::static_copy(lang);
     render::idle(lang);
+    fill_defaults();
     wire(&app);
     set_hidden("lang", false);
     by_id::<HtmlButtonElement>("run").set_disabled(false);
     let root = document().document_element().unwrap_throw();
     dom::attr(&root, "data-ready", "");
+}
+
+/// Puts the default endpoints into the advanced settings, so that the page holds no copy of them.
+fn fill_defaults() {
+    let d = Settings::default();
+    for (id, value) in [
+        ("control-url", d.control_url.as_str()),
+        ("doh1", d.resolvers[0].as_str()),
+        ("doh2", d.resolvers[1].as_str()),
+        ("status-url", d.status_url.as_str()),
+    ] {
+        let input = by_id::<HtmlInputElement>(id);
+        if input.value().is_empty() {
+            input.set_value(value);
+        }
+    }
+    let samples = by_id::<HtmlInputElement>("samples");
+    if samples.value().is_empty() {
+        samples.set_value(&d.samples.to_string());
+    }
+    samples.set_max(&MAX_SAMPLES.to_string());
 }
 
 /// Attaches the form's event handlers.
@@ -101,69 +134,178 @@ fn on(app: &Shared, id: &str, event: &str, handler: fn(&Shared, &Event)) {
     closure.forget();
 }
 
-/// Reads the form into a run context.
-fn read_form() -> Context {
-    let base = by_id::<HtmlInputElement>("base").value();
-    let auth = AuthMode::parse(&by_id::<HtmlSelectElement>("auth").value()).unwrap_or_default();
-    let key = ApiKey::new(by_id::<HtmlInputElement>("key").value());
-    let secure = web_sys::window()
-        .unwrap_throw()
-        .location()
-        .protocol()
-        .is_ok_and(|p| p == "https:");
-    Context::new(&base, auth, key, secure)
+fn input(id: &str) -> String {
+    by_id::<HtmlInputElement>(id).value()
 }
 
-/// Starts a run: plans, records what is not sent, and sends the rest concurrently.
+/// Reads the form into a run context.
+fn read_form() -> Context {
+    let window = web_sys::window().unwrap_throw();
+    let auth = AuthMode::parse(&by_id::<HtmlSelectElement>("auth").value()).unwrap_or_default();
+    let key = ApiKey::new(input("key"));
+    let secure = window.location().protocol().is_ok_and(|p| p == "https:");
+    let defaults = Settings::default();
+    let settings = Settings {
+        model: Some(input("model")),
+        control_url: input("control-url"),
+        resolvers: [input("doh1"), input("doh2")],
+        status_url: input("status-url"),
+        samples: input("samples").trim().parse().unwrap_or(defaults.samples),
+        message: by_id::<HtmlInputElement>("message").checked(),
+        watch_secs: by_id::<HtmlSelectElement>("watch")
+            .value()
+            .parse()
+            .unwrap_or(0),
+        ..defaults
+    };
+    let mut ctx = Context::new(&input("base"), auth, key, secure).with_settings(settings);
+    ctx.online = window.navigator().on_line();
+    ctx
+}
+
+/// Starts a run: plans, records what is not sent, and sends the rest.
 fn start_run(app: &Shared) {
     let ctx = read_form();
-    let planned = plan(&ctx);
-    let cancel = AbortController::new().unwrap_throw();
-    let serial = {
+    {
         let mut a = app.borrow_mut();
         if let Some(old) = &a.run {
             old.cancel.abort();
         }
         a.serial += 1;
-        let mut obs = Observations::new();
-        for p in &planned {
-            if let Err((id, why)) = p {
-                obs.insert(*id, Observation::NotSent(*why));
-            }
-        }
         a.run = Some(Run {
             serial: a.serial,
-            ctx: ctx.clone(),
-            obs,
-            cancel: cancel.clone(),
-        });
-        a.serial
-    };
-    render::reset();
-    refresh(app);
-    let base = ctx.target.as_ref().map(|t| t.base()).unwrap_or_default();
-    for spec in planned.into_iter().flatten() {
-        let (app, key, base, signal) =
-            (app.clone(), ctx.key.clone(), base.clone(), cancel.signal());
-        wasm_bindgen_futures::spawn_local(async move {
-            let seen = fetch::execute(&spec, key.as_ref(), &base, Some(&signal)).await;
-            record(&app, serial, spec.id, seen);
+            ctx,
+            obs: Observations::new(),
+            in_flight: BTreeSet::new(),
+            cancel: AbortController::new().unwrap_throw(),
         });
     }
+    render::reset();
+    pump(app);
 }
 
-/// Stores one observation of the current run and re-renders.
-fn record(app: &Shared, serial: u32, id: ProbeId, seen: Observation) {
+/// Hands out every probe whose turn has come: records those not sent, and sends the rest.
+fn pump(app: &Shared) {
+    loop {
+        let (serial, batch, ctx, signal) = {
+            let a = app.borrow();
+            let Some(run) = &a.run else { return };
+            let started: BTreeSet<ProbeId> = run
+                .obs
+                .keys()
+                .chain(run.in_flight.iter())
+                .copied()
+                .collect();
+            (
+                run.serial,
+                next(&run.ctx, &run.obs, &started),
+                run.ctx.clone(),
+                run.cancel.signal(),
+            )
+        };
+        if batch.is_empty() {
+            break;
+        }
+        let base = ctx.target.as_ref().map(|t| t.base()).unwrap_or_default();
+        for planned in batch {
+            let spec = match planned {
+                Ok(spec) => spec,
+                Err((id, why)) => {
+                    if let Some(run) = &mut app.borrow_mut().run {
+                        run.obs.insert(id, Observation::NotSent(why));
+                    }
+                    continue;
+                }
+            };
+            if let Some(run) = &mut app.borrow_mut().run {
+                run.in_flight.insert(spec.id);
+            }
+            let (app, ctx, base, signal) = (app.clone(), ctx.clone(), base.clone(), signal.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                if spec.id == ProbeId::Watch {
+                    watch(&app, serial, &ctx, &spec, &base, &signal).await;
+                } else {
+                    let seen = fetch::execute(&spec, ctx.key.as_ref(), &base, Some(&signal)).await;
+                    record(&app, serial, spec.id, seen, true);
+                }
+            });
+        }
+    }
+    refresh(app);
+}
+
+/// Repeats the watch probe until its time is up or the run is cancelled, recording the growing series.
+async fn watch(
+    app: &Shared,
+    serial: u32,
+    ctx: &Context,
+    spec: &ProbeSpec,
+    base: &str,
+    signal: &AbortSignal,
+) {
+    let start = fetch::now();
+    let deadline = f64::from(ctx.settings.watch_secs.min(MAX_WATCH_SECS)) * 1000.0;
+    let mut samples: Vec<Sample> = Vec::new();
+    let mut failures = 0;
+    while !signal.aborted() && samples.len() < MAX_WATCH_SAMPLES {
+        let at_ms = fetch::now() - start;
+        if at_ms >= deadline {
+            break;
+        }
+        let mut seen = fetch::execute(spec, ctx.key.as_ref(), base, Some(signal)).await;
+        if seen == Observation::Cancelled {
+            break;
+        }
+        failures = if perf_watch::failed(ctx, &seen) {
+            failures + 1
+        } else {
+            0
+        };
+        if let Observation::Response(r) = &mut seen {
+            if r.body.len() > WATCH_BODY_KEEP {
+                let mut cut = WATCH_BODY_KEEP;
+                while !r.body.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                r.body.truncate(cut);
+            }
+        }
+        samples.push(Sample { at_ms, seen });
+        let series = Observation::Series {
+            samples: samples.clone(),
+            done: false,
+        };
+        if !record(app, serial, ProbeId::Watch, series, false) {
+            return;
+        }
+        let left = (deadline - (fetch::now() - start)).max(0.0) as u32;
+        let delay = watch::next_delay_ms(failures, js_sys::Math::random()).min(left);
+        fetch::sleep(delay, signal).await;
+    }
+    let series = Observation::Series {
+        samples,
+        done: true,
+    };
+    record(app, serial, ProbeId::Watch, series, true);
+}
+
+/// Stores one observation of the current run and re-renders; `landed` ends the probe's flight. Returns
+/// whether the run is still the current one.
+fn record(app: &Shared, serial: u32, id: ProbeId, seen: Observation, landed: bool) -> bool {
     {
         let mut a = app.borrow_mut();
         match &mut a.run {
             Some(run) if run.serial == serial => {
                 run.obs.insert(id, seen);
+                if landed {
+                    run.in_flight.remove(&id);
+                }
             }
-            _ => return,
+            _ => return false,
         }
     }
-    refresh(app);
+    pump(app);
+    true
 }
 
 /// Re-diagnoses the current run and renders it.
@@ -175,6 +317,6 @@ fn refresh(app: &Shared) {
     };
     let d = diagnose(&run.ctx, &run.obs);
     render::diagnosis(&d, a.lang, run.ctx.key.is_some());
-    let running = d.verdict == Verdict::Running;
-    set_hidden("cancel", !running);
+    let busy = d.verdict == Verdict::Running || !run.in_flight.is_empty();
+    set_hidden("cancel", !busy);
 }

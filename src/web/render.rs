@@ -6,7 +6,7 @@ use web_sys::{Element, HtmlElement};
 use super::dom::{append, attr, by_id, document, el};
 use crate::core::checks::REGISTRY;
 use crate::core::diagnosis::{Diagnosis, Entry, State, Verdict};
-use crate::core::finding::{Finding, Layer, Outcome, Status};
+use crate::core::finding::{Fact, Finding, Layer, Outcome, Point, SampleKind, Status};
 use crate::core::i18n::{ui, Lang, Text};
 
 /// A page string; a missing name is a bug caught by the native tests of the catalogue.
@@ -166,7 +166,11 @@ fn outcome_body(parent: &Element, finding: &Finding, lang: Lang) {
         let dl = el("dl", "facts", None);
         for fact in &finding.facts {
             append(&dl, &el("dt", "", Some(fact.label().get(lang))));
-            append(&dl, &el("dd", "", Some(&fact.value(lang))));
+            let dd = el("dd", "", Some(&fact.value(lang)));
+            if let Fact::Timeline(points) = fact {
+                append(&dd, &timeline(points, lang));
+            }
+            append(&dl, &dd);
         }
         append(parent, &dl);
     }
@@ -238,6 +242,7 @@ fn verdict(d: &Diagnosis, lang: Lang, has_key: bool) {
             attr(&v, "data-code", code);
             attr(&v, "data-outcome", outcome.id);
             append(&v, &headline("!", tr("verdict-degraded", lang)));
+            their_side(&v, d, lang);
             cause(&v, outcome, lang);
         }
         Verdict::Broken {
@@ -254,8 +259,137 @@ fn verdict(d: &Diagnosis, lang: Lang, has_key: bool) {
                 layer.label().get(lang)
             );
             append(&v, &headline("✕", &text));
+            their_side(&v, d, lang);
             cause(&v, outcome, lang);
         }
+    }
+}
+
+const SVG: &str = "http://www.w3.org/2000/svg";
+/// The timeline's drawing area, in SVG units; it scales to the page's width.
+const TL_WIDTH: f64 = 600.0;
+const TL_HEIGHT: f64 = 90.0;
+
+/// An SVG element with attributes.
+fn svg(tag: &str, attrs: &[(&str, String)]) -> Element {
+    let e = document().create_element_ns(Some(SVG), tag).unwrap_throw();
+    for (name, value) in attrs {
+        attr(&e, name, value);
+    }
+    e
+}
+
+/// A number for an SVG attribute, to a tenth of a unit, without float formatting.
+fn num(x: f64) -> String {
+    let tenths = (x * 10.0).round() as i64;
+    format!("{}.{}", tenths / 10, (tenths % 10).abs())
+}
+
+/// The watch timeline: one mark per probe, left to right in time. Answers are bars as tall as the round
+/// trip took (on a square-root scale, so that one slow probe does not flatten the rest); failures are
+/// crosses along the top, so shape and not only colour tells them apart. A caption and the facts beside it
+/// carry the same content as text.
+fn timeline(points: &[Point], lang: Lang) -> Element {
+    let figure = el("figure", "timeline", None);
+    let span = points
+        .iter()
+        .map(|p| p.at_ms + p.elapsed_ms)
+        .fold(1_000.0, f64::max);
+    let slowest = points.iter().map(|p| p.elapsed_ms).fold(1.0, f64::max);
+    let plot = svg(
+        "svg",
+        &[
+            ("viewBox", format!("0 0 {} {}", TL_WIDTH, TL_HEIGHT + 16.0)),
+            ("role", "img".into()),
+            ("class", "timeline-plot".into()),
+        ],
+    );
+    let ok = points.iter().filter(|p| p.kind == SampleKind::Ok).count();
+    attr(
+        &plot,
+        "aria-label",
+        &format!("{} {} / {}", tr("timeline-caption", lang), ok, points.len()),
+    );
+    append(
+        &plot,
+        &svg(
+            "line",
+            &[
+                ("x1", "0".into()),
+                ("y1", num(TL_HEIGHT)),
+                ("x2", num(TL_WIDTH)),
+                ("y2", num(TL_HEIGHT)),
+                ("class", "axis".into()),
+            ],
+        ),
+    );
+    for p in points {
+        let x = (p.at_ms / span * (TL_WIDTH - 8.0) + 4.0).clamp(4.0, TL_WIDTH - 4.0);
+        let mark = if p.kind == SampleKind::Ok {
+            let h = ((p.elapsed_ms.max(0.0) / slowest).sqrt() * (TL_HEIGHT - 14.0)).max(2.0);
+            svg(
+                "rect",
+                &[
+                    ("x", num(x - 1.5)),
+                    ("y", num(TL_HEIGHT - h)),
+                    ("width", "3".into()),
+                    ("height", num(h)),
+                    ("class", "mark-ok".into()),
+                ],
+            )
+        } else {
+            let d = format!(
+                "M{} 2L{} 10M{} 2L{} 10",
+                num(x - 4.0),
+                num(x + 4.0),
+                num(x + 4.0),
+                num(x - 4.0)
+            );
+            svg(
+                "path",
+                &[
+                    ("d", d),
+                    ("class", format!("mark-fail {}", p.kind.as_str())),
+                ],
+            )
+        };
+        let title = svg("title", &[]);
+        title.set_text_content(Some(&format!(
+            "{} · {} ms · {}",
+            crate::core::finding::signed_seconds((p.at_ms / 1000.0) as i64),
+            p.elapsed_ms.round() as u64,
+            p.kind.label().get(lang)
+        )));
+        append(&mark, &title);
+        append(&plot, &mark);
+    }
+    for (x, anchor, secs) in [(0.0, "start", 0.0), (TL_WIDTH, "end", span / 1000.0)] {
+        let label = svg(
+            "text",
+            &[
+                ("x", num(x)),
+                ("y", num(TL_HEIGHT + 13.0)),
+                ("text-anchor", anchor.into()),
+                ("class", "axis-label".into()),
+            ],
+        );
+        label.set_text_content(Some(&format!("{} s", secs.round() as u64)));
+        append(&plot, &label);
+    }
+    append(&figure, &plot);
+    append(
+        &figure,
+        &el("figcaption", "", Some(tr("timeline-caption", lang))),
+    );
+    figure
+}
+
+/// The line that says the status page reports trouble, when the diagnosis fused it into the verdict.
+fn their_side(parent: &Element, d: &Diagnosis, lang: Lang) {
+    if d.their_side {
+        let p = el("p", "their-side", Some(tr("their-side", lang)));
+        attr(&p, "data-their-side", "");
+        append(parent, &p);
     }
 }
 

@@ -60,6 +60,8 @@ pub const REGISTRY: &[&Check] = &[
     &cors_read::CHECK,
     &auth_key_shape::CHECK,
     &auth_key::CHECK,
+    &perf_latency::CHECK,
+    &perf_watch::CHECK,
 ];
 
 /// The check with `code`.

@@ -59,7 +59,7 @@ pub fn preflight() -> Response {
 /// echo and control endpoints, which must never be the reason a request fails.
 pub fn preflight_any(req: &Request) -> Response {
     let mut resp = Response::new(204)
-        .with("date", crate::http::imf_fixdate(crate::http::now_secs()))
+        .with("date", crate::http::date_now())
         .with("access-control-allow-origin", "*")
         .with(
             "access-control-allow-methods",

@@ -27,7 +27,7 @@ pub enum Answer {
     },
     /// A DNS status without an answer; `soa` adds the zone's SOA record under
     /// Authority, as resolvers do for NXDOMAIN and for a name without records.
-    NoAnswer { status: u8, soa: bool },
+    NoRecords { status: u8, soa: bool },
     /// Not DNS at all: an HTTP status and a body. `None` for the content type
     /// keeps the endpoint's JSON type, so the body claims to be JSON.
     Http {
@@ -69,17 +69,26 @@ pub const MODES: &[Mode] = &[
     Mode {
         name: "nxdomain",
         description: "Status 3 (NXDOMAIN), no Answer, the zone's SOA under Authority",
-        answer: Answer::NoAnswer { status: 3, soa: true },
+        answer: Answer::NoRecords {
+            status: 3,
+            soa: true,
+        },
     },
     Mode {
         name: "servfail",
         description: "Status 2 (SERVFAIL), no Answer",
-        answer: Answer::NoAnswer { status: 2, soa: false },
+        answer: Answer::NoRecords {
+            status: 2,
+            soa: false,
+        },
     },
     Mode {
         name: "empty",
         description: "Status 0 without an Answer (no records of the type)",
-        answer: Answer::NoAnswer { status: 0, soa: true },
+        answer: Answer::NoRecords {
+            status: 0,
+            soa: true,
+        },
     },
     Mode {
         name: "sinkhole",
@@ -314,10 +323,10 @@ impl Question {
                 });
                 header_json(0, Some(self), &records, &[], None)
             }
-            Answer::NoAnswer { status, soa: true } => {
+            Answer::NoRecords { status, soa: true } => {
                 header_json(status, Some(self), &[], &[soa()], None)
             }
-            Answer::NoAnswer { status, soa: false } => {
+            Answer::NoRecords { status, soa: false } => {
                 header_json(status, Some(self), &[], &[], None)
             }
             Answer::Http { .. } | Answer::Slow => header_json(2, Some(self), &[], &[], None),
@@ -347,9 +356,8 @@ fn header_json(
             .collect::<Vec<_>>()
             .join(",")
     };
-    let mut out = format!(
-        r#"{{"Status":{status},"TC":false,"RD":true,"RA":true,"AD":false,"CD":false"#
-    );
+    let mut out =
+        format!(r#"{{"Status":{status},"TC":false,"RD":true,"RA":true,"AD":false,"CD":false"#);
     if let Some(q) = question {
         out.push_str(&format!(
             r#","Question":[{{"name":"{}","type":{}}}]"#,
@@ -404,10 +412,8 @@ mod tests {
     use crate::testjson::{self, Value};
 
     fn get(target: &str) -> Response {
-        handle(
-            &Request::for_test("GET", target, &[("origin", "http://localhost:1")]),
-            target.strip_prefix("/doh").unwrap_or(target),
-        )
+        let req = Request::for_test("GET", target, &[("origin", "http://localhost:1")]);
+        handle(&req, req.path().strip_prefix("/doh").unwrap_or(""))
     }
 
     fn parsed(r: &Response) -> Value {
@@ -436,7 +442,13 @@ mod tests {
         let cname = "api.anthropic.com.cdn.cloudflare.net.";
         let rows: &[Row] = &[
             ("ok", "A", 0.0, &[(5, cname), (1, "160.79.104.10")], false),
-            ("ok", "AAAA", 0.0, &[(5, cname), (28, "2607:6bc0::10")], false),
+            (
+                "ok",
+                "AAAA",
+                0.0,
+                &[(5, cname), (28, "2607:6bc0::10")],
+                false,
+            ),
             ("other", "A", 0.0, &[(1, "160.79.105.7")], false),
             ("other", "AAAA", 0.0, &[(28, "2607:6bc0::7")], false),
             ("nxdomain", "A", 3.0, &[], true),
@@ -448,7 +460,13 @@ mod tests {
             ("loopback", "AAAA", 0.0, &[(28, "::1")], false),
             ("private", "A", 0.0, &[(1, "10.1.2.3")], false),
             ("private", "AAAA", 0.0, &[(28, "fd00::1")], false),
-            ("slow-1", "A", 0.0, &[(5, cname), (1, "160.79.104.10")], false),
+            (
+                "slow-1",
+                "A",
+                0.0,
+                &[(5, cname), (1, "160.79.104.10")],
+                false,
+            ),
             // Numeric types as well as names; an unasked type gets no answer.
             ("ok", "28", 0.0, &[(5, cname), (28, "2607:6bc0::10")], false),
             ("ok", "TXT", 0.0, &[], true),
@@ -476,7 +494,10 @@ mod tests {
                     assert_eq!(v.get(flag).and_then(Value::bool), Some(true), "{what}");
                 }
                 let q = &v.get("Question").and_then(Value::arr).unwrap()[0];
-                assert_eq!(q.get("name").and_then(Value::str), Some("api.anthropic.com."));
+                assert_eq!(
+                    q.get("name").and_then(Value::str),
+                    Some("api.anthropic.com.")
+                );
                 let got = answers(&v);
                 let want: Vec<(u16, String)> =
                     want.iter().map(|(t, d)| (*t, d.to_string())).collect();
@@ -496,7 +517,9 @@ mod tests {
 
     #[test]
     fn nxdomain_carries_the_zone_soa() {
-        let v = parsed(&get("/doh/nxdomain/dns-query?name=api.anthropic.com&type=A"));
+        let v = parsed(&get(
+            "/doh/nxdomain/dns-query?name=api.anthropic.com&type=A",
+        ));
         let soa = &v.get("Authority").and_then(Value::arr).unwrap()[0];
         assert_eq!(soa.get("type").and_then(Value::num), Some(6.0));
         assert_eq!(soa.get("name").and_then(Value::str), Some("anthropic.com."));
@@ -517,7 +540,12 @@ mod tests {
                 "application/dns-json",
                 "not json",
             ),
-            ("/doh/garbage/resolve?name=a.b", 200, "application/json", "not json"),
+            (
+                "/doh/garbage/resolve?name=a.b",
+                200,
+                "application/json",
+                "not json",
+            ),
         ] {
             let r = get(target);
             assert_eq!(
@@ -555,7 +583,13 @@ mod tests {
         assert_eq!(q.get("name").and_then(Value::str), Some("x\"y.example."));
         assert_eq!(q.get("type").and_then(Value::num), Some(1.0));
         // Broken escapes and odd bytes never panic.
-        for query in ["name=%", "name=%zz", "name=%e9", "name=a&name=b", "name==&type=="] {
+        for query in [
+            "name=%",
+            "name=%zz",
+            "name=%e9",
+            "name=a&name=b",
+            "name==&type==",
+        ] {
             let r = get(&format!("/doh/ok/resolve?{query}"));
             assert!(r.status == 200 || r.status == 400, "{query}");
             assert!(testjson::parse(&r.text()).is_ok(), "{query}");
@@ -564,7 +598,13 @@ mod tests {
 
     #[test]
     fn routing() {
-        for target in ["/doh/nope/dns-query?name=a", "/doh/ok/other?name=a", "/doh/ok", "/doh/", "/doh"] {
+        for target in [
+            "/doh/nope/dns-query?name=a",
+            "/doh/ok/other?name=a",
+            "/doh/ok",
+            "/doh/",
+            "/doh",
+        ] {
             assert_eq!(get(target).status, 404, "{target}");
         }
         let post = Request::for_test("POST", "/doh/ok/dns-query", &[]);

@@ -11,10 +11,15 @@ macro_rules! note {
 
 mod api;
 mod cors;
+mod doh;
 mod http;
 mod scenarios;
+mod sse;
+mod statuspage;
+#[cfg(test)]
+mod testjson;
 
-use http::{Body, ReadError, Request, Response};
+use http::{Body, Framing, ReadError, Request, Response};
 use scenarios::Outcome;
 use std::io::{BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -32,12 +37,18 @@ const HANG_LIMIT: Duration = Duration::from_secs(300);
 /// the head before the reset discards whatever is still in flight.
 const RESET_PAUSE: Duration = Duration::from_millis(200);
 
-const USAGE: &str = "usage: mock-api [--port N] [--host 127.0.0.1] | mock-api --closed-port";
+/// The largest `--delay-ms` accepted: two minutes, like `slow-<ms>`.
+const MAX_DELAY_MS: u64 = 120_000;
+
+const USAGE: &str =
+    "usage: mock-api [--port N] [--host 127.0.0.1] [--delay-ms N] | mock-api --closed-port";
 
 struct Args {
     host: String,
     port: u16,
     closed_port: bool,
+    /// How long every response waits before its head is written.
+    delay: Duration,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -45,6 +56,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         host: "127.0.0.1".into(),
         port: 8787,
         closed_port: false,
+        delay: Duration::ZERO,
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -53,6 +65,15 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 parsed.port = v.parse().map_err(|_| format!("bad port: {v}"))?;
             }
             "--host" => parsed.host = args.next().ok_or("--host needs a value")?,
+            "--delay-ms" => {
+                let v = args.next().ok_or("--delay-ms needs a value")?;
+                let ms = v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|ms| *ms <= MAX_DELAY_MS)
+                    .ok_or_else(|| format!("bad --delay-ms (0 to {MAX_DELAY_MS}): {v}"))?;
+                parsed.delay = Duration::from_millis(ms);
+            }
             "--closed-port" => parsed.closed_port = true,
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument: {other}\n{USAGE}")),
@@ -95,6 +116,14 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     drop(out);
+    // Only stdout's one line is parsed by harnesses; the delay is noted on stderr.
+    if !args.delay.is_zero() {
+        note!(
+            "mock-api: every response waits {} ms before its head",
+            args.delay.as_millis()
+        );
+    }
+    let delay = args.delay;
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
         // A thread that cannot be spawned (resources exhausted) drops the
@@ -106,7 +135,7 @@ fn main() -> ExitCode {
                 // panic that slips through ends only this connection. The
                 // workspace's release profile sets `panic = "abort"`, under which
                 // nothing can be caught: there, panic-free code is the only guard.
-                if panic::catch_unwind(AssertUnwindSafe(|| serve(stream))).is_err() {
+                if panic::catch_unwind(AssertUnwindSafe(|| serve(stream, delay))).is_err() {
                     note!("mock-api: connection handler panicked");
                 }
             });
@@ -136,7 +165,8 @@ fn closed_port(host: &str) -> ExitCode {
 }
 
 /// Serves one connection until the client closes it, asks to, or misbehaves.
-fn serve(stream: TcpStream) {
+/// Every response waits `delay` first (`--delay-ms`).
+fn serve(stream: TcpStream, delay: Duration) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
@@ -149,7 +179,7 @@ fn serve(stream: TcpStream) {
         let mut req = match http::read_head(&mut reader) {
             Ok(Some(req)) => req,
             Ok(None) | Err(ReadError::Io(_)) => return,
-            Err(e) => return refuse(&mut writer, "-", e),
+            Err(e) => return refuse(&mut writer, "-", e, delay),
         };
         if req.expects_continue() && writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").is_err() {
             return;
@@ -160,7 +190,12 @@ fn serve(stream: TcpStream) {
                 note!("{} {} - (body not received: {e})", req.method, req.target);
                 return;
             }
-            Err(e) => return refuse(&mut writer, &req.target, e),
+            Err(e) => return refuse(&mut writer, &req.target, e, delay),
+        }
+        // The delay comes before the scenario plays, so that what it builds
+        // (the `date` header, a stream's pacing) starts when the head is due.
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
         }
         let resp = match scenarios::handle(&req) {
             Outcome::Reply(resp) => resp,
@@ -170,13 +205,23 @@ fn serve(stream: TcpStream) {
             }
         };
         let truncated = matches!(resp.body, Body::Truncated { .. });
-        let keep_alive = req.keep_alive() && !truncated;
+        // A paced body for an HTTP/1.0 client ends where the connection does.
+        let paced = matches!(resp.body, Body::Paced { .. });
+        let cut = matches!(resp.body, Body::Paced { cut: true, .. });
+        let keep_alive = req.keep_alive() && !truncated && (req.http11 || !paced);
         log(&req, &resp.status.to_string());
-        let written = http::write_response(&mut writer, &resp, keep_alive, req.method == "HEAD");
+        let framing = Framing {
+            keep_alive,
+            head_only: req.method == "HEAD",
+            chunked: req.http11,
+        };
+        let written = http::write_response(&mut writer, &resp, framing);
         if truncated {
             return reset(writer);
         }
-        if written.is_err() || !keep_alive {
+        // A cut stream announced keep-alive like any other; closing now,
+        // without the terminating chunk, is the fault.
+        if written.is_err() || !keep_alive || cut {
             let _ = writer.shutdown(Shutdown::Write);
             return;
         }
@@ -188,8 +233,8 @@ fn log(req: &Request, status: &str) {
     note!("{} {} {status}", req.method, req.target);
 }
 
-/// Answers a request that could not be read, then closes.
-fn refuse(w: &mut TcpStream, target: &str, e: ReadError) {
+/// Answers a request that could not be read, after `delay`, then closes.
+fn refuse(w: &mut TcpStream, target: &str, e: ReadError, delay: Duration) {
     let (status, why) = match e {
         ReadError::HeadTooLarge => (431, "request head too large"),
         ReadError::BodyTooLarge => (413, "request body too large"),
@@ -197,10 +242,18 @@ fn refuse(w: &mut TcpStream, target: &str, e: ReadError) {
         ReadError::Io(_) => return,
     };
     note!("? {target} {status} ({why})");
+    if !delay.is_zero() {
+        std::thread::sleep(delay);
+    }
     let resp = Response::new(status)
-        .with("date", http::imf_fixdate(http::now_secs()))
+        .with("date", http::date_now())
         .body("text/plain", format!("{why}\n"));
-    let _ = http::write_response(w, &resp, false, false);
+    let framing = Framing {
+        keep_alive: false,
+        head_only: false,
+        chunked: false,
+    };
+    let _ = http::write_response(w, &resp, framing);
     let _ = w.shutdown(Shutdown::Write);
     // Drain a little of what the client still sends, so that closing with
     // unread data does not reset the connection before it reads the 400.
@@ -308,9 +361,20 @@ mod tests {
     fn parses_arguments() {
         let a = args(&[]).unwrap();
         assert_eq!(
-            (a.host.as_str(), a.port, a.closed_port),
-            ("127.0.0.1", 8787, false)
+            (a.host.as_str(), a.port, a.closed_port, a.delay),
+            ("127.0.0.1", 8787, false, Duration::ZERO)
         );
+        let a = args(&["--delay-ms", "250", "--port", "0"]).unwrap();
+        assert_eq!((a.delay, a.port), (Duration::from_millis(250), 0));
+        for bad in [
+            &["--delay-ms"][..],
+            &["--delay-ms", "-1"],
+            &["--delay-ms", "1.5"],
+            &["--delay-ms", "120001"],
+            &["--delay-ms", "x"],
+        ] {
+            assert!(args(bad).is_err(), "{bad:?}");
+        }
         let a = args(&["--port", "0", "--host", "::1"]).unwrap();
         assert_eq!((a.host.as_str(), a.port), ("::1", 0));
         assert!(args(&["--closed-port"]).unwrap().closed_port);

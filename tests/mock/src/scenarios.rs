@@ -1,8 +1,12 @@
 //! The scenario table and what each scenario does; `/s/<scenario>/…` picks one.
 
-use crate::api::{self, ApiError, Credential, Endpoint, RateLimit};
+use crate::api::{self, ApiError, Credential, Endpoint, RateHeaders, RateLimit, Serving};
 use crate::cors;
-use crate::http::{Body, Request, Response};
+use crate::doh;
+use crate::http::{self, Body, Request, Response};
+use crate::sse::Streaming;
+use crate::statuspage;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// One row of the table. Adding a scenario is adding a row.
@@ -17,9 +21,8 @@ pub struct Scenario {
 /// What a scenario does with a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Behaviour {
-    /// The API with its CORS rules, auth and endpoints, plus an optional fault.
-    /// `cors: false` is a gateway that proxies the API but sends no access-control headers.
-    Api { cors: bool, fault: Fault },
+    /// The API with its CORS rules, auth and endpoints, as [`Api`] varies it.
+    Api(Api),
     /// A reply that does not come from the API, to every request, preflights included.
     Edge(Edge),
     /// The API, after waiting the parameter in milliseconds (preflights are not delayed).
@@ -44,6 +47,39 @@ pub enum Behaviour {
     NotFound,
 }
 
+/// The API as one scenario plays it: [`HEALTHY`] with some fields changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Api {
+    /// `false` is a gateway that proxies the API but sends no access-control headers.
+    pub cors: bool,
+    pub fault: Fault,
+    /// Where the `date` header (and every time the API reports) stands.
+    pub clock: Clock,
+    /// What a request gets once it passes every check.
+    pub serving: Serving,
+    /// Whether every response carries `timing-allow-origin: *`, which the real API never sends.
+    pub timing: bool,
+}
+
+/// The API as it is.
+pub const HEALTHY: Api = Api {
+    cors: true,
+    fault: Fault::None,
+    clock: Clock::Real,
+    serving: api::SERVING,
+    timing: false,
+};
+
+/// The API's clock against real time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    Real,
+    /// The parameter's seconds ahead: the user's clock is that far behind.
+    Ahead,
+    /// The parameter's seconds behind: the user's clock is that far ahead.
+    Behind,
+}
+
 /// A fault the API injects once a request has passed the browser gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -55,7 +91,17 @@ pub enum Fault {
     All(ApiError),
     /// Requests with a credential get 200 and truncated JSON.
     KeyedMalformed,
+    /// `POST /v1/messages` with an accepted key gets this error; the rest works,
+    /// as for a key that is valid but cannot spend.
+    Messages(ApiError),
+    /// Every third non-preflight `/v1/` request ([`FLAKY_REQUESTS`] % 3 == 2)
+    /// gets this error as [`Fault::All`] would; the others are healthy.
+    Flaky(ApiError),
 }
+
+/// The `flaky` scenario's count of non-preflight `/v1/` requests, over the
+/// whole process, so that every connection sees the same rhythm.
+static FLAKY_REQUESTS: AtomicU64 = AtomicU64::new(0);
 
 /// A reply from something in front of the API (Cloudflare, a proxy): no `request-id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,11 +153,26 @@ const RESET_SENT: &[u8] = br#"{"data":[{"#;
 
 const HUGE_LEN: u64 = 50_000_000;
 const SLOW_CAP_MS: u64 = 120_000;
+/// The largest clock skew played: ten years, beyond which dates stop looking like dates.
+const SKEW_CAP_SECS: u64 = 10 * 365 * 86_400;
 const DRIP_EVERY: Duration = Duration::from_millis(200);
 const DRIP_LIMIT: Duration = Duration::from_secs(300);
 
 const fn api(fault: Fault) -> Behaviour {
-    Behaviour::Api { cors: true, fault }
+    Behaviour::Api(Api { fault, ..HEALTHY })
+}
+
+/// The healthy API serving differently past its checks.
+const fn serving(serving: Serving) -> Behaviour {
+    Behaviour::Api(Api { serving, ..HEALTHY })
+}
+
+/// The healthy API, its stream spoilt as `how` says.
+const fn streaming(how: Streaming) -> Behaviour {
+    serving(Serving {
+        streaming: how,
+        ..api::SERVING
+    })
 }
 
 const fn keyed(status: u16, kind: &'static str, message: &'static str) -> Behaviour {
@@ -125,6 +186,14 @@ const RATE_LIMITED: ApiError = ApiError {
     error_code: None,
     rate_limit: RateLimit::RetryAfter(17),
 };
+
+const OVERLOADED: ApiError = ApiError::new(529, "overloaded_error", "Overloaded");
+
+const CREDIT_LOW: ApiError = ApiError::new(
+    400,
+    "invalid_request_error",
+    "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.",
+);
 
 /// The spend cap's wording is a guess; its `error_code` is documented.
 const SPEND_CAP: ApiError = ApiError {
@@ -162,7 +231,7 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "no-cors",
         description: "a gateway proxying the API without any access-control headers; preflight 405",
-        behaviour: Behaviour::Api { cors: false, fault: Fault::None },
+        behaviour: Behaviour::Api(Api { cors: false, ..HEALTHY }),
     },
     Scenario {
         name: "org-blocked",
@@ -227,7 +296,7 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "credit-low",
         description: "with a key: 400 credit balance is too low",
-        behaviour: keyed(400, "invalid_request_error", "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."),
+        behaviour: api(Fault::Keyed(CREDIT_LOW)),
     },
     Scenario {
         name: "server-error",
@@ -242,7 +311,7 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "overloaded",
         description: "with a key: 529 overloaded_error",
-        behaviour: keyed(529, "overloaded_error", "Overloaded"),
+        behaviour: api(Fault::Keyed(OVERLOADED)),
     },
     Scenario {
         name: "gateway-timeout",
@@ -313,8 +382,83 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "control",
-        description: "200 {\"ok\":true} with access-control-allow-origin: *, no conditions",
+        description: "200 {\"ok\":true} with access-control-allow-origin: * and timing-allow-origin: *, any path or method",
         behaviour: Behaviour::Control,
+    },
+    Scenario {
+        name: "skew-<s>",
+        description: "healthy, its date header (and rate-limit resets) <s> seconds ahead of real time (at most 10 years)",
+        behaviour: Behaviour::Api(Api { clock: Clock::Ahead, ..HEALTHY }),
+    },
+    Scenario {
+        name: "lag-<s>",
+        description: "healthy, its date header (and rate-limit resets) <s> seconds behind real time (at most 10 years)",
+        behaviour: Behaviour::Api(Api { clock: Clock::Behind, ..HEALTHY }),
+    },
+    Scenario {
+        name: "ratelimit-low",
+        description: "healthy, keyed models and messages carry anthropic-ratelimit-* headers nearly used up (requests 2 of 50)",
+        behaviour: serving(Serving { rate: RateHeaders::Keyed(api::LOW), ..api::SERVING }),
+    },
+    Scenario {
+        name: "ratelimit-ok",
+        description: "healthy, keyed models and messages carry ample anthropic-ratelimit-* headers (requests 49 of 50)",
+        behaviour: serving(Serving { rate: RateHeaders::Keyed(api::AMPLE), ..api::SERVING }),
+    },
+    Scenario {
+        name: "stream-buffered",
+        description: "a buffering proxy: a streamed message arrives after 300 ms in one write, with a length",
+        behaviour: streaming(Streaming::Buffered),
+    },
+    Scenario {
+        name: "stream-error",
+        description: "a streamed message: message_start, ping, then an overloaded_error event ends it",
+        behaviour: streaming(Streaming::Error),
+    },
+    Scenario {
+        name: "stream-cut",
+        description: "a streamed message: message_start, ping, content_block_start, then the connection closes mid-stream",
+        behaviour: streaming(Streaming::Cut),
+    },
+    Scenario {
+        name: "stream-json",
+        description: "a gateway that ignores stream: true and answers the JSON message",
+        behaviour: streaming(Streaming::Json),
+    },
+    Scenario {
+        name: "credit-low-messages",
+        description: "models work with a key; messages get 400 credit balance is too low",
+        behaviour: api(Fault::Messages(CREDIT_LOW)),
+    },
+    Scenario {
+        name: "spend-cap-messages",
+        description: "models work with a key; messages get 429 enforced_spend_limit_reached, no retry-after",
+        behaviour: api(Fault::Messages(SPEND_CAP)),
+    },
+    Scenario {
+        name: "overloaded-messages",
+        description: "models work with a key; messages get 529 overloaded_error",
+        behaviour: api(Fault::Messages(OVERLOADED)),
+    },
+    Scenario {
+        name: "billing-messages",
+        description: "models work with a key; messages get 402 billing_error",
+        behaviour: api(Fault::Messages(ApiError::new(402, "billing_error", "There is a problem with your billing information. Please check Plans & Billing."))),
+    },
+    Scenario {
+        name: "no-models",
+        description: "healthy, but the key sees no models: an empty list, 404 for any model",
+        behaviour: serving(Serving { models: &[], ..api::SERVING }),
+    },
+    Scenario {
+        name: "tao",
+        description: "healthy, with timing-allow-origin: * on every response, preflights and refusals too",
+        behaviour: Behaviour::Api(Api { timing: true, ..HEALTHY }),
+    },
+    Scenario {
+        name: "flaky",
+        description: "healthy, but every third /v1 request of the process gets 529 overloaded_error (for watch mode)",
+        behaviour: api(Fault::Flaky(OVERLOADED)),
     },
 ];
 
@@ -326,28 +470,50 @@ pub enum Outcome {
     Hang,
 }
 
-/// Finds a scenario by its path segment, with its numeric parameter if it takes one.
-pub fn lookup(segment: &str) -> Option<(&'static Scenario, Option<u64>)> {
-    SCENARIOS.iter().find_map(|s| match s.name.split_once('<') {
-        None => (s.name == segment).then_some((s, None)),
+/// Matches a path segment against a table name: `Some(None)` for a plain
+/// name, `Some(Some(n))` for a name with a `<…>` parameter, `None` otherwise.
+pub fn match_name(name: &str, segment: &str) -> Option<Option<u64>> {
+    match name.split_once('<') {
+        None => (name == segment).then_some(None),
         Some((prefix, _)) => {
             let param = segment.strip_prefix(prefix)?;
             if param.is_empty() || param.len() > 12 || !param.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            param.parse().ok().map(|n| (s, Some(n)))
+            param.parse().ok().map(Some)
         }
-    })
+    }
 }
 
-/// `GET /`: one `name<TAB>description` line per scenario.
-pub fn listing() -> Response {
-    let text: String = SCENARIOS
+/// Finds a scenario by its path segment, with its numeric parameter if it takes one.
+pub fn lookup(segment: &str) -> Option<(&'static Scenario, Option<u64>)> {
+    SCENARIOS
         .iter()
-        .map(|s| format!("{}\t{}\n", s.name, s.description))
-        .collect();
+        .find_map(|s| match_name(s.name, segment).map(|p| (s, p)))
+}
+
+/// `GET /`: one `name<TAB>description` line per scenario, then one
+/// `path<TAB>description` line per resolver mode and status-page state; those
+/// paths start with `/` and are not under `/s/`.
+pub fn listing() -> Response {
+    let scenarios = SCENARIOS
+        .iter()
+        .map(|s| format!("{}\t{}\n", s.name, s.description));
+    let resolvers = doh::MODES.iter().map(|m| {
+        format!(
+            "/doh/{}/dns-query\tDNS-over-HTTPS, also at /doh/{}/resolve, ?name=<host>&type=A|AAAA: {}\n",
+            m.name, m.name, m.description
+        )
+    });
+    let pages = statuspage::STATES.iter().map(|s| {
+        format!(
+            "/status/{}/api/v2/summary.json\t{}\n",
+            s.name, s.description
+        )
+    });
+    let text: String = scenarios.chain(resolvers).chain(pages).collect();
     Response::new(200)
-        .with("date", crate::http::imf_fixdate(crate::http::now_secs()))
+        .with("date", http::date_now())
         .body("text/plain; charset=utf-8", text)
 }
 
@@ -356,6 +522,17 @@ pub fn handle(req: &Request) -> Outcome {
     let path = req.path();
     if path == "/" {
         return Outcome::Reply(listing());
+    }
+    // `/doh` and `/status` stand for other hosts, so they sit beside the scenarios, not under them.
+    for (prefix, serve) in [
+        ("/doh", doh::handle as fn(&Request, &str) -> Response),
+        ("/status", statuspage::handle),
+    ] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            if rest.is_empty() || rest.starts_with('/') {
+                return Outcome::Reply(serve(req, rest));
+            }
+        }
     }
     let found = path
         .strip_prefix("/s/")
@@ -373,8 +550,7 @@ pub fn handle(req: &Request) -> Outcome {
 /// Plays one behaviour. `rest` is the path after `/s/<scenario>`.
 fn play(behaviour: Behaviour, param: Option<u64>, req: &Request, rest: &str) -> Outcome {
     let reply = match behaviour {
-        Behaviour::Api { cors: true, fault } => the_api(req, rest, fault),
-        Behaviour::Api { cors: false, fault } => without_cors(req, rest, fault),
+        Behaviour::Api(api) => play_api(req, rest, &api, param),
         Behaviour::Edge(edge) => edge_reply(req, &edge),
         Behaviour::Slow => {
             // The delay is spent here, in the connection's own thread, so that
@@ -384,11 +560,11 @@ fn play(behaviour: Behaviour, param: Option<u64>, req: &Request, rest: &str) -> 
                 let ms = param.unwrap_or(0).min(SLOW_CAP_MS);
                 std::thread::sleep(Duration::from_millis(ms));
             }
-            the_api(req, rest, Fault::None)
+            the_api(req, rest, &HEALTHY)
         }
         Behaviour::Hang => return Outcome::Hang,
         Behaviour::Drip => {
-            let mut resp = the_api(req, rest, Fault::None);
+            let mut resp = the_api(req, rest, &HEALTHY);
             if let Body::Full(bytes) = resp.body {
                 resp.body = Body::Drip {
                     bytes,
@@ -421,10 +597,13 @@ fn play(behaviour: Behaviour, param: Option<u64>, req: &Request, rest: &str) -> 
         }),
         Behaviour::Echo => echo(req),
         Behaviour::Control => {
+            // Timing-Allow-Origin lets the page read the control's DNS, connect
+            // and TLS phases, which the API hides.
             if req.is_preflight() {
-                cors::preflight_any(req)
+                cors::preflight_any(req).with("timing-allow-origin", "*")
             } else {
                 cors::readable(Response::new(200).body("application/json", r#"{"ok":true}"#))
+                    .with("timing-allow-origin", "*")
             }
         }
         Behaviour::NotFound => not_found(req),
@@ -432,15 +611,50 @@ fn play(behaviour: Behaviour, param: Option<u64>, req: &Request, rest: &str) -> 
     Outcome::Reply(reply)
 }
 
+/// The API as `api` varies it: its clock, its CORS, and Timing-Allow-Origin
+/// around [`the_api`]. `param` is the scenario's parameter (the skew).
+fn play_api(req: &Request, rest: &str, api: &Api, param: Option<u64>) -> Response {
+    let skew = param.unwrap_or(0).min(SKEW_CAP_SECS) as i64;
+    let offset = match api.clock {
+        Clock::Real => 0,
+        Clock::Ahead => skew,
+        Clock::Behind => -skew,
+    };
+    let resp = http::with_clock_offset(offset, || {
+        if api.cors {
+            the_api(req, rest, api)
+        } else {
+            without_cors(req, rest, api)
+        }
+    });
+    if api.timing {
+        resp.with("timing-allow-origin", "*")
+    } else {
+        resp
+    }
+}
+
 /// The API: browser gate, then path, version, credential, fault, endpoint.
-fn the_api(req: &Request, rest: &str, fault: Fault) -> Response {
+fn the_api(req: &Request, rest: &str, api: &Api) -> Response {
+    let fault = match api.fault {
+        Fault::Flaky(e) => {
+            let counted = !req.is_preflight() && rest.starts_with("/v1/");
+            if counted && FLAKY_REQUESTS.fetch_add(1, Ordering::Relaxed) % 3 == 2 {
+                Fault::All(e)
+            } else {
+                Fault::None
+            }
+        }
+        f => f,
+    };
     cors::api_rules(req, || {
         if let Fault::All(e) = fault {
             if rest.starts_with("/v1/") {
                 return api::error(&e, None);
             }
         }
-        match api::endpoint_kind(&req.method, rest) {
+        let kind = api::endpoint_kind(&req.method, rest);
+        match kind {
             Endpoint::Unknown => return api::error(&api::NOT_FOUND, None),
             Endpoint::WrongMethod => return api::error(&api::METHOD_NOT_ALLOWED, None),
             _ => {}
@@ -459,22 +673,23 @@ fn the_api(req: &Request, rest: &str, fault: Fault) -> Response {
             }
             _ => {}
         }
-        match credential.check() {
-            Some(e) => api::error(&e, None),
-            None => api::endpoint(req, rest),
+        match (credential.check(), fault) {
+            (Some(e), _) => api::error(&e, None),
+            (None, Fault::Messages(e)) if kind == Endpoint::Messages => api::error(&e, None),
+            (None, _) => api::endpoint(req, rest, &api.serving),
         }
     })
 }
 
 /// A gateway without CORS in front of the API: preflights are refused with a
 /// 405, and nothing it forwards carries access-control headers.
-fn without_cors(req: &Request, rest: &str, fault: Fault) -> Response {
+fn without_cors(req: &Request, rest: &str, api: &Api) -> Response {
     if req.is_preflight() {
         return api::edge_headers(Response::new(405))
             .with("allow", "GET, POST")
             .body("text/plain", "Method Not Allowed");
     }
-    let mut resp = the_api(req, rest, fault);
+    let mut resp = the_api(req, rest, api);
     resp.strip_headers("access-control-");
     resp
 }
@@ -489,7 +704,7 @@ fn edge_reply(req: &Request, edge: &Edge) -> Response {
     if edge.cloudflare {
         resp = api::edge_headers(resp);
     } else {
-        resp = resp.with("date", crate::http::imf_fixdate(crate::http::now_secs()));
+        resp = resp.with("date", http::date_now());
     }
     for (name, value) in edge.extra {
         resp = resp.with(name, *value);
@@ -548,6 +763,7 @@ fn echo(req: &Request) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testjson;
 
     fn key() -> String {
         format!("sk-ant-api03-{}AA", "k".repeat(93))
@@ -603,21 +819,37 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_well_formed() {
-        for (i, s) in SCENARIOS.iter().enumerate() {
-            assert!(
-                SCENARIOS[..i].iter().all(|o| o.name != s.name),
-                "{}",
-                s.name
-            );
-            assert!(s
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-<>".contains(&b)));
-            assert!(!s.description.contains('\n') && !s.description.contains('\t'));
+        let tables: [Vec<(&str, &str)>; 3] = [
+            SCENARIOS.iter().map(|s| (s.name, s.description)).collect(),
+            doh::MODES.iter().map(|m| (m.name, m.description)).collect(),
+            statuspage::STATES
+                .iter()
+                .map(|s| (s.name, s.description))
+                .collect(),
+        ];
+        for table in &tables {
+            for (i, (name, description)) in table.iter().enumerate() {
+                assert!(table[..i].iter().all(|o| o.0 != *name), "{name}");
+                assert!(name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-<>".contains(&b)));
+                assert!(!description.contains('\n') && !description.contains('\t'));
+            }
         }
         let listing = listing().text();
-        assert_eq!(listing.lines().count(), SCENARIOS.len());
-        assert!(listing.lines().all(|l| l.split('\t').count() == 2));
+        let lines: Vec<&str> = listing.lines().collect();
+        assert_eq!(lines.len(), tables.iter().map(Vec::len).sum::<usize>());
+        assert!(lines.iter().all(|l| l.split('\t').count() == 2));
+        // Scenarios first, as bare names; then the other endpoints, as paths.
+        let (names, paths) = lines.split_at(SCENARIOS.len());
+        assert!(names.iter().all(|l| !l.starts_with('/')));
+        assert!(paths.iter().all(|l| l.starts_with('/')));
+        // Every listed path answers (a parameter filled in), none with a 404.
+        for line in paths {
+            let path = line.split('\t').next().unwrap().replace("<ms>", "1");
+            let r = R::new("GET", &format!("{path}?name=api.anthropic.com")).go();
+            assert_ne!(r.status, 404, "{path}");
+        }
     }
 
     #[test]
@@ -654,6 +886,21 @@ mod tests {
             "reset",
             "echo",
             "control",
+            "skew-3600",
+            "lag-3600",
+            "ratelimit-low",
+            "ratelimit-ok",
+            "stream-buffered",
+            "stream-error",
+            "stream-cut",
+            "stream-json",
+            "credit-low-messages",
+            "spend-cap-messages",
+            "overloaded-messages",
+            "billing-messages",
+            "no-models",
+            "tao",
+            "flaky",
         ] {
             assert!(lookup(name).is_some(), "{name}");
         }
@@ -965,5 +1212,386 @@ mod tests {
             (r.status, r.text().as_str(), acao(&r)),
             (200, r#"{"ok":true}"#, Some("*"))
         );
+    }
+
+    /// A browser request with a good key, and a body when `body` is not empty.
+    fn with_key(method: &str, target: &str, body: &str) -> Response {
+        let mut r = R::new(method, target).browser().h("x-api-key", &key());
+        r.0.body = body.as_bytes().to_vec();
+        r.go()
+    }
+
+    const STREAM_BODY: &str = r#"{"model":"claude-haiku-4-5","max_tokens":1,"stream":true}"#;
+    const PLAIN_BODY: &str = r#"{"model":"claude-haiku-4-5","max_tokens":1}"#;
+
+    /// The `date` header as seconds, checked against `date_now` over a window.
+    fn date_is(r: &Response, offset: i64, from: u64, to: u64) -> bool {
+        let date = r.header("date").unwrap_or("");
+        (from..=to).any(|t| date == http::imf_fixdate(t.saturating_add_signed(offset)))
+    }
+
+    #[test]
+    fn clock_skew_moves_every_date() {
+        for (name, offset) in [
+            ("skew-3600", 3600),
+            ("lag-3600", -3600),
+            ("skew-0", 0),
+            ("healthy", 0),
+        ] {
+            let base = format!("/s/{name}/v1/models");
+            let from = http::now_secs();
+            let replies = [
+                ("a 200", with_key("GET", &base, "")),
+                ("a 401", R::new("GET", &base).browser().go()),
+                (
+                    "a refusal",
+                    R::new("GET", &base).h("origin", "http://x").go(),
+                ),
+                ("a preflight", R::new("OPTIONS", &base).preflight().go()),
+                ("a 404", with_key("GET", &format!("/s/{name}/v1/nope"), "")),
+                (
+                    "a message",
+                    with_key("POST", &format!("/s/{name}/v1/messages"), PLAIN_BODY),
+                ),
+            ];
+            let to = http::now_secs();
+            for (what, r) in &replies {
+                assert!(
+                    date_is(r, offset, from, to),
+                    "{name} {what}: {:?}",
+                    r.header("date")
+                );
+            }
+            // The reset lies 2 s after the (moved) date, as the mock's clock tells it.
+            let reset = replies[5]
+                .1
+                .header("anthropic-ratelimit-requests-reset")
+                .unwrap();
+            assert!(
+                (from..=to).any(|t| reset == http::rfc3339(t.saturating_add_signed(offset) + 2)),
+                "{name}: {reset}"
+            );
+        }
+        // The clock returns to real time after the request.
+        let from = http::now_secs();
+        let r = R::new("GET", "/s/healthy/v1/models").browser().go();
+        assert!(date_is(&r, 0, from, http::now_secs()));
+        // Huge skews are capped rather than overflowing.
+        for name in ["skew-999999999999", "lag-999999999999"] {
+            let r = R::new("GET", &format!("/s/{name}/v1/models"))
+                .browser()
+                .go();
+            assert_eq!(r.status, 401, "{name}");
+            assert!(r.header("date").is_some_and(|d| d.ends_with(" GMT")));
+        }
+    }
+
+    #[test]
+    fn rate_limit_headers_by_scenario() {
+        // (scenario, method, path, remaining requests or None for no headers)
+        let rows: &[(&str, &str, &str, Option<&str>)] = &[
+            ("healthy", "GET", "/v1/models", None),
+            ("healthy", "GET", "/v1/models/claude-haiku-4-5", None),
+            ("healthy", "POST", "/v1/messages", Some("49")),
+            ("ratelimit-ok", "GET", "/v1/models", Some("49")),
+            ("ratelimit-ok", "POST", "/v1/messages", Some("49")),
+            ("ratelimit-low", "GET", "/v1/models", Some("2")),
+            (
+                "ratelimit-low",
+                "GET",
+                "/v1/models/claude-haiku-4-5",
+                Some("2"),
+            ),
+            ("ratelimit-low", "POST", "/v1/messages", Some("2")),
+            (
+                "ratelimit-low",
+                "POST",
+                "/v1/messages/count_tokens",
+                Some("2"),
+            ),
+        ];
+        for &(name, method, path, remaining) in rows {
+            let body = if method == "POST" { PLAIN_BODY } else { "" };
+            let r = with_key(method, &format!("/s/{name}{path}"), body);
+            assert_eq!(r.status, 200, "{name} {path}");
+            assert_eq!(
+                r.header("anthropic-ratelimit-requests-remaining"),
+                remaining,
+                "{name} {path}"
+            );
+            if remaining.is_some() {
+                for family in ["requests", "tokens", "input-tokens", "output-tokens"] {
+                    let reset = r.header(&format!("anthropic-ratelimit-{family}-reset"));
+                    assert!(reset.is_some_and(|v| v.ends_with('Z')), "{name} {family}");
+                }
+            }
+        }
+        let low = with_key("GET", "/s/ratelimit-low/v1/models", "");
+        for (header, value) in [
+            ("anthropic-ratelimit-requests-limit", "50"),
+            ("anthropic-ratelimit-tokens-limit", "100000"),
+            ("anthropic-ratelimit-tokens-remaining", "4000"),
+        ] {
+            assert_eq!(low.header(header), Some(value), "{header}");
+        }
+        // Without an accepted key, no quota: the 401 is the gate's.
+        let r = R::new("GET", "/s/ratelimit-low/v1/models").browser().go();
+        assert_eq!(r.status, 401);
+        assert!(r.header("anthropic-ratelimit-requests-limit").is_none());
+    }
+
+    #[test]
+    fn streaming_scenarios() {
+        // (scenario, content type, paced?, cut?)
+        let rows: &[(&str, &str, bool, bool)] = &[
+            ("healthy", "text/event-stream; charset=utf-8", true, false),
+            (
+                "stream-error",
+                "text/event-stream; charset=utf-8",
+                true,
+                false,
+            ),
+            ("stream-cut", "text/event-stream; charset=utf-8", true, true),
+            (
+                "stream-buffered",
+                "text/event-stream; charset=utf-8",
+                false,
+                false,
+            ),
+            ("stream-json", "application/json", false, false),
+            (
+                "ratelimit-low",
+                "text/event-stream; charset=utf-8",
+                true,
+                false,
+            ),
+        ];
+        for &(name, ct, paced, cut) in rows {
+            let r = with_key("POST", &format!("/s/{name}/v1/messages"), STREAM_BODY);
+            assert_eq!(r.status, 200, "{name}");
+            assert_eq!(r.header("content-type"), Some(ct), "{name}");
+            assert_eq!(acao(&r), Some("*"), "{name}");
+            assert_eq!(
+                r.header("access-control-expose-headers"),
+                Some("*"),
+                "{name}"
+            );
+            assert!(r.header("request-id").is_some(), "{name}");
+            assert!(
+                r.header("anthropic-ratelimit-requests-remaining").is_some(),
+                "{name}"
+            );
+            match &r.body {
+                Body::Paced { cut: c, .. } => assert!(paced && *c == cut, "{name}"),
+                Body::Full(_) => assert!(!paced, "{name}"),
+                other => panic!("{name}: {other:?}"),
+            }
+            // Without `stream`, the JSON message as always.
+            let r = with_key("POST", &format!("/s/{name}/v1/messages"), PLAIN_BODY);
+            assert_eq!(r.header("content-type"), Some("application/json"), "{name}");
+            assert!(r.text().contains(r#""type":"message""#));
+        }
+        assert!(with_key("POST", "/s/stream-json/v1/messages", STREAM_BODY)
+            .text()
+            .starts_with(r#"{"id":"msg_"#));
+        // An unknown model is a JSON 404, not a stream.
+        let r = with_key(
+            "POST",
+            "/s/healthy/v1/messages",
+            r#"{"model":"claude-nope","stream":true}"#,
+        );
+        assert_eq!(
+            (r.status, error_type(&r).as_str()),
+            (404, "not_found_error")
+        );
+        assert!(r.text().contains(r#""message":"model: claude-nope""#));
+        assert_eq!(acao(&r), Some("*"));
+        // The gates come first: no key, no browser header.
+        let mut r = R::new("POST", "/s/healthy/v1/messages").browser();
+        r.0.body = STREAM_BODY.into();
+        assert_eq!(r.go().status, 401);
+        let mut r = R::new("POST", "/s/healthy/v1/messages").h("origin", "http://x");
+        r.0.body = STREAM_BODY.into();
+        let r = r.go();
+        assert_eq!((r.status, acao(&r)), (401, None));
+    }
+
+    #[test]
+    fn faults_on_messages_only() {
+        // (scenario, status, error type, needle)
+        let rows: &[(&str, u16, &str, &str)] = &[
+            ("credit-low-messages", 400, "invalid_request_error", "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."),
+            ("spend-cap-messages", 429, "rate_limit_error", r#""details":{"error_code":"enforced_spend_limit_reached"}"#),
+            ("overloaded-messages", 529, "overloaded_error", "Overloaded"),
+            ("billing-messages", 402, "billing_error", "billing"),
+        ];
+        for &(name, status, kind, needle) in rows {
+            for body in [PLAIN_BODY, STREAM_BODY] {
+                let r = with_key("POST", &format!("/s/{name}/v1/messages"), body);
+                assert_eq!(
+                    (r.status, error_type(&r).as_str()),
+                    (status, kind),
+                    "{name}"
+                );
+                assert!(r.text().contains(needle), "{name}: {}", r.text());
+                assert_eq!(r.header("content-type"), Some("application/json"));
+                assert_eq!(acao(&r), Some("*"), "{name}");
+                assert!(r.header("retry-after").is_none(), "{name}");
+            }
+            for path in ["/v1/models", "/v1/models/claude-haiku-4-5"] {
+                let r = with_key("GET", &format!("/s/{name}{path}"), "");
+                assert_eq!(r.status, 200, "{name} {path}");
+            }
+            // A bad key is still refused as such.
+            let r = R::new("POST", &format!("/s/{name}/v1/messages"))
+                .browser()
+                .h("x-api-key", "sk-ant-api03-short")
+                .go();
+            assert!(r.text().contains("invalid x-api-key"), "{name}");
+        }
+        // The spend cap on messages is the spend-cap scenario's body.
+        let a = with_key("POST", "/s/spend-cap-messages/v1/messages", PLAIN_BODY);
+        let b = with_key("GET", "/s/spend-cap/v1/models", "");
+        let message = |r: &Response| {
+            r.text()
+                .split(r#""request_id""#)
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(message(&a), message(&b));
+        // The keyed `overloaded` still hits every keyed endpoint, messages included.
+        for (method, path) in [("GET", "/v1/models"), ("POST", "/v1/messages")] {
+            let r = with_key(method, &format!("/s/overloaded{path}"), STREAM_BODY);
+            assert_eq!(r.status, 529, "{path}");
+        }
+    }
+
+    #[test]
+    fn no_models() {
+        let r = with_key("GET", "/s/no-models/v1/models?limit=1", "");
+        assert_eq!(r.status, 200);
+        let v = testjson::parse(&r.text()).unwrap();
+        assert_eq!(
+            v.get("data").and_then(testjson::Value::arr).map(<[_]>::len),
+            Some(0)
+        );
+        assert_eq!(
+            v.get("has_more").and_then(testjson::Value::bool),
+            Some(false)
+        );
+        assert_eq!(v.get("first_id"), Some(&testjson::Value::Null));
+        assert_eq!(v.get("last_id"), Some(&testjson::Value::Null));
+        assert_eq!(
+            with_key("GET", "/s/no-models/v1/models/claude-haiku-4-5", "").status,
+            404
+        );
+        assert_eq!(
+            with_key("POST", "/s/no-models/v1/messages", STREAM_BODY).status,
+            404
+        );
+    }
+
+    #[test]
+    fn timing_allow_origin() {
+        let base = "/s/tao/v1/models";
+        let replies = [
+            ("a 200", with_key("GET", base, "")),
+            ("a readable 401", R::new("GET", base).browser().go()),
+            (
+                "a no-cors probe",
+                R::new("GET", base).h("origin", "http://x").go(),
+            ),
+            ("a preflight", R::new("OPTIONS", base).preflight().go()),
+            ("a 404", R::new("GET", "/s/tao/nope").browser().go()),
+            (
+                "a stream",
+                with_key("POST", "/s/tao/v1/messages", STREAM_BODY),
+            ),
+        ];
+        for (what, r) in &replies {
+            assert_eq!(r.header("timing-allow-origin"), Some("*"), "{what}");
+        }
+        // The no-cors probe is still the refusal the browser cannot read.
+        assert_eq!((replies[2].1.status, acao(&replies[2].1)), (401, None));
+        assert!(R::new("GET", "/s/healthy/v1/models")
+            .browser()
+            .go()
+            .header("timing-allow-origin")
+            .is_none());
+    }
+
+    #[test]
+    fn flaky_fails_every_third_request() {
+        let statuses: Vec<u16> = (0..9)
+            .map(|i| {
+                // Preflights and paths outside /v1 do not count.
+                R::new("OPTIONS", "/s/flaky/v1/models").preflight().go();
+                R::new("GET", "/s/flaky/other").browser().go();
+                match i % 3 {
+                    0 => with_key("GET", "/s/flaky/v1/models", ""),
+                    1 => with_key("POST", "/s/flaky/v1/messages", PLAIN_BODY),
+                    _ => R::new("GET", "/s/flaky/v1/models").browser().go(),
+                }
+                .status
+            })
+            .collect();
+        let failed: Vec<usize> = (0..9).filter(|&i| statuses[i] == 529).collect();
+        assert_eq!(failed.len(), 3, "{statuses:?}");
+        assert!(failed.windows(2).all(|w| w[1] - w[0] == 3), "{statuses:?}");
+        let r = (0..3)
+            .map(|_| R::new("GET", "/s/flaky/v1/models").browser().go())
+            .find(|r| r.status == 529)
+            .expect("one of three fails");
+        assert_eq!(error_type(&r), "overloaded_error");
+        assert_eq!(acao(&r), Some("*"));
+        assert!(r.header("request-id").is_some());
+    }
+
+    #[test]
+    fn control_answers_anything() {
+        for (method, target, origin_only) in [
+            ("GET", "/s/control", false),
+            ("GET", "/s/control/", false),
+            ("GET", "/s/control/v1/models?limit=1", true),
+            ("POST", "/s/control/a/b/c", false),
+            ("HEAD", "/s/control/x", true),
+        ] {
+            let mut r = R::new(method, target).h("origin", "http://x");
+            if !origin_only {
+                r = r.h(cors::BROWSER_ACCESS, "true");
+            }
+            let r = r.go();
+            assert_eq!(
+                (r.status, r.text().as_str()),
+                (200, r#"{"ok":true}"#),
+                "{target}"
+            );
+            assert_eq!(acao(&r), Some("*"), "{target}");
+            assert_eq!(r.header("timing-allow-origin"), Some("*"), "{target}");
+        }
+        let r = R::new("OPTIONS", "/s/control/x").preflight().go();
+        assert_eq!((r.status, acao(&r)), (204, Some("*")));
+        assert_eq!(r.header("timing-allow-origin"), Some("*"));
+    }
+
+    #[test]
+    fn other_hosts_sit_beside_the_scenarios() {
+        let r = R::new("GET", "/doh/ok/dns-query?name=api.anthropic.com&type=A").go();
+        assert_eq!(r.header("content-type"), Some("application/dns-json"));
+        let r = R::new("GET", "/status/degraded/api/v2/summary.json").go();
+        assert!(r.text().contains("degraded_performance"));
+        // Only the exact prefixes route there.
+        for target in [
+            "/dohx/ok/dns-query",
+            "/statusx/operational/api/v2/summary.json",
+        ] {
+            let r = R::new("GET", target).browser().go();
+            assert_eq!(
+                (r.status, error_type(&r).as_str()),
+                (404, "not_found_error"),
+                "{target}"
+            );
+        }
     }
 }

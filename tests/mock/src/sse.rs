@@ -87,10 +87,7 @@ pub fn stream(id: &str, model: &str, how: Streaming) -> Response {
             answer().into_iter().for_each(|e| all.extend(e));
             return head().body("text/event-stream; charset=utf-8", all);
         }
-        Streaming::Error => vec![
-            (Duration::ZERO, opening),
-            (GAP, event("error", OVERLOADED)),
-        ],
+        Streaming::Error => vec![(Duration::ZERO, opening), (GAP, event("error", OVERLOADED))],
         Streaming::Cut => {
             let first = answer().into_iter().next().unwrap_or_default();
             let mut resp = head().with("content-type", "text/event-stream; charset=utf-8");
@@ -184,7 +181,10 @@ mod tests {
             panic!("not paced")
         };
         assert_eq!(steps[0].0, Duration::ZERO);
-        assert_eq!(kinds(&String::from_utf8_lossy(&steps[0].1)), ["message_start", "ping"]);
+        assert_eq!(
+            kinds(&String::from_utf8_lossy(&steps[0].1)),
+            ["message_start", "ping"]
+        );
         assert_eq!(steps[1].0, GAP);
         assert_eq!(steps.len(), 6);
     }
@@ -206,21 +206,33 @@ mod tests {
         assert_eq!(msg.get("model").and_then(|v| v.str()), Some("claude-\"q\""));
         assert_eq!(msg.get("role").and_then(|v| v.str()), Some("assistant"));
         assert_eq!(msg.get("stop_reason"), Some(&testjson::Value::Null));
-        assert!(msg.get("usage").and_then(|u| u.get("input_tokens")).is_some());
+        assert!(msg
+            .get("usage")
+            .and_then(|u| u.get("input_tokens"))
+            .is_some());
         let delta = &evs[3].1;
         assert_eq!(
-            delta.get("delta").and_then(|d| d.get("text")).and_then(|v| v.str()),
+            delta
+                .get("delta")
+                .and_then(|d| d.get("text"))
+                .and_then(|v| v.str()),
             Some("Hi")
         );
         let md = &evs[5].1;
         assert_eq!(
-            md.get("delta").and_then(|d| d.get("stop_reason")).and_then(|v| v.str()),
+            md.get("delta")
+                .and_then(|d| d.get("stop_reason"))
+                .and_then(|v| v.str()),
             Some("max_tokens")
         );
         let r = stream("msg_abc", "m", Streaming::Error);
         let evs = events(&r.text());
         assert_eq!(
-            evs[2].1.get("error").and_then(|e| e.get("type")).and_then(|v| v.str()),
+            evs[2]
+                .1
+                .get("error")
+                .and_then(|e| e.get("type"))
+                .and_then(|v| v.str()),
             Some("overloaded_error")
         );
     }

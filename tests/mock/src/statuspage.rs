@@ -3,7 +3,6 @@
 use crate::api::escape;
 use crate::cors;
 use crate::http::{self, Request, Response};
-use crate::scenarios::match_name;
 
 /// One row of the state table. Adding a state is adding a row.
 pub struct State {
@@ -212,9 +211,7 @@ pub const STATES: &[State] = &[
 
 /// Finds a state by its path segment.
 pub fn lookup(segment: &str) -> Option<&'static State> {
-    STATES
-        .iter()
-        .find(|s| match_name(s.name, segment).is_some())
+    STATES.iter().find(|s| s.name == segment)
 }
 
 /// The page's id, and the ids of what it lists: made up, in Statuspage's shape.
@@ -301,9 +298,24 @@ fn text(status: u16, body: &str) -> Response {
 fn summary_json(summary: &Summary, url: &str, now: u64) -> String {
     let t = |ago: u64| http::rfc3339(now.saturating_sub(ago));
     let components: Vec<(&str, &str, &str, &str)> = vec![
-        ("mockcomp0001", "claude.ai", summary.claude_ai, "The Claude apps on the web, desktop and mobile."),
-        ("mockcomp0002", "platform.claude.com", "operational", "The Claude Console."),
-        ("mockcomp0003", "Claude API (api.anthropic.com)", summary.api, "The Claude API."),
+        (
+            "mockcomp0001",
+            "claude.ai",
+            summary.claude_ai,
+            "The Claude apps on the web, desktop and mobile.",
+        ),
+        (
+            "mockcomp0002",
+            "platform.claude.com",
+            "operational",
+            "The Claude Console.",
+        ),
+        (
+            "mockcomp0003",
+            "Claude API (api.anthropic.com)",
+            summary.api,
+            "The Claude API.",
+        ),
         ("mockcomp0004", "Claude Code", "operational", "Claude Code."),
     ];
     let components: Vec<String> = components
@@ -396,14 +408,70 @@ mod tests {
         // (state, indicator, API, claude.ai, incidents, maintenances, ACAO)
         type Row<'a> = (&'a str, &'a str, &'a str, &'a str, usize, usize, bool);
         let rows: &[Row] = &[
-            ("operational", "none", "operational", "operational", 0, 0, true),
-            ("degraded", "minor", "degraded_performance", "operational", 1, 0, true),
-            ("partial", "major", "partial_outage", "operational", 1, 0, true),
-            ("major", "critical", "major_outage", "operational", 1, 0, true),
-            ("maintenance", "maintenance", "under_maintenance", "operational", 0, 1, true),
-            ("elsewhere", "minor", "operational", "degraded_performance", 1, 0, true),
+            (
+                "operational",
+                "none",
+                "operational",
+                "operational",
+                0,
+                0,
+                true,
+            ),
+            (
+                "degraded",
+                "minor",
+                "degraded_performance",
+                "operational",
+                1,
+                0,
+                true,
+            ),
+            (
+                "partial",
+                "major",
+                "partial_outage",
+                "operational",
+                1,
+                0,
+                true,
+            ),
+            (
+                "major",
+                "critical",
+                "major_outage",
+                "operational",
+                1,
+                0,
+                true,
+            ),
+            (
+                "maintenance",
+                "maintenance",
+                "under_maintenance",
+                "operational",
+                0,
+                1,
+                true,
+            ),
+            (
+                "elsewhere",
+                "minor",
+                "operational",
+                "degraded_performance",
+                1,
+                0,
+                true,
+            ),
             ("no-cors", "none", "operational", "operational", 0, 0, false),
-            ("xss", "minor", "degraded_performance", "operational", 1, 0, true),
+            (
+                "xss",
+                "minor",
+                "degraded_performance",
+                "operational",
+                1,
+                0,
+                true,
+            ),
         ];
         for &(state, indicator, api, claude_ai, incidents, maintenances, cors) in rows {
             let r = get(state, &[("host", "127.0.0.1:8787")]);
@@ -412,13 +480,24 @@ mod tests {
                 r.header("content-type"),
                 Some("application/json; charset=utf-8")
             );
-            assert_eq!(r.header("access-control-allow-origin").is_some(), cors, "{state}");
+            assert_eq!(
+                r.header("access-control-allow-origin").is_some(),
+                cors,
+                "{state}"
+            );
             if !cors {
-                assert!(r.headers.iter().all(|(n, _)| !n.starts_with("access-control-")));
+                assert!(r
+                    .headers
+                    .iter()
+                    .all(|(n, _)| !n.starts_with("access-control-")));
             }
             let v = testjson::parse(&r.text()).unwrap_or_else(|e| panic!("{state}: {e}"));
             let status = v.get("status").unwrap();
-            assert_eq!(status.get("indicator").and_then(Value::str), Some(indicator), "{state}");
+            assert_eq!(
+                status.get("indicator").and_then(Value::str),
+                Some(indicator),
+                "{state}"
+            );
             assert!(status.get("description").and_then(Value::str).is_some());
             assert_eq!(component(&v, API), api, "{state}");
             assert_eq!(component(&v, "claude.ai"), claude_ai, "{state}");
@@ -426,7 +505,11 @@ mod tests {
             assert_eq!(component(&v, "Claude Code"), "operational");
             let list = |key| v.get(key).and_then(Value::arr).map(<[Value]>::len);
             assert_eq!(list("incidents"), Some(incidents), "{state}");
-            assert_eq!(list("scheduled_maintenances"), Some(maintenances), "{state}");
+            assert_eq!(
+                list("scheduled_maintenances"),
+                Some(maintenances),
+                "{state}"
+            );
             let page = v.get("page").unwrap();
             assert_eq!(
                 page.get("url").and_then(Value::str),
@@ -440,10 +523,20 @@ mod tests {
 
     #[test]
     fn summary_fields_have_statuspage_shapes() {
-        for state in STATES.iter().filter(|s| matches!(s.page, Page::Summary { .. })) {
+        for state in STATES
+            .iter()
+            .filter(|s| matches!(s.page, Page::Summary { .. }))
+        {
             let v = testjson::parse(&get(state.name, &[]).text()).unwrap();
             for c in v.get("components").and_then(Value::arr).unwrap() {
-                for key in ["id", "name", "status", "created_at", "updated_at", "description"] {
+                for key in [
+                    "id",
+                    "name",
+                    "status",
+                    "created_at",
+                    "updated_at",
+                    "description",
+                ] {
                     assert!(c.get(key).and_then(Value::str).is_some(), "{key}");
                 }
                 assert!(c.get("position").and_then(Value::num).is_some());
@@ -456,8 +549,21 @@ mod tests {
                 .iter()
                 .flat_map(|k| v.get(k).and_then(Value::arr).unwrap().iter());
             for i in open {
-                for key in ["id", "name", "status", "impact", "shortlink", "created_at", "updated_at", "started_at"] {
-                    assert!(i.get(key).and_then(Value::str).is_some(), "{}: {key}", state.name);
+                for key in [
+                    "id",
+                    "name",
+                    "status",
+                    "impact",
+                    "shortlink",
+                    "created_at",
+                    "updated_at",
+                    "started_at",
+                ] {
+                    assert!(
+                        i.get(key).and_then(Value::str).is_some(),
+                        "{}: {key}",
+                        state.name
+                    );
                 }
                 let updates = i.get("incident_updates").and_then(Value::arr).unwrap();
                 for key in ["id", "status", "body", "created_at"] {
@@ -501,7 +607,10 @@ mod tests {
     #[test]
     fn pages_that_are_not_the_summary() {
         let r = get("down", &[]);
-        assert_eq!((r.status, r.header("content-type")), (503, Some("text/html; charset=utf-8")));
+        assert_eq!(
+            (r.status, r.header("content-type")),
+            (503, Some("text/html; charset=utf-8"))
+        );
         assert!(r.text().contains("<title>503"));
         assert_eq!(r.header("access-control-allow-origin"), Some("*"));
         let r = get("garbage", &[]);
@@ -518,21 +627,40 @@ mod tests {
                 target.strip_prefix("/status").unwrap(),
             )
         };
-        for target in ["/status/nope/api/v2/summary.json", "/status/operational/api/v2/x.json", "/status/operational", "/status/"] {
+        for target in [
+            "/status/nope/api/v2/summary.json",
+            "/status/operational/api/v2/x.json",
+            "/status/operational",
+            "/status/",
+        ] {
             assert_eq!(at("GET", target, &[]).status, 404, "{target}");
         }
-        assert_eq!(at("POST", "/status/operational/api/v2/summary.json", &[]).status, 405);
-        let pre = [("origin", "http://x"), ("access-control-request-method", "GET")];
+        assert_eq!(
+            at("POST", "/status/operational/api/v2/summary.json", &[]).status,
+            405
+        );
+        let pre = [
+            ("origin", "http://x"),
+            ("access-control-request-method", "GET"),
+        ];
         let r = at("OPTIONS", "/status/degraded/api/v2/summary.json", &pre);
-        assert_eq!((r.status, r.header("access-control-allow-origin")), (204, Some("*")));
+        assert_eq!(
+            (r.status, r.header("access-control-allow-origin")),
+            (204, Some("*"))
+        );
         let r = at("OPTIONS", "/status/no-cors/api/v2/summary.json", &pre);
         assert_eq!(r.status, 405);
-        assert!(r.headers.iter().all(|(n, _)| !n.starts_with("access-control-")));
+        assert!(r
+            .headers
+            .iter()
+            .all(|(n, _)| !n.starts_with("access-control-")));
         // A hostile Host header stays inside its JSON string.
         let r = get("operational", &[("host", "a\"b")]);
         let v = testjson::parse(&r.text()).unwrap();
         assert_eq!(
-            v.get("page").and_then(|p| p.get("url")).and_then(Value::str),
+            v.get("page")
+                .and_then(|p| p.get("url"))
+                .and_then(Value::str),
             Some("http://a\"b/status/operational")
         );
     }

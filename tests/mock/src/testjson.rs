@@ -265,7 +265,10 @@ mod tests {
         }
         let v = parse(r#"{"a":{"b":["c"]}}"#).unwrap();
         assert_eq!(
-            v.get("a").and_then(|a| a.get("b")).and_then(|b| b.arr()).map(|b| b.len()),
+            v.get("a")
+                .and_then(|a| a.get("b"))
+                .and_then(|b| b.arr())
+                .map(|b| b.len()),
             Some(1)
         );
     }

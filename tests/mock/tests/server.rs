@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, ChildStdout, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mock-api");
 
@@ -16,10 +16,16 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Server::start_with(&[], Stdio::null())
+    }
+
+    /// Starts the server with extra arguments, its stderr going to `stderr`.
+    fn start_with(extra: &[&str], stderr: Stdio) -> Server {
         let mut child = Command::new(BIN)
             .args(["--port", "0"])
+            .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("spawn mock-api");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
@@ -271,4 +277,327 @@ fn closed_port_prints_a_port_that_refuses() {
         .unwrap();
     assert!(port > 0);
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+/// Every read of a whole exchange on a fresh connection: when it came, what it held.
+fn timed_reads(server: &Server, request: &str) -> (Instant, Vec<(Instant, Vec<u8>)>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let sent = Instant::now();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut reads = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => reads.push((Instant::now(), buf[..n].to_vec())),
+            Err(e) => panic!("read failed after {} reads: {e}", reads.len()),
+        }
+    }
+    (sent, reads)
+}
+
+/// Splits a raw response into its head and body bytes.
+fn split_head(raw: &[u8]) -> (String, Vec<u8>) {
+    let at = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of head");
+    (
+        String::from_utf8_lossy(&raw[..at + 4]).to_ascii_lowercase(),
+        raw[at + 4..].to_vec(),
+    )
+}
+
+/// Decodes a chunked body: the data, and whether the terminating chunk came.
+fn dechunk(mut body: &[u8]) -> (String, bool) {
+    let mut data = Vec::new();
+    while let Some(eol) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(std::str::from_utf8(&body[..eol]).unwrap(), 16).unwrap();
+        if size == 0 {
+            return (String::from_utf8(data).unwrap(), true);
+        }
+        let start = eol + 2;
+        data.extend_from_slice(&body[start..start + size]);
+        assert_eq!(&body[start + size..start + size + 2], b"\r\n");
+        body = &body[start + size + 2..];
+    }
+    assert!(body.is_empty(), "a partial chunk: {body:?}");
+    (String::from_utf8(data).unwrap(), false)
+}
+
+fn stream_request(scenario: &str, version: &str, close: bool) -> String {
+    let body = r#"{"model":"claude-haiku-4-5","max_tokens":1,"stream":true}"#;
+    format!(
+        "POST /s/{scenario}/v1/messages {version}\r\nHost: x\r\n{BROWSER}x-api-key: sk-ant-api03-{}AA\r\n{}Content-Length: {}\r\n\r\n{body}",
+        "x".repeat(93),
+        if close { "Connection: close\r\n" } else { "" },
+        body.len()
+    )
+}
+
+/// Where the first read holding `needle` sits among the reads.
+fn read_with(reads: &[(Instant, Vec<u8>)], needle: &str) -> usize {
+    reads
+        .iter()
+        .position(|(_, b)| String::from_utf8_lossy(b).contains(needle))
+        .unwrap_or_else(|| panic!("no read holds {needle}"))
+}
+
+#[test]
+fn a_streamed_message_arrives_in_pieces() {
+    let server = Server::start();
+    let (_, reads) = timed_reads(&server, &stream_request("healthy", "HTTP/1.1", true));
+    assert!(reads.len() >= 2, "{} reads", reads.len());
+    // The opening events come at once; the answer only after the pause.
+    let start = read_with(&reads, "event: message_start");
+    let ping = read_with(&reads, "event: ping");
+    let block = read_with(&reads, "event: content_block_start");
+    let stop = read_with(&reads, "event: message_stop");
+    assert_eq!(start, ping);
+    assert!(block > start && stop >= block);
+    let gap = reads[block].0 - reads[start].0;
+    assert!(gap >= Duration::from_millis(100), "{gap:?}");
+    let raw: Vec<u8> = reads.into_iter().flat_map(|(_, b)| b).collect();
+    let (head, body) = split_head(&raw);
+    assert!(head.starts_with("http/1.1 200 ok\r\n"), "{head}");
+    for line in [
+        "content-type: text/event-stream; charset=utf-8\r\n",
+        "cache-control: no-cache\r\n",
+        "transfer-encoding: chunked\r\n",
+        "access-control-allow-origin: *\r\n",
+        "access-control-expose-headers: *\r\n",
+        "request-id: req_",
+    ] {
+        assert!(head.contains(line), "{line}: {head}");
+    }
+    assert!(!head.contains("content-length"), "{head}");
+    let (events, complete) = dechunk(&body);
+    assert!(complete, "no terminating chunk");
+    let names: Vec<&str> = events
+        .lines()
+        .filter_map(|l| l.strip_prefix("event: "))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "message_start",
+            "ping",
+            "content_block_start",
+            "content_block_delta",
+            "content_block_stop",
+            "message_delta",
+            "message_stop"
+        ]
+    );
+    assert!(events.contains(r#""model":"claude-haiku-4-5""#));
+}
+
+#[test]
+fn a_buffering_proxy_sends_the_stream_in_one_piece() {
+    let server = Server::start();
+    let (sent, reads) = timed_reads(
+        &server,
+        &stream_request("stream-buffered", "HTTP/1.1", true),
+    );
+    assert_eq!(reads.len(), 1, "{} reads", reads.len());
+    let waited = reads[0].0 - sent;
+    assert!(waited >= Duration::from_millis(300), "{waited:?}");
+    let (head, body) = split_head(&reads[0].1);
+    assert!(head.contains("content-type: text/event-stream; charset=utf-8\r\n"));
+    assert!(
+        head.contains(&format!("content-length: {}\r\n", body.len())),
+        "{head}"
+    );
+    let body = String::from_utf8(body).unwrap();
+    assert!(
+        body.starts_with("event: message_start\n")
+            && body.ends_with("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+    );
+}
+
+#[test]
+fn a_cut_stream_ends_without_its_last_chunk() {
+    let server = Server::start();
+    // The client asks to keep the connection; the server drops it anyway.
+    let (_, reads) = timed_reads(&server, &stream_request("stream-cut", "HTTP/1.1", false));
+    let raw: Vec<u8> = reads.into_iter().flat_map(|(_, b)| b).collect();
+    let (head, body) = split_head(&raw);
+    assert!(head.contains("connection: keep-alive\r\n"), "{head}");
+    let (events, complete) = dechunk(&body);
+    assert!(!complete);
+    assert!(events.contains("event: content_block_start\n"), "{events}");
+    assert!(!events.contains("message_stop"));
+}
+
+#[test]
+fn stream_error_ends_with_an_error_event() {
+    let server = Server::start();
+    let (_, reads) = timed_reads(&server, &stream_request("stream-error", "HTTP/1.1", true));
+    let raw: Vec<u8> = reads.into_iter().flat_map(|(_, b)| b).collect();
+    let (_, body) = split_head(&raw);
+    let (events, complete) = dechunk(&body);
+    assert!(complete);
+    assert!(events.ends_with("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n"), "{events}");
+}
+
+#[test]
+fn http10_clients_get_a_close_delimited_stream() {
+    let server = Server::start();
+    let (_, reads) = timed_reads(&server, &stream_request("healthy", "HTTP/1.0", false));
+    let raw: Vec<u8> = reads.into_iter().flat_map(|(_, b)| b).collect();
+    let (head, body) = split_head(&raw);
+    assert!(head.contains("connection: close\r\n"), "{head}");
+    assert!(!head.contains("transfer-encoding") && !head.contains("content-length"));
+    let body = String::from_utf8(body).unwrap();
+    assert!(
+        body.starts_with("event: message_start\n")
+            && body.ends_with("{\"type\":\"message_stop\"}\n\n")
+    );
+}
+
+#[test]
+fn keep_alive_survives_a_stream() {
+    let server = Server::start();
+    let mut conn = server.connect();
+    conn.send(&stream_request("healthy", "HTTP/1.1", false));
+    // Reads the head, then chunks up to the terminating one.
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        conn.reader.read_line(&mut line).unwrap();
+        head.push_str(&line);
+        if line == "\r\n" {
+            break;
+        }
+    }
+    assert!(head.contains("transfer-encoding: chunked"));
+    loop {
+        let mut size = String::new();
+        conn.reader.read_line(&mut size).unwrap();
+        let n = usize::from_str_radix(size.trim_end(), 16).unwrap();
+        let mut chunk = vec![0; n + 2];
+        conn.reader.read_exact(&mut chunk).unwrap();
+        if n == 0 {
+            break;
+        }
+    }
+    let r = conn.request(&format!(
+        "GET /s/healthy/v1/models HTTP/1.1\r\nHost: x\r\n{BROWSER}\r\n"
+    ));
+    assert_eq!(r.status, 401);
+}
+
+#[test]
+fn delay_ms_holds_every_response() {
+    let server = Server::start_with(&["--delay-ms", "300"], Stdio::piped());
+    let plain = Server::start();
+    let requests = [
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_string(),
+        "OPTIONS /s/healthy/v1/models HTTP/1.1\r\nHost: x\r\nOrigin: http://a\r\nAccess-Control-Request-Method: GET\r\nConnection: close\r\n\r\n".into(),
+        format!("GET /s/healthy/v1/models HTTP/1.1\r\nHost: x\r\n{BROWSER}Connection: close\r\n\r\n"),
+        "GET /s/control/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into(),
+        "GET /doh/ok/dns-query?name=a.b&type=A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into(),
+        "GET /status/operational/api/v2/summary.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into(),
+        "\u{1}garbage\r\n\r\n".into(),
+    ];
+    for request in &requests {
+        let (sent, reads) = timed_reads(&server, request);
+        let waited = reads.first().expect("an answer").0 - sent;
+        assert!(
+            waited >= Duration::from_millis(300),
+            "{waited:?}: {request}"
+        );
+        // The same request without the flag comes back well within the delay.
+        let (sent, reads) = timed_reads(&plain, request);
+        let waited = reads.first().expect("an answer").0 - sent;
+        assert!(waited < Duration::from_millis(250), "{waited:?}: {request}");
+    }
+    // The delay is noted on stderr, not on stdout.
+    let mut server = server;
+    let mut err = BufReader::new(server.child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("300 ms"), "{line:?}");
+}
+
+#[test]
+fn skew_moves_the_date_an_hour_ahead() {
+    let server = Server::start();
+    for (scenario, offset) in [("skew-3600", 3600i64), ("lag-3600", -3600), ("healthy", 0)] {
+        let before = now();
+        let r = server.connect().request(&format!(
+            "GET /s/{scenario}/v1/models HTTP/1.1\r\nHost: x\r\n{BROWSER}Connection: close\r\n\r\n"
+        ));
+        let after = now();
+        let date = parse_imf(r.header("date").expect("date"));
+        assert!(
+            date >= before + offset - 1 && date <= after + offset + 1,
+            "{scenario}: {date} not {before}..{after} + {offset}"
+        );
+    }
+}
+
+#[test]
+fn doh_and_status_over_tcp() {
+    let server = Server::start();
+    let r = server.connect().request(
+        "GET /doh/ok/dns-query?name=api.anthropic.com&type=AAAA HTTP/1.1\r\nHost: x\r\nAccept: application/dns-json\r\nOrigin: http://a\r\n\r\n",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/dns-json"));
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert!(
+        r.body
+            .contains(r#""type":28,"TTL":60,"data":"2607:6bc0::10""#),
+        "{}",
+        r.body
+    );
+    let r = server
+        .connect()
+        .request("GET /status/partial/api/v2/summary.json HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n");
+    assert_eq!(r.status, 200);
+    assert!(r
+        .body
+        .contains(r#""url":"http://127.0.0.1:9/status/partial""#));
+    assert!(r
+        .body
+        .contains(r#""name":"Claude API (api.anthropic.com)","status":"partial_outage""#));
+}
+
+/// Seconds since the Unix epoch.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into Unix seconds.
+fn parse_imf(date: &str) -> i64 {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let parts: Vec<&str> = date.split([' ', ':']).collect();
+    let [_, d, mon, y, hh, mm, ss, "GMT"] = parts[..] else {
+        panic!("not an IMF-fixdate: {date}")
+    };
+    let num = |s: &str| s.parse::<i64>().unwrap();
+    let m = MONTHS.iter().position(|x| *x == mon).unwrap() as i64 + 1;
+    // Howard Hinnant's days_from_civil.
+    let y = num(y) - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + num(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    days * 86_400 + num(hh) * 3600 + num(mm) * 60 + num(ss)
+}
+
+#[test]
+fn parse_imf_is_right() {
+    assert_eq!(parse_imf("Sun, 06 Nov 1994 08:49:37 GMT"), 784_111_777);
+    assert_eq!(parse_imf("Tue, 29 Feb 2000 12:00:00 GMT"), 951_825_600);
 }
