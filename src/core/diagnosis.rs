@@ -182,6 +182,7 @@ mod tests {
     use crate::core::observation::NotSent;
     use crate::core::probe::ProbeId;
     use crate::core::reply::tests::{api_error, resp};
+    use crate::core::run::sim;
 
     fn json(status: u16, kind: &str, msg: &str) -> Observation {
         Observation::Response(resp(
@@ -393,9 +394,14 @@ mod tests {
                 None,
             ),
         ];
-        for (name, base, key, obs, state, root) in rows {
+        for (name, base, key, overrides, state, root) in rows {
             let ctx = Context::new(base, AuthMode::ApiKey, key, true);
-            let obs: Observations = obs.into_iter().collect();
+            // "Still running" is a moment of a run, not a run driven to its end.
+            let obs: Observations = if state == "running" {
+                overrides.into_iter().collect()
+            } else {
+                sim::run(&ctx, &overrides)
+            };
             let d = diagnose(&ctx, &obs);
             assert_eq!(d.verdict.state(), state, "{name}: {:?}", d.verdict);
             let got = match d.verdict {
@@ -416,36 +422,76 @@ mod tests {
     #[test]
     fn dependents_of_a_failure_are_skipped_not_failed() {
         let ctx = Context::new("https://gw.example.com", AuthMode::ApiKey, key(), true);
-        let obs: Observations = [
-            (ProbeId::Reach, Observation::TimedOut { after_ms: 10_000 }),
-            (ProbeId::CorsRead, Observation::Rejected { elapsed_ms: 3.0 }),
-            (
-                ProbeId::KeyModels,
-                Observation::Rejected { elapsed_ms: 3.0 },
-            ),
-        ]
-        .into_iter()
-        .collect();
-        let d = diagnose(&ctx, &obs);
-        assert_eq!(
-            statuses(&d),
-            [
-                ("page.target", Some("pass")),
-                ("page.mixed_content", Some("pass")),
-                ("network.reach", Some("fail")),
-                ("cors.read", Some("skipped")),
-                ("auth.key_shape", Some("pass")),
-                ("auth.key", Some("skipped")),
-            ]
+        let obs = sim::run(
+            &ctx,
+            &[
+                (ProbeId::Reach, Observation::TimedOut { after_ms: 10_000 }),
+                (ProbeId::CorsRead, Observation::Rejected { elapsed_ms: 3.0 }),
+                (
+                    ProbeId::KeyModels,
+                    Observation::Rejected { elapsed_ms: 3.0 },
+                ),
+            ],
         );
+        let d = diagnose(&ctx, &obs);
+        let wanted = [
+            ("page.target", Some("pass")),
+            ("page.mixed_content", Some("pass")),
+            ("page.online", Some("pass")),
+            ("dns.public", Some("pass")),
+            ("network.reach", Some("fail")),
+            ("cors.read", Some("skipped")),
+            ("auth.key_shape", Some("pass")),
+            ("auth.key", Some("skipped")),
+            ("service.clock", Some("skipped")),
+            ("perf.latency", Some("skipped")),
+        ];
+        let got: Vec<_> = statuses(&d)
+            .into_iter()
+            .filter(|(code, _)| wanted.iter().any(|(c, _)| c == code))
+            .collect();
+        assert_eq!(got, wanted);
         // The root of a chain of skips is named, not the nearest skipped check.
         assert_eq!(skipped_because(&d, "auth.key"), Some("network.reach"));
+        assert_eq!(skipped_because(&d, "service.clock"), Some("network.reach"));
+    }
+
+    #[test]
+    fn the_status_page_says_when_it_is_their_side() {
+        let ctx = Context::new("https://api.anthropic.com", AuthMode::ApiKey, key(), true);
+        let major = Observation::Response(resp(
+            200,
+            "application/json",
+            r#"{"status":{"indicator":"critical","description":"Major outage"},"components":[{"name":"Claude API (api.anthropic.com)","status":"major_outage"}],"incidents":[{"name":"API errors","status":"investigating","impact":"critical"}]}"#,
+            &[],
+        ));
+        let overloaded = json(529, "overloaded_error", "Overloaded");
+        let invalid = json(401, "authentication_error", "invalid x-api-key");
+        let rows = [
+            (
+                vec![
+                    (ProbeId::Status, major.clone()),
+                    (ProbeId::KeyModels, overloaded.clone()),
+                ],
+                true,
+            ),
+            (vec![(ProbeId::Status, major.clone())], true),
+            (
+                vec![(ProbeId::Status, major), (ProbeId::KeyModels, invalid)],
+                false,
+            ),
+            (vec![(ProbeId::KeyModels, overloaded)], false),
+        ];
+        for (overrides, want) in rows {
+            let d = diagnose(&ctx, &sim::run(&ctx, &overrides));
+            assert_eq!(d.their_side, want, "{:?}", d.verdict);
+        }
     }
 
     #[test]
     fn an_invalid_target_skips_every_network_check() {
         let ctx = Context::new("", AuthMode::ApiKey, None, true);
-        let d = diagnose(&ctx, &Default::default());
+        let d = diagnose(&ctx, &sim::run(&ctx, &[]));
         for code in [
             "page.mixed_content",
             "network.reach",

@@ -87,23 +87,24 @@ mod tests {
             ApiKey::new(secret.clone()),
             true,
         );
-        let obs = [
-            (ProbeId::Reach, Observation::TimedOut { after_ms: 10_000 }),
-            (
-                ProbeId::CorsRead,
-                Observation::TimedOut { after_ms: 10_000 },
-            ),
-            (
-                ProbeId::KeyModels,
-                Observation::TimedOut { after_ms: 10_000 },
-            ),
-        ]
-        .into_iter()
-        .collect();
+        let obs = crate::core::run::sim::run(
+            &ctx,
+            &[
+                (ProbeId::Reach, Observation::TimedOut { after_ms: 10_000 }),
+                (
+                    ProbeId::CorsRead,
+                    Observation::TimedOut { after_ms: 10_000 },
+                ),
+                (
+                    ProbeId::KeyModels,
+                    Observation::TimedOut { after_ms: 10_000 },
+                ),
+            ],
+        );
         let report = Report::new(&ctx, &diagnose(&ctx, &obs), "test-browser", 1.0);
         assert!(!format!("{report:?}").contains("s3cr3t"));
         assert_eq!(report.key, Some(("api-key", 108)));
-        assert_eq!(report.lines.len(), 6);
+        assert_eq!(report.lines.len(), crate::core::checks::REGISTRY.len());
         let skipped: Vec<_> = report
             .lines
             .iter()
@@ -114,7 +115,12 @@ mod tests {
             skipped,
             [
                 ("cors.read", Some("network.reach")),
-                ("auth.key", Some("network.reach"))
+                ("auth.key", Some("network.reach")),
+                ("auth.model", Some("network.reach")),
+                ("service.clock", Some("network.reach")),
+                ("service.rate_limits", Some("network.reach")),
+                ("service.message", Some("network.reach")),
+                ("perf.latency", Some("network.reach")),
             ]
         );
     }

@@ -412,8 +412,21 @@ mod tests {
             None,
             true,
         ));
-        assert_eq!(sent(&p), [ProbeId::Reach, ProbeId::CorsRead]);
-        assert_eq!(not_sent(&p), [(ProbeId::KeyModels, NotSent::NoKey)]);
+        assert_eq!(
+            sent(&p),
+            [
+                ProbeId::Control,
+                ProbeId::Doh(0),
+                ProbeId::Doh(1),
+                ProbeId::Reach,
+                ProbeId::CorsRead,
+                ProbeId::Status
+            ]
+        );
+        assert!(not_sent(&p).contains(&(ProbeId::KeyModels, NotSent::NoKey)));
+        for (_, spec) in p.iter().flatten().map(|s| (s.id, s)) {
+            assert!(spec.credential.is_none(), "{spec:?}");
+        }
     }
 
     #[test]
@@ -424,35 +437,47 @@ mod tests {
             key(),
             true,
         ));
-        assert_eq!(
-            sent(&p),
-            [ProbeId::Reach, ProbeId::CorsRead, ProbeId::KeyModels]
-        );
+        assert!(sent(&p).contains(&ProbeId::KeyModels));
+        let keyed: Vec<_> = p
+            .iter()
+            .flatten()
+            .filter(|s| s.credential.is_some())
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(keyed, [ProbeId::KeyModels]);
     }
 
     #[test]
-    fn an_invalid_target_sends_nothing() {
+    fn an_invalid_target_sends_only_what_does_not_need_it() {
         let p = plan(&Context::new(
             "api.anthropic.com",
             AuthMode::ApiKey,
             key(),
             true,
         ));
-        assert!(sent(&p).is_empty());
+        assert_eq!(sent(&p), [ProbeId::Control, ProbeId::Status]);
         assert!(not_sent(&p)
             .iter()
             .all(|(_, why)| *why == NotSent::InvalidTarget));
     }
 
     #[test]
-    fn mixed_content_sends_nothing() {
+    fn mixed_content_sends_nothing_to_the_target() {
         let p = plan(&Context::new(
             "http://gw.example.com",
             AuthMode::ApiKey,
             key(),
             true,
         ));
-        assert!(sent(&p).is_empty());
+        assert_eq!(
+            sent(&p),
+            [
+                ProbeId::Control,
+                ProbeId::Doh(0),
+                ProbeId::Doh(1),
+                ProbeId::Status
+            ]
+        );
         assert!(not_sent(&p)
             .iter()
             .all(|(_, why)| *why == NotSent::MixedContent));
@@ -462,7 +487,8 @@ mod tests {
             key(),
             true,
         ));
-        assert_eq!(sent(&loopback).len(), 3);
+        assert!(sent(&loopback).contains(&ProbeId::KeyModels));
+        assert!(not_sent(&loopback).contains(&(ProbeId::Doh(0), NotSent::NotApplicable)));
     }
 
     #[test]
@@ -473,7 +499,168 @@ mod tests {
             ApiKey::new("\"sk\"".into()),
             false,
         ));
-        assert_eq!(not_sent(&p), [(ProbeId::KeyModels, NotSent::KeyShape)]);
+        assert!(not_sent(&p).contains(&(ProbeId::KeyModels, NotSent::KeyShape)));
+    }
+
+    #[test]
+    fn side_urls_table() {
+        let rows = [
+            ("https://dns.google/resolve", true, Ok(())),
+            ("http://127.0.0.1:8787/doh/ok/resolve?x=1", true, Ok(())),
+            (
+                "http://resolver.example.com/resolve",
+                true,
+                Err(NotSent::MixedContent),
+            ),
+            ("http://resolver.example.com/resolve", false, Ok(())),
+            ("dns.google/resolve", false, Err(NotSent::InvalidUrl)),
+            ("javascript:alert(1)", false, Err(NotSent::InvalidUrl)),
+            ("https://a b/", false, Err(NotSent::InvalidUrl)),
+            ("https://user:pw@host/", false, Err(NotSent::InvalidUrl)),
+            ("", false, Err(NotSent::InvalidUrl)),
+        ];
+        for (url, secure, want) in rows {
+            assert_eq!(side_url(url, secure), want, "{url}");
+        }
+    }
+
+    /// The order in which a simulated run hands out its probes, wave by wave.
+    fn waves(ctx: &Context) -> Vec<Vec<ProbeId>> {
+        let mut obs = Observations::new();
+        let mut waves = Vec::new();
+        loop {
+            let started: BTreeSet<ProbeId> = obs.keys().copied().collect();
+            let batch = next(ctx, &obs, &started);
+            if batch.is_empty() {
+                return waves;
+            }
+            let mut wave = Vec::new();
+            for p in batch {
+                let id = match p {
+                    Ok(spec) => {
+                        wave.push(spec.id);
+                        spec.id
+                    }
+                    Err((id, _)) => id,
+                };
+                obs.insert(id, sim::healthy(ctx, id));
+            }
+            waves.push(wave);
+        }
+    }
+
+    #[test]
+    fn the_latency_series_runs_alone_and_in_order_then_the_watch() {
+        let ctx = Context::new("https://api.anthropic.com", AuthMode::ApiKey, key(), true)
+            .with_settings(Settings {
+                samples: 3,
+                message: true,
+                watch_secs: 60,
+                ..Settings::default()
+            });
+        let w = waves(&ctx);
+        assert!(w[0].contains(&ProbeId::Reach) && w[0].contains(&ProbeId::KeyModels));
+        assert_eq!(
+            w[1],
+            [ProbeId::Message],
+            "the message waits for the model list"
+        );
+        let rest: Vec<ProbeId> = w[2..].iter().flatten().copied().collect();
+        assert!(
+            w[2..].iter().all(|wave| wave.len() == 1),
+            "{w:?}: one at a time"
+        );
+        assert_eq!(
+            rest,
+            [
+                ProbeId::Latency(0),
+                ProbeId::Latency(1),
+                ProbeId::ControlLatency(1),
+                ProbeId::Latency(2),
+                ProbeId::ControlLatency(2),
+                ProbeId::Latency(3),
+                ProbeId::ControlLatency(3),
+                ProbeId::Watch,
+            ]
+        );
+    }
+
+    #[test]
+    fn the_message_goes_to_the_named_model_or_the_first_listed() {
+        let settings = |model: Option<&str>| Settings {
+            model: model.map(str::to_string),
+            message: true,
+            ..Settings::default()
+        };
+        let rows = [
+            (None, Some("claude-haiku-4-5")),
+            (Some("claude-opus-4-1"), Some("claude-opus-4-1")),
+            (Some("bad model\""), None),
+        ];
+        for (named, want) in rows {
+            let ctx = Context::new("https://api.anthropic.com", AuthMode::ApiKey, key(), true)
+                .with_settings(settings(named));
+            let obs: Observations = [(ProbeId::KeyModels, sim::healthy(&ctx, ProbeId::KeyModels))]
+                .into_iter()
+                .collect();
+            let got = match message(&ctx, &obs) {
+                Ok(spec) => {
+                    let body = spec.body.unwrap();
+                    assert!(body.contains("\"max_tokens\":1") && body.contains("\"stream\":true"));
+                    want.map(|m| assert!(body.contains(&format!("\"model\":\"{m}\""))));
+                    want
+                }
+                Err((_, why)) => {
+                    assert_eq!(why, NotSent::Prerequisite);
+                    None
+                }
+            };
+            assert_eq!(got, want, "{named:?}");
+        }
+        let off = Context::new("https://api.anthropic.com", AuthMode::ApiKey, key(), true);
+        assert_eq!(
+            message(&off, &Observations::new()),
+            Err((ProbeId::Message, NotSent::Off))
+        );
+    }
+
+    #[test]
+    fn the_series_stops_after_repeated_failures() {
+        let ctx = Context::new("https://api.anthropic.com", AuthMode::ApiKey, None, true)
+            .with_settings(Settings {
+                samples: 5,
+                ..Settings::default()
+            });
+        let mut obs = sim::run(&ctx, &[]);
+        obs.retain(|id, _| !matches!(id, ProbeId::Latency(_) | ProbeId::ControlLatency(_)));
+        obs.insert(ProbeId::Latency(0), sim::healthy(&ctx, ProbeId::Latency(0)));
+        obs.insert(
+            ProbeId::Latency(1),
+            Observation::TimedOut { after_ms: 10_000 },
+        );
+        obs.insert(
+            ProbeId::ControlLatency(1),
+            sim::healthy(&ctx, ProbeId::Control),
+        );
+        obs.insert(
+            ProbeId::Latency(2),
+            Observation::Rejected { elapsed_ms: 4.0 },
+        );
+        let plan = latency_series(&ctx, &obs);
+        let at = |id| {
+            plan.iter()
+                .find(|p| matches!(p, Err((i, _)) if *i == id) || matches!(p, Ok(s) if s.id == id))
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(
+            at(ProbeId::Latency(3)),
+            Err((ProbeId::Latency(3), NotSent::Stopped))
+        );
+        assert_eq!(
+            at(ProbeId::Latency(5)),
+            Err((ProbeId::Latency(5), NotSent::Stopped))
+        );
     }
 }
 

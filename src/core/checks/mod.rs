@@ -56,10 +56,17 @@ impl PartialEq for Check {
 pub const REGISTRY: &[&Check] = &[
     &page_target::CHECK,
     &page_mixed_content::CHECK,
+    &page_online::CHECK,
+    &dns_public::CHECK,
     &network_reach::CHECK,
     &cors_read::CHECK,
     &auth_key_shape::CHECK,
     &auth_key::CHECK,
+    &auth_model::CHECK,
+    &service_status::CHECK,
+    &service_clock::CHECK,
+    &service_rate_limits::CHECK,
+    &service_message::CHECK,
     &perf_latency::CHECK,
     &perf_watch::CHECK,
 ];

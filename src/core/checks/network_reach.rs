@@ -102,7 +102,12 @@ pub static CHECK: Check = Check {
     code: CODE,
     layer: Layer::Network,
     title: t("Reaching the host", "连接主机"),
-    depends_on: &["page.target", "page.mixed_content"],
+    depends_on: &[
+        "page.target",
+        "page.mixed_content",
+        "page.online",
+        "dns.public",
+    ],
     probes: &[ProbeId::Reach],
     outcomes: &[&ANSWERED, &FAILED_FAST, &FAILED_SLOW, &TIMED_OUT, &NOT_RUN],
     evaluate,

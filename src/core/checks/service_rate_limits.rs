@@ -79,7 +79,7 @@ pub static LOW: Outcome = Outcome {
 
 pub static EXHAUSTED: Outcome = Outcome {
     id: "exhausted",
-    status: Status::Fail,
+    status: Status::Warn,
     layer: Layer::Service,
     title: t("A rate limit is used up", "某项速率限制已用尽"),
     detail: t(

@@ -447,7 +447,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "no-models",
-        description: "healthy, but the key sees no models: an empty list, 404 for any model",
+        description: "healthy, but the key sees no models: an empty list; 404 for a model lookup or a streamed message",
         behaviour: serving(Serving { models: &[], ..api::SERVING }),
     },
     Scenario {
