@@ -9,7 +9,7 @@
 import { after, afterEach, before, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
@@ -205,11 +205,32 @@ async function setUp() {
       "--disable-sync",
       "--no-first-run",
       "--disable-quic",
+      // Tests reach loopback only: names under mock.test resolve to the mock (so that DNS checks have a
+      // host name to look up), and every other name fails to resolve, so nothing can leave the machine.
+      "--host-resolver-rules=MAP *.mock.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE localhost",
     ],
   });
 }
 
+// --- Coverage: which (check, outcome) pairs the runs of this file rendered ---------------------------
+
+const covered = [];
+
+/** Notes the outcomes a finished run rendered, under the test's name. */
+export function noteCoverage(scenario, findings) {
+  for (const f of findings) {
+    if (f.outcome) covered.push({ code: f.code, outcome: f.outcome, scenario });
+  }
+}
+
+function writeCoverage() {
+  if (!covered.length || !env.screenshotDir) return;
+  const file = path.join(env.screenshotDir, `coverage-${path.basename(process.argv[1] ?? "x")}-${process.pid}.json`);
+  writeFileSync(file, JSON.stringify(covered));
+}
+
 async function tearDown() {
+  writeCoverage();
   await env.browser?.close().catch(() => {});
   await env.site?.close().catch(() => {});
   killChildren();
@@ -331,11 +352,37 @@ export function harness() {
       };
     },
 
-    /** Fills the form, presses Run and waits for a finished verdict. */
-    async runAgainst(page, { base, key = "", auth = "key" }) {
+    /** The mock's side endpoints: control, two DNS-over-HTTPS resolvers and the status page. */
+    sides({ doh1 = "ok", doh2 = "ok", status = "operational", control = true } = {}) {
+      return {
+        "control-url": control ? `${env.mockOrigin}/s/control/` : `http://127.0.0.1:${env.closedPort}/`,
+        doh1: `${env.mockOrigin}/doh/${doh1}/dns-query`,
+        doh2: `${env.mockOrigin}/doh/${doh2}/resolve`,
+        "status-url": `${env.mockOrigin}/status/${status}/api/v2/summary.json`,
+      };
+    },
+
+    /**
+     * Fills the form, presses Run and waits for a finished verdict. `sides` overrides the side endpoints
+     * (see `sides()`); `model`, `message`, `watch` and `samples` set the other fields.
+     */
+    async runAgainst(
+      page,
+      { base, key = "", auth = "key", sides = {}, model = "", message = false, watch = "0", samples = 3, label } = {},
+    ) {
       await page.fill("#base", base);
       await page.selectOption("#auth", auth);
       await page.fill("#key", key);
+      await page.fill("#model", model);
+      await page.setChecked("#message", message);
+      await page.selectOption("#watch", String(watch));
+      // The advanced fields sit in a closed <details>; they are set directly, as a link would set them.
+      await page.evaluate(
+        (values) => {
+          for (const [id, value] of Object.entries(values)) document.getElementById(id).value = value;
+        },
+        { ...h.sides(sides), samples: String(samples) },
+      );
       // Mark the verdict's current content, so that a verdict left from an earlier run is not taken
       // for this run's: rendering replaces the children.
       await page.evaluate(() => {
@@ -344,7 +391,18 @@ export function harness() {
       });
       await page.click("#run");
       await h.waitForVerdict(page);
+      await h.waitForSettled(page);
+      noteCoverage(label ?? base.replace(env.mockOrigin, ""), await h.findings(page));
       return h.verdictOf(page);
+    },
+
+    /** Waits until no finding is pending (the latency series may still run after the verdict). */
+    async waitForSettled(page, timeout = RUN_TIMEOUT_MS) {
+      await page.waitForFunction(
+        () => !document.querySelector('#findings li.finding[data-status="pending"]'),
+        null,
+        { timeout, polling: 100 },
+      );
     },
 
     /** Waits until the verdict is neither idle nor running, and is not the one from before. */

@@ -530,9 +530,12 @@ mod tests {
             (Observation::NotSent(NotSent::NoKey), "no_key"),
             (Observation::Cancelled, "not_run"),
         ];
+        let mut produced = Vec::new();
         for (obs, want) in rows {
+            produced.push(want);
             assert_eq!(run(obs.clone()).outcome.id, want, "{obs:?}");
         }
+        super::super::testing::assert_covers(&CHECK, produced);
     }
 
     #[test]

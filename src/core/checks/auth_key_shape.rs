@@ -331,9 +331,12 @@ mod tests {
                 "compliance_key",
             ),
         ];
+        let mut produced = Vec::new();
         for (base, auth, key, want) in rows {
+            produced.push(want);
             assert_eq!(outcome(base, auth, &key), want, "{key:?} {auth:?} {base}");
         }
+        super::super::testing::assert_covers(&CHECK, produced);
     }
 
     #[test]

@@ -345,9 +345,12 @@ mod tests {
             (Observation::TimedOut { after_ms: 10_000 }, "timed_out"),
             (Observation::Cancelled, "not_run"),
         ];
+        let mut produced = Vec::new();
         for (obs, want) in rows {
+            produced.push(want);
             assert_eq!(outcome(obs.clone()), want, "{obs:?}");
         }
+        super::super::testing::assert_covers(&CHECK, produced);
     }
 
     #[test]

@@ -76,6 +76,26 @@ pub fn by_code(code: &str) -> Option<&'static Check> {
     REGISTRY.iter().copied().find(|c| c.code == code)
 }
 
+/// Test support shared by the checks.
+#[cfg(test)]
+pub mod testing {
+    use super::Check;
+
+    /// Asserts that a table's rows produced every outcome of `check`, and nothing else.
+    pub fn assert_covers<'a>(check: &Check, produced: impl IntoIterator<Item = &'a str>) {
+        let mut got: Vec<&str> = produced.into_iter().collect();
+        got.sort_unstable();
+        got.dedup();
+        let mut all: Vec<&str> = check.outcomes.iter().map(|o| o.id).collect();
+        all.sort_unstable();
+        assert_eq!(
+            got, all,
+            "{}: the table's rows must reach every outcome",
+            check.code
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

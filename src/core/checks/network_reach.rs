@@ -160,10 +160,13 @@ mod tests {
             (Observation::NotSent(NotSent::MixedContent), "not_run"),
         ];
         let ctx = Context::new("https://api.anthropic.com", AuthMode::ApiKey, None, true);
+        let mut produced = Vec::new();
         for (obs, want) in rows {
+            produced.push(want);
             let all = [(ProbeId::Reach, obs.clone())].into_iter().collect();
             assert_eq!(evaluate(&ctx, &all).unwrap().outcome.id, want, "{obs:?}");
         }
+        super::super::testing::assert_covers(&CHECK, produced);
     }
 
     #[test]

@@ -84,7 +84,9 @@ mod tests {
             ("http://[::1]:8787", true, "ok"),
             ("http://10.1.2.3", true, "blocked"),
         ];
+        let mut produced = Vec::new();
         for (base, secure, want) in rows {
+            produced.push(want);
             let ctx = Context::new(base, AuthMode::ApiKey, None, secure);
             assert_eq!(
                 evaluate(&ctx, &Default::default()).unwrap().outcome.id,
@@ -92,5 +94,6 @@ mod tests {
                 "{base} secure={secure}"
             );
         }
+        super::super::testing::assert_covers(&CHECK, produced);
     }
 }

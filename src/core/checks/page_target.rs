@@ -299,9 +299,12 @@ mod tests {
             ("https://\u{0430}pi.anthropic.com", "bad_host"),
             ("https://api.anthropic.com/?beta=1", "query_or_fragment"),
         ];
+        let mut produced = Vec::new();
         for (base, want) in rows {
+            produced.push(want);
             assert_eq!(outcome_of(base), want, "{base:?}");
         }
+        super::super::testing::assert_covers(&CHECK, produced);
     }
 
     #[test]
