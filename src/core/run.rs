@@ -351,7 +351,8 @@ fn latency_series(ctx: &Context, obs: &Observations) -> Vec<Planned> {
         .into_iter()
         .map(|id| {
             if let ProbeId::ControlLatency(_) = id {
-                if !control_ok {
+                // The control's round trips are only a yardstick for the target's.
+                if !control_ok || !reach_ok {
                     return Err((id, NotSent::Prerequisite));
                 }
                 return Ok(probe::control(id, ctx.settings.control_url.trim()));

@@ -207,7 +207,7 @@ async function setUp() {
       "--disable-quic",
       // Tests reach loopback only: names under mock.test resolve to the mock (so that DNS checks have a
       // host name to look up), and every other name fails to resolve, so nothing can leave the machine.
-      "--host-resolver-rules=MAP *.mock.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE localhost",
+      "--host-resolver-rules=MAP *.mock.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
     ],
   });
 }
