@@ -109,7 +109,7 @@ fn api_component(components: &Value) -> Option<(String, ComponentState)> {
         .or_else(|| {
             list.iter().find(|c| {
                 name(c)
-                    .split(|ch: char| !ch.is_alphanumeric())
+                    .split(|ch: char| !ch.is_ascii_alphanumeric())
                     .any(|word| word == "api")
             })
         })?;

@@ -299,7 +299,10 @@ fn timeline(points: &[Point], lang: Lang) -> Element {
     let plot = svg(
         "svg",
         &[
-            ("viewBox", format!("0 0 {} {}", TL_WIDTH, TL_HEIGHT + 16.0)),
+            (
+                "viewBox",
+                format!("0 0 {} {}", num(TL_WIDTH), num(TL_HEIGHT + 16.0)),
+            ),
             ("role", "img".into()),
             ("class", "timeline-plot".into()),
         ],

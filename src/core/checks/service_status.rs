@@ -286,9 +286,9 @@ fn with_incidents(f: Finding, s: &StatusSummary, fallback: Fact) -> Finding {
 
 /// Whether an incident's name places it on another product and not on the API.
 fn clearly_elsewhere(name: &str) -> bool {
-    let lower = name.to_lowercase();
+    let lower = name.to_ascii_lowercase();
     let names_api = lower
-        .split(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !c.is_ascii_alphanumeric())
         .any(|word| word == "api");
     !names_api && OTHER_PRODUCTS.iter().any(|p| lower.contains(p))
 }
