@@ -4,7 +4,7 @@
 use api_doctor::core::checks::network_reach::FAST_FAIL_MS;
 use api_doctor::core::key::{ApiKey, AuthMode};
 use api_doctor::core::observation::{BodyState, Observation, Response, ResponseKind};
-use api_doctor::core::probe::{describe, Mode, ProbeId, ProbeSpec};
+use api_doctor::core::probe::{self, describe, Mode, ProbeId, ProbeSpec, API_VERSION};
 use api_doctor::core::target::Target;
 use api_doctor::web::fetch::{execute, same_origin};
 use wasm_bindgen_test::*;
@@ -28,7 +28,10 @@ fn key() -> ApiKey {
 
 fn spec(scenario: &str, id: ProbeId) -> (ProbeSpec, String) {
     let target = Target::parse(&format!("{MOCK}/s/{scenario}")).unwrap();
-    (describe(id, &target, AuthMode::ApiKey), target.base())
+    (
+        describe(id, &target, AuthMode::ApiKey, API_VERSION),
+        target.base(),
+    )
 }
 
 fn response(obs: Observation) -> Response {
@@ -90,7 +93,7 @@ async fn silence_becomes_a_timeout() {
 #[wasm_bindgen_test]
 async fn a_closed_port_fails_fast() {
     let target = Target::parse(&format!("http://127.0.0.1:{CLOSED_PORT}")).unwrap();
-    let spec = describe(ProbeId::Reach, &target, AuthMode::ApiKey);
+    let spec = describe(ProbeId::Reach, &target, AuthMode::ApiKey, API_VERSION);
     match execute(&spec, None, &target.base(), None).await {
         Observation::Rejected { elapsed_ms } => {
             assert!(elapsed_ms < FAST_FAIL_MS, "{elapsed_ms} ms")
@@ -218,4 +221,65 @@ fn origins_compare_by_the_browsers_parser() {
         "https://api.anthropic.com"
     ));
     assert!(!same_origin("not a url", "https://api.anthropic.com"));
+}
+
+#[wasm_bindgen_test]
+async fn the_message_probe_posts_its_body_and_notes_when_chunks_arrive() {
+    let target = Target::parse(&format!("{MOCK}/s/healthy")).unwrap();
+    let spec = probe::message(&target, AuthMode::ApiKey, API_VERSION, "claude-haiku-4-5");
+    let r = response(execute(&spec, Some(&key()), &target.base(), None).await);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("event: message_start") && r.body.contains("event: message_stop"));
+    // The mock sends message_start at once and the rest 120 ms later: at least two chunks, apart in time.
+    assert!(r.chunks.len() >= 2, "{:?}", r.chunks);
+    let (first, last) = (r.chunks[0], r.chunks[r.chunks.len() - 1]);
+    assert!(last.at_ms - first.at_ms >= 80.0, "{:?}", r.chunks);
+    assert_eq!(last.end, r.body.len());
+}
+
+#[wasm_bindgen_test]
+async fn a_buffered_stream_arrives_at_once() {
+    let target = Target::parse(&format!("{MOCK}/s/stream-buffered")).unwrap();
+    let spec = probe::message(&target, AuthMode::ApiKey, API_VERSION, "claude-haiku-4-5");
+    let r = response(execute(&spec, Some(&key()), &target.base(), None).await);
+    let spread = r.chunks.last().unwrap().at_ms - r.chunks[0].at_ms;
+    assert!(spread < 50.0, "{:?}", r.chunks);
+}
+
+#[wasm_bindgen_test]
+async fn the_local_clock_is_noted_on_arrival() {
+    let (spec, base) = spec("healthy", ProbeId::CorsRead);
+    let before = js_sys::Date::now();
+    let r = response(execute(&spec, None, &base, None).await);
+    assert!(r.received_at_ms >= before && r.received_at_ms <= js_sys::Date::now());
+}
+
+#[wasm_bindgen_test]
+async fn resource_timing_phases_only_when_the_server_allows_them() {
+    let (allowed, base) = spec("tao", ProbeId::CorsRead);
+    let allowed = allowed.with_id(ProbeId::Latency(1));
+    let r = response(execute(&allowed, None, &base, None).await);
+    let phases = r
+        .phases
+        .expect("timing-allow-origin lets the page see the phases");
+    assert!(
+        phases.ttfb >= 0.0 && phases.ttfb <= r.elapsed_ms + 1.0,
+        "{phases:?}"
+    );
+    let (hidden, base) = spec("healthy", ProbeId::Latency(1));
+    assert_eq!(
+        response(execute(&hidden, None, &base, None).await).phases,
+        None
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_sleep_ends_early_on_cancel() {
+    let cancel = web_sys::AbortController::new().unwrap();
+    let signal = cancel.signal();
+    let started = api_doctor::web::fetch::now();
+    let sleeping = api_doctor::web::fetch::sleep(5_000, &signal);
+    cancel.abort();
+    sleeping.await;
+    assert!(api_doctor::web::fetch::now() - started < 1_000.0);
 }

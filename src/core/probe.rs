@@ -217,7 +217,8 @@ pub fn status(url: &str) -> ProbeSpec {
 }
 
 impl ProbeSpec {
-    fn with_id(mut self, id: ProbeId) -> ProbeSpec {
+    /// The same request under another probe's name.
+    pub fn with_id(mut self, id: ProbeId) -> ProbeSpec {
         self.id = id;
         self
     }

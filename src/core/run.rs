@@ -346,6 +346,12 @@ fn latency_series(ctx: &Context, obs: &Observations) -> Vec<Planned> {
     let answered = |id| matches!(obs.get(&id), Some(Observation::Response(_)));
     let reach_ok = answered(ProbeId::Reach);
     let control_ok = answered(ProbeId::Control);
+    // Browsers hide the Resource Timing phases of opaque answers even when the server allows them, so when
+    // the readable probe showed `Timing-Allow-Origin`, the series is timed with readable requests instead.
+    let readable = obs
+        .get(&ProbeId::CorsRead)
+        .and_then(Observation::response)
+        .is_some_and(|r| r.header("timing-allow-origin").is_some());
     let mut failures_in_a_row = 0;
     series_order(ctx)
         .into_iter()
@@ -368,6 +374,15 @@ fn latency_series(ctx: &Context, obs: &Observations) -> Vec<Planned> {
                 Some(Observation::Response(_)) => failures_in_a_row = 0,
                 Some(_) => failures_in_a_row += 1,
                 None => {}
+            }
+            if readable {
+                return Ok(probe::describe(
+                    ProbeId::CorsRead,
+                    target,
+                    ctx.auth,
+                    &ctx.settings.version,
+                )
+                .with_id(id));
             }
             Ok(probe::describe(id, target, ctx.auth, &ctx.settings.version))
         })
@@ -625,6 +640,31 @@ mod tests {
             message(&off, &Observations::new()),
             Err((ProbeId::Message, NotSent::Off))
         );
+    }
+
+    #[test]
+    fn the_series_is_readable_when_the_server_allows_timing() {
+        let ctx = Context::new("https://gw.example.com", AuthMode::ApiKey, None, true);
+        let mut obs = sim::run(&ctx, &[]);
+        let plain = latency_series(&ctx, &obs);
+        assert!(plain
+            .iter()
+            .flatten()
+            .filter(|s| matches!(s.id, ProbeId::Latency(_)))
+            .all(|s| s.mode == probe::Mode::NoCors));
+        if let Some(Observation::Response(r)) = obs.get_mut(&ProbeId::CorsRead) {
+            r.headers.push(("timing-allow-origin".into(), "*".into()));
+        }
+        let timed = latency_series(&ctx, &obs);
+        let target: Vec<_> = timed
+            .iter()
+            .flatten()
+            .filter(|s| matches!(s.id, ProbeId::Latency(_)))
+            .collect();
+        assert_eq!(target.len(), usize::from(ctx.samples()) + 1);
+        assert!(target
+            .iter()
+            .all(|s| s.mode == probe::Mode::Cors && s.credential.is_none()));
     }
 
     #[test]

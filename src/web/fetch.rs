@@ -223,12 +223,16 @@ pub async fn execute(
     })
 }
 
+/// How long to wait for a Resource Timing entry: up to 50 turns of 4 ms.
+const PHASES_WAIT_TURNS: u32 = 50;
+const PHASES_WAIT_MS: u32 = 4;
+
 /// The Resource Timing phases of the latest request to `url`, when the server allowed them
 /// (`Timing-Allow-Origin`); without it the browser zeroes them, and `requestStart` reads 0.
 async fn phases_of(performance: &web_sys::Performance, url: &str) -> Option<Phases> {
-    // The entry is queued when the response ends, which for an opaque answer may be a moment after `fetch`
-    // resolved; a few turns of the event loop are enough.
-    for _ in 0..5 {
+    // The entry is queued when the response has been fully received, which comes a few milliseconds after
+    // `fetch` resolved (and the page does not read an opaque body); wait for it briefly.
+    for _ in 0..PHASES_WAIT_TURNS {
         let entries = performance.get_entries_by_name_with_entry_type(url, "resource");
         if let Ok(e) = entries
             .pop()
@@ -251,7 +255,7 @@ async fn phases_of(performance: &web_sys::Performance, url: &str) -> Option<Phas
             });
         }
         let never = AbortController::new().unwrap_throw().signal();
-        sleep(0, &never).await;
+        sleep(PHASES_WAIT_MS, &never).await;
     }
     None
 }

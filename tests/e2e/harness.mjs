@@ -364,11 +364,23 @@ export function harness() {
 
     /**
      * Fills the form, presses Run and waits for a finished verdict. `sides` overrides the side endpoints
-     * (see `sides()`); `model`, `message`, `watch` and `samples` set the other fields.
+     * (see `sides()`); `model`, `message`, `watch` and `samples` set the other fields. `fields` sets
+     * advanced fields by id, verbatim and after the sides (e.g. `{ "control-url": "not a url" }`).
      */
     async runAgainst(
       page,
-      { base, key = "", auth = "key", sides = {}, model = "", message = false, watch = "0", samples = 3, label } = {},
+      {
+        base,
+        key = "",
+        auth = "key",
+        sides = {},
+        fields = {},
+        model = "",
+        message = false,
+        watch = "0",
+        samples = 3,
+        label,
+      } = {},
     ) {
       await page.fill("#base", base);
       await page.selectOption("#auth", auth);
@@ -381,7 +393,7 @@ export function harness() {
         (values) => {
           for (const [id, value] of Object.entries(values)) document.getElementById(id).value = value;
         },
-        { ...h.sides(sides), samples: String(samples) },
+        { ...h.sides(sides), samples: String(samples), ...fields },
       );
       // Mark the verdict's current content, so that a verdict left from an earlier run is not taken
       // for this run's: rendering replaces the children.
