@@ -327,7 +327,8 @@ fn timeline(points: &[Point], lang: Lang) -> Element {
         ),
     );
     for p in points {
-        let x = (p.at_ms / span * (TL_WIDTH - 8.0) + 4.0).clamp(4.0, TL_WIDTH - 4.0);
+        // Marks stay inside the drawing: a cross reaches 4 units either side of its x.
+        let x = (p.at_ms / span * (TL_WIDTH - 12.0) + 6.0).clamp(6.0, TL_WIDTH - 6.0);
         let mark = if p.kind == SampleKind::Ok {
             let h = ((p.elapsed_ms.max(0.0) / slowest).sqrt() * (TL_HEIGHT - 14.0)).max(2.0);
             svg(

@@ -24,10 +24,14 @@ pub const FAST_MS: f64 = 300.0;
 /// Beyond this every request pays a second before the model starts: a far-away proxy or VPN, or a
 /// congested link.
 pub const VERY_SLOW_MS: f64 = 1_000.0;
-/// Jitter above both this and [`JITTER_SHARE`] of the median makes round trips unpredictable.
+/// A spread between the fastest round trip and the 90th percentile above both this and [`JITTER_SHARE`]
+/// of the median makes round trips unpredictable. The percentile, not the mean difference between
+/// neighbours, so that one stall of a loaded machine does not count as an unstable network.
 pub const JITTER_MS: f64 = 50.0;
 /// See [`JITTER_MS`].
 pub const JITTER_SHARE: f64 = 0.5;
+/// Fewer warm round trips than this cannot tell an unstable network from one stall.
+pub const JITTER_MIN_SAMPLES: usize = 5;
 /// A cold round trip costing more than both this and [`SETUP_FACTOR`] warm medians on top of a warm one
 /// points at slow connection set-up: DNS, or TLS inspected by a proxy or antivirus.
 pub const SETUP_MS: f64 = 300.0;
@@ -114,8 +118,8 @@ pub static UNSTABLE: Outcome = Outcome {
     layer: Layer::Performance,
     title: t("Round trips vary a lot", "往返时间波动很大"),
     detail: t(
-        "Consecutive round trips differ by much more than usual: a busy or weak Wi-Fi link, or a congested route. Requests will sometimes be slow, and timeouts may fire now and then.",
-        "相邻两次往返的时间相差远超正常：Wi-Fi 繁忙或信号弱，或路由拥塞。请求有时会很慢，偶尔可能超时。",
+        "Round trips vary much more than usual: the slowest tenth take far longer than the fastest. A busy or weak Wi-Fi link, or a congested route. Requests will sometimes be slow, and timeouts may fire now and then.",
+        "往返时间的波动远超正常：最慢的十分之一比最快的慢得多。可能是 Wi-Fi 繁忙或信号弱，或路由拥塞。请求有时会很慢，偶尔可能超时。",
     ),
     fix: Some(t(
         "Move closer to the access point or use a cable, and keep the SDK's retries on (they back off and honour retry-after). Watch mode shows how often it happens.",
@@ -327,7 +331,8 @@ fn grade(
     if slow {
         return &SLOW;
     }
-    if warm.jitter > JITTER_MS && warm.jitter > JITTER_SHARE * warm.median {
+    let spread = warm.p90 - warm.min;
+    if warm.n >= JITTER_MIN_SAMPLES && spread > JITTER_MS && spread > JITTER_SHARE * warm.median {
         return &UNSTABLE;
     }
     if setup.is_some_and(|s| s > SETUP_MS && s > SETUP_FACTOR * warm.median) {
