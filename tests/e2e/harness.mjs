@@ -144,7 +144,7 @@ export function startServer(handler) {
 }
 
 /** A static file server for `root`: GET and HEAD only, 404 for anything outside it or missing. */
-function staticHandler(root) {
+export function staticHandler(root) {
   return async (req, res) => {
     try {
       if (req.method !== "GET" && req.method !== "HEAD") {

@@ -82,6 +82,19 @@ pub static NOT_FOUND: Outcome = Outcome {
     snippets: &[LIST_MODELS],
 };
 
+pub static BUSY: Outcome = Outcome {
+    id: "busy",
+    status: Status::Info,
+    layer: Layer::Service,
+    title: t("Could not ask about the model right now", "暂时无法查询该模型"),
+    detail: t(
+        "The lookup got a rate limit or a server error (429, 5xx or 529), which says nothing about the model: the key check above tells what the service is doing.",
+        "查询收到了限流或服务器错误（429、5xx 或 529），这与模型本身无关：上方的密钥检测说明了服务当前的状态。",
+    ),
+    fix: None,
+    snippets: &[],
+};
+
 pub static UNEXPECTED: Outcome = Outcome {
     id: "unexpected",
     status: Status::Warn,
@@ -167,6 +180,7 @@ pub static CHECK: Check = Check {
         &BAD_NAME,
         &AVAILABLE,
         &NOT_FOUND,
+        &BUSY,
         &UNEXPECTED,
         &NO_KEY,
         &UNREADABLE,
@@ -213,6 +227,9 @@ fn readable(r: &Response, model: &str) -> Finding {
         (Reply::ApiError { kind, message, .. }, status) => {
             let outcome = if status == 404 && kind == "not_found_error" {
                 &NOT_FOUND
+            } else if status == 429 || status >= 500 {
+                // The service's own trouble: auth.key reports it; blaming the model would mislead.
+                &BUSY
             } else {
                 &UNEXPECTED
             };
@@ -279,13 +296,23 @@ mod tests {
             (m, Some(json(404, &not_found)), "not_found"),
             (
                 m,
+                Some(json(429, &api_error("rate_limit_error", "slow down"))),
+                "busy",
+            ),
+            (
+                m,
+                Some(json(529, &api_error("overloaded_error", "Overloaded"))),
+                "busy",
+            ),
+            (
+                m,
                 Some(json(404, &api_error("invalid_request_error", "x"))),
                 "unexpected",
             ),
             (
                 m,
                 Some(json(500, &api_error("api_error", "Internal"))),
-                "unexpected",
+                "busy",
             ),
             (m, Some(json(200, r#"{"ok":true}"#)), "unexpected"),
             (m, Some(json(200, r#"{"type":"model","id":"#)), "unexpected"),
