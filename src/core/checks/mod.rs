@@ -1,6 +1,6 @@
 //! The checks: each a pure function from observations to a finding, one file each, listed once below.
 
-use super::finding::{Finding, Layer, Outcome};
+use super::finding::{Finding, Layer, Outcome, Snippet};
 use super::i18n::Text;
 use super::observation::Observations;
 use super::probe::ProbeId;
@@ -21,6 +21,19 @@ pub mod service_clock;
 pub mod service_message;
 pub mod service_rate_limits;
 pub mod service_status;
+
+/// More patience for retries, which the SDKs already make for 429, 529, 5xx and connection errors: the fix
+/// of every outcome that a retry can outlast.
+pub const RETRY_SNIPPETS: &[Snippet] = &[
+    Snippet {
+        tool: "Python",
+        code: "client = anthropic.Anthropic(max_retries=4)",
+    },
+    Snippet {
+        tool: "TypeScript",
+        code: "const client = new Anthropic({ maxRetries: 4 });",
+    },
+];
 
 /// A check: what it is, what it needs and how it decides.
 pub struct Check {

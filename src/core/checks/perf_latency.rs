@@ -8,7 +8,7 @@
 //! says which method measured. The control endpoint's round trips, interleaved with the target's, tell a
 //! slow network from a slow API.
 
-use super::Check;
+use super::{Check, RETRY_SNIPPETS};
 use crate::core::finding::{Fact, Finding, Layer, Method, Outcome, Snippet, Status, Timing};
 use crate::core::i18n::t;
 use crate::core::observation::{NotSent, Observation, Observations, Phases};
@@ -125,16 +125,7 @@ pub static UNSTABLE: Outcome = Outcome {
         "Move closer to the access point or use a cable, and keep the SDK's retries on (they back off and honour retry-after). Watch mode shows how often it happens.",
         "靠近无线接入点或使用网线，并保持 SDK 的重试开启（会退避并遵守 retry-after）。观察模式可以显示发生频率。",
     )),
-    snippets: &[
-        Snippet {
-            tool: "Python",
-            code: "client = anthropic.Anthropic(max_retries=4)",
-        },
-        Snippet {
-            tool: "TypeScript",
-            code: "const client = new Anthropic({ maxRetries: 4 });",
-        },
-    ],
+    snippets: RETRY_SNIPPETS,
 };
 
 pub static SLOW_SETUP: Outcome = Outcome {
@@ -175,16 +166,7 @@ pub static LOSSY: Outcome = Outcome {
         "Turn on watch mode to see how often and when it happens; keep the SDK's retries on. If it persists, the proxy, VPN or firewall on the path is the first suspect.",
         "开启观察模式查看发生的频率和时间；保持 SDK 的重试开启。如果一直存在，首先怀疑路径上的代理、VPN 或防火墙。",
     )),
-    snippets: &[
-        Snippet {
-            tool: "Python",
-            code: "client = anthropic.Anthropic(max_retries=4)",
-        },
-        Snippet {
-            tool: "TypeScript",
-            code: "const client = new Anthropic({ maxRetries: 4 });",
-        },
-    ],
+    snippets: RETRY_SNIPPETS,
 };
 
 pub static NOT_RUN: Outcome = Outcome {

@@ -6,7 +6,7 @@
 //! finding is `watching`, so the rest of the report stands; when it ends, the share that answered as
 //! expected and the kind of failure that dominated decide the outcome.
 
-use super::Check;
+use super::{Check, RETRY_SNIPPETS};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Point, SampleKind, Snippet, Status};
 use crate::core::i18n::t;
 use crate::core::observation::{NotSent, Observation, Observations, ResponseKind};
@@ -18,17 +18,6 @@ const CODE: &str = "perf.watch";
 
 /// Below this share of expected answers the target is mostly failing, not merely flaky.
 pub const DOWN_SHARE_PERCENT: usize = 50;
-
-const RETRY_SNIPPETS: &[Snippet] = &[
-    Snippet {
-        tool: "Python",
-        code: "client = anthropic.Anthropic(max_retries=4)",
-    },
-    Snippet {
-        tool: "TypeScript",
-        code: "const client = new Anthropic({ maxRetries: 4 });",
-    },
-];
 
 pub static OFF: Outcome = Outcome {
     id: "off",

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::Check;
+use super::{Check, RETRY_SNIPPETS};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status, Timing};
 use crate::core::i18n::t;
 use crate::core::observation::{
@@ -41,18 +41,6 @@ const LIST_MODELS: Snippet = Snippet {
     tool: "curl",
     code: "curl https://api.anthropic.com/v1/models -H \"x-api-key: $ANTHROPIC_API_KEY\" -H \"anthropic-version: 2023-06-01\"",
 };
-
-/// More patience for retries, which the SDKs already make for 429, 529 and 5xx.
-const RETRY_SNIPPETS: &[Snippet] = &[
-    Snippet {
-        tool: "Python",
-        code: "client = anthropic.Anthropic(max_retries=4)",
-    },
-    Snippet {
-        tool: "TypeScript",
-        code: "const client = new Anthropic({ maxRetries: 4 });",
-    },
-];
 
 pub static OFF: Outcome = Outcome {
     id: "off",

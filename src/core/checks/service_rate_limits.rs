@@ -5,8 +5,8 @@
 //! server time, so a wrong local clock cannot distort them. The streamed message carries the headers
 //! reliably and the model list often not at all, so the message's response is read first.
 
-use super::Check;
-use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
+use super::{Check, RETRY_SNIPPETS};
+use crate::core::finding::{Fact, Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
 use crate::core::observation::{NotSent, Observation, Observations, Response, ResponseKind};
 use crate::core::probe::ProbeId;
@@ -22,18 +22,6 @@ pub const LOW_SHARE: u64 = 10;
 
 /// The limits the API reports, by the name in their header.
 pub const LIMITS: [&str; 4] = ["requests", "tokens", "input-tokens", "output-tokens"];
-
-/// How far to keep retrying: the same in every fix that talks about rate limits.
-const RETRY_SNIPPETS: &[Snippet] = &[
-    Snippet {
-        tool: "Python",
-        code: "client = anthropic.Anthropic(max_retries=4)",
-    },
-    Snippet {
-        tool: "TypeScript",
-        code: "const client = new Anthropic({ maxRetries: 4 });",
-    },
-];
 
 pub static ABSENT: Outcome = Outcome {
     id: "absent",

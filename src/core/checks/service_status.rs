@@ -6,8 +6,8 @@
 //! Claude Code, the Console) still counts as degraded when the page's overall indicator is raised. Incident
 //! names are hostile server text: they are kept as capped fact strings only.
 
-use super::Check;
-use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
+use super::{Check, RETRY_SNIPPETS};
+use crate::core::finding::{Fact, Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
 use crate::core::observation::{Observation, Observations, ResponseKind};
 use crate::core::probe::ProbeId;
@@ -31,18 +31,6 @@ const OTHER_PRODUCTS: [&str; 7] = [
     "mobile app",
     "desktop app",
     "claude app",
-];
-
-/// Retrying longer rides out a short incident.
-const RETRY_SNIPPETS: &[Snippet] = &[
-    Snippet {
-        tool: "Python",
-        code: "client = anthropic.Anthropic(max_retries=4)",
-    },
-    Snippet {
-        tool: "TypeScript",
-        code: "const client = new Anthropic({ maxRetries: 4 });",
-    },
 ];
 
 pub static OPERATIONAL: Outcome = Outcome {
