@@ -1,7 +1,7 @@
 //! `auth.key`: `GET /v1/models?limit=1` with the key — free, needs no model access, and tells a good key
 //! from a bad one, an organization that forbids browsers, rate limits and service trouble.
 
-use super::Check;
+use super::{Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
 use crate::core::observation::{NotSent, Observation, Observations, Response, ResponseKind};
@@ -327,11 +327,8 @@ pub static NOT_RUN: Outcome = Outcome {
     id: "not_run",
     status: Status::Info,
     layer: Layer::Auth,
-    title: t("Not checked", "未检测"),
-    detail: t(
-        "The run was cancelled, or the request was not sent.",
-        "检测已取消，或请求未发送。",
-    ),
+    title: NOT_RUN_TITLE,
+    detail: NOT_RUN_DETAIL,
     fix: None,
     snippets: &[],
 };

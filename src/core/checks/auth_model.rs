@@ -4,7 +4,7 @@
 //! unavailable model id from a working one before any tokens are spent. It is sent only when the config
 //! link or the form names a model; a name that could not be a model id is caught here, locally.
 
-use super::Check;
+use super::{Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
 use crate::core::observation::{NotSent, Observation, Observations, Response, ResponseKind};
@@ -160,11 +160,8 @@ pub static NOT_RUN: Outcome = Outcome {
     id: "not_run",
     status: Status::Info,
     layer: Layer::Auth,
-    title: t("Not checked", "未检测"),
-    detail: t(
-        "The run was cancelled, or the request was not sent.",
-        "检测已取消，或请求未发送。",
-    ),
+    title: NOT_RUN_TITLE,
+    detail: NOT_RUN_DETAIL,
     fix: None,
     snippets: &[],
 };
@@ -363,8 +360,7 @@ mod tests {
             assert_eq!(got, want, "{model:?} {obs:?}");
             seen.insert(got);
         }
-        let all: BTreeSet<_> = CHECK.outcomes.iter().map(|o| o.id).collect();
-        assert_eq!(seen, all);
+        super::super::testing::assert_covers(&CHECK, seen.iter().copied());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! Read together with `network.reach`: the host answered a plain request, so a rejection here is the
 //! browser refusing to let the page read the answer — CORS — whatever sent it.
 
-use super::Check;
+use super::{Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
 use crate::core::observation::{Observation, Observations, Response, ResponseKind};
@@ -178,11 +178,8 @@ pub static NOT_RUN: Outcome = Outcome {
     id: "not_run",
     status: Status::Info,
     layer: Layer::Cors,
-    title: t("Not checked", "未检测"),
-    detail: t(
-        "The run was cancelled, or the request was not sent.",
-        "检测已取消，或请求未发送。",
-    ),
+    title: NOT_RUN_TITLE,
+    detail: NOT_RUN_DETAIL,
     fix: None,
     snippets: &[],
 };

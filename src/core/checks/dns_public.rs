@@ -614,8 +614,7 @@ mod tests {
             assert_eq!(got.outcome.id, want, "{base} {obs:?}");
             seen.insert(got.outcome.id);
         }
-        let all: BTreeSet<_> = CHECK.outcomes.iter().map(|o| o.id).collect();
-        assert_eq!(seen, all);
+        super::super::testing::assert_covers(&CHECK, seen.iter().copied());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The checks: each a pure function from observations to a finding, one file each, listed once below.
 
 use super::finding::{Finding, Layer, Outcome, Snippet};
-use super::i18n::Text;
+use super::i18n::{t, Text};
 use super::observation::Observations;
 use super::probe::ProbeId;
 use super::run::Context;
@@ -34,6 +34,14 @@ pub const RETRY_SNIPPETS: &[Snippet] = &[
         code: "const client = new Anthropic({ maxRetries: 4 });",
     },
 ];
+
+/// The words of a check's `not_run` outcome: the run was cancelled, or its probe was not sent.
+pub const NOT_RUN_TITLE: Text = t("Not checked", "未检测");
+/// See [`NOT_RUN_TITLE`].
+pub const NOT_RUN_DETAIL: Text = t(
+    "The run was cancelled, or the request was not sent.",
+    "检测已取消，或请求未发送。",
+);
 
 /// A check: what it is, what it needs and how it decides.
 pub struct Check {

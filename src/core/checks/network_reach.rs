@@ -3,7 +3,7 @@
 //! A rejection within [`FAST_FAIL_MS`] is an active refusal (refused port, NXDOMAIN, TLS failure, a blocker);
 //! silence until the probe's timeout is dropped packets (a firewall or a dead route). They have different fixes.
 
-use super::Check;
+use super::{Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
 use crate::core::observation::{Observation, Observations};
@@ -89,11 +89,8 @@ pub static NOT_RUN: Outcome = Outcome {
     id: "not_run",
     status: Status::Info,
     layer: Layer::Network,
-    title: t("Not checked", "未检测"),
-    detail: t(
-        "The run was cancelled, or the request was not sent.",
-        "检测已取消，或请求未发送。",
-    ),
+    title: NOT_RUN_TITLE,
+    detail: NOT_RUN_DETAIL,
     fix: None,
     snippets: &[],
 };

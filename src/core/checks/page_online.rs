@@ -263,8 +263,7 @@ mod tests {
             assert_eq!(got, want, "online {online}, {all:?}");
             seen.insert(got);
         }
-        let all: BTreeSet<_> = CHECK.outcomes.iter().map(|o| o.id).collect();
-        assert_eq!(seen, all);
+        super::super::testing::assert_covers(&CHECK, seen.iter().copied());
     }
 
     #[test]

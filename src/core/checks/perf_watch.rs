@@ -361,8 +361,7 @@ mod tests {
             .collect();
         let f = evaluate(&c, &off).unwrap();
         seen.insert(f.outcome.id);
-        let all: std::collections::BTreeSet<_> = CHECK.outcomes.iter().map(|o| o.id).collect();
-        assert_eq!(seen, all);
+        super::super::testing::assert_covers(&CHECK, seen.iter().copied());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::{Check, RETRY_SNIPPETS};
+use super::{Check, NOT_RUN_DETAIL, NOT_RUN_TITLE, RETRY_SNIPPETS};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status, Timing};
 use crate::core::i18n::t;
 use crate::core::observation::{
@@ -331,11 +331,8 @@ pub static NOT_RUN: Outcome = Outcome {
     id: "not_run",
     status: Status::Info,
     layer: Layer::Service,
-    title: t("Not checked", "未检测"),
-    detail: t(
-        "The run was cancelled, or the request was not sent.",
-        "检测已取消，或请求未发送。",
-    ),
+    title: NOT_RUN_TITLE,
+    detail: NOT_RUN_DETAIL,
     fix: None,
     snippets: &[],
 };
@@ -822,8 +819,7 @@ mod tests {
             assert_eq!(got, want, "{obs:?}");
             seen.insert(got);
         }
-        let all: BTreeSet<_> = CHECK.outcomes.iter().map(|o| o.id).collect();
-        assert_eq!(seen, all);
+        super::super::testing::assert_covers(&CHECK, seen.iter().copied());
     }
 
     #[test]
