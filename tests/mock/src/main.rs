@@ -221,6 +221,13 @@ fn serve(stream: TcpStream, delay: Duration) {
         }
         // A cut stream announced keep-alive like any other; closing now,
         // without the terminating chunk, is the fault.
+        if cut && written.is_ok() {
+            // A browser's stream drops chunks it has queued but not yet
+            // handed to the page when the error arrives, so the close waits
+            // until the last event has surely been read, as a real cut
+            // some time after the last event would.
+            std::thread::sleep(sse::GAP);
+        }
         if written.is_err() || !keep_alive || cut {
             let _ = writer.shutdown(Shutdown::Write);
             return;
