@@ -11,6 +11,7 @@ pub mod probe;
 pub mod reply;
 pub mod report;
 pub mod run;
+pub mod sha256;
 pub mod sse;
 pub mod stats;
 pub mod statuspage;

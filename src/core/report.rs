@@ -1,71 +1,89 @@
 //! The report: a diagnosis frozen with its context — what a shared link, Markdown or JSON will carry.
 
-use super::diagnosis::{Diagnosis, State, Verdict};
-use super::finding::{Fact, Status};
-use super::key::KeyKind;
+use super::diagnosis::{Diagnosis, Entry, State, Verdict};
+use super::key::{ApiKey, KeyKind};
 use super::run::Context;
+use super::sha256;
 
-/// One check's line in a report.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ReportLine {
-    pub code: &'static str,
-    pub status: Status,
-    /// The outcome id; for skipped checks, `skipped`.
-    pub outcome: &'static str,
-    /// For skipped checks, the failing check at the root.
-    pub skipped_because: Option<&'static str>,
-    pub facts: Vec<Fact>,
+/// What a report may say about the key: enough to tell two keys apart, never enough to use one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyPrint {
+    /// [`KeyKind::as_str`] of the key's prefix.
+    pub kind: &'static str,
+    /// Length in characters.
+    pub length: usize,
+    /// The first four bytes of the key's SHA-256: `printf %s "$KEY" | sha256sum | cut -c1-8` shows the same.
+    pub sha256: [u8; 4],
 }
 
-/// A finished run, with nothing secret in it: the key appears at most as its kind and length.
+impl KeyPrint {
+    /// The fingerprint of a key.
+    pub fn of(key: &ApiKey) -> KeyPrint {
+        let digest = sha256::digest(key.expose().as_bytes());
+        KeyPrint {
+            kind: KeyKind::of(key.expose()).as_str(),
+            length: key.len(),
+            sha256: [digest[0], digest[1], digest[2], digest[3]],
+        }
+    }
+
+    /// The short hash as eight lowercase hex digits, as `sha256sum` prints it.
+    pub fn hash_hex(&self) -> String {
+        self.sha256.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A finished run, with nothing secret in it: the key appears at most as its [`KeyPrint`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Report {
-    /// The base URL as typed.
+    /// The base URL as typed, trimmed.
     pub target: String,
-    /// The key's kind and length, if a key was given.
-    pub key: Option<(&'static str, usize)>,
+    pub key: Option<KeyPrint>,
     /// The browser's user agent string.
     pub browser: String,
     /// When the run started, in milliseconds since the Unix epoch.
     pub started_ms: f64,
+    /// How long the run took until its verdict, in milliseconds.
+    pub took_ms: u32,
     pub verdict: Verdict,
-    pub lines: Vec<ReportLine>,
+    /// See [`Diagnosis::their_side`].
+    pub their_side: bool,
+    /// Every decided check in registry order: done or skipped, never pending.
+    pub entries: Vec<Entry>,
 }
 
 impl Report {
     /// Freezes a diagnosis.
-    pub fn new(ctx: &Context, diagnosis: &Diagnosis, browser: &str, started_ms: f64) -> Report {
-        let lines = diagnosis
-            .entries
-            .iter()
-            .filter_map(|e| match &e.state {
-                State::Pending => None,
-                State::Done(f) => Some(ReportLine {
-                    code: f.code,
-                    status: f.outcome.status,
-                    outcome: f.outcome.id,
-                    skipped_because: None,
-                    facts: f.facts.clone(),
-                }),
-                State::Skipped { because } => Some(ReportLine {
-                    code: e.check.code,
-                    status: Status::Skipped,
-                    outcome: "skipped",
-                    skipped_because: Some(because),
-                    facts: Vec::new(),
-                }),
-            })
-            .collect();
+    pub fn new(
+        ctx: &Context,
+        diagnosis: &Diagnosis,
+        browser: &str,
+        started_ms: f64,
+        took_ms: u32,
+    ) -> Report {
         Report {
             target: ctx.base_input.trim().to_string(),
-            key: ctx
-                .key
-                .as_ref()
-                .map(|k| (KeyKind::of(k.expose()).as_str(), k.len())),
+            key: ctx.key.as_ref().map(KeyPrint::of),
             browser: browser.to_string(),
             started_ms,
+            took_ms,
             verdict: diagnosis.verdict.clone(),
-            lines,
+            their_side: diagnosis.their_side,
+            entries: diagnosis
+                .entries
+                .iter()
+                .filter(|e| e.state != State::Pending)
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// The diagnosis again, for the renderer.
+    pub fn diagnosis(&self) -> Diagnosis {
+        Diagnosis {
+            entries: self.entries.clone(),
+            verdict: self.verdict.clone(),
+            their_side: self.their_side,
         }
     }
 }
@@ -101,15 +119,21 @@ mod tests {
                 ),
             ],
         );
-        let report = Report::new(&ctx, &diagnose(&ctx, &obs), "test-browser", 1.0);
+        let d = diagnose(&ctx, &obs);
+        let report = Report::new(&ctx, &d, "test-browser", 1.0, 2);
         assert!(!format!("{report:?}").contains("s3cr3t"));
-        assert_eq!(report.key, Some(("api-key", 108)));
-        assert_eq!(report.lines.len(), crate::core::checks::REGISTRY.len());
+        let print = report.key.expect("a fingerprint");
+        assert_eq!((print.kind, print.length), ("api-key", 108));
+        assert_eq!(print.hash_hex().len(), 8);
+        assert_eq!(report.entries.len(), crate::core::checks::REGISTRY.len());
+        assert_eq!(report.diagnosis(), d);
         let skipped: Vec<_> = report
-            .lines
+            .entries
             .iter()
-            .filter(|l| l.status == Status::Skipped)
-            .map(|l| (l.code, l.skipped_because))
+            .filter_map(|e| match e.state {
+                State::Skipped { because } => Some((e.check.code, Some(because))),
+                _ => None,
+            })
             .collect();
         assert_eq!(
             skipped,
