@@ -139,6 +139,45 @@ pub const UI: &[(&str, Text)] = &[
         ),
     ),
     ("timeline-caption", t("Each mark is one probe: left to right in time, height is how long it took.", "每个标记代表一次探测：从左到右为时间顺序，高度表示耗时。")),
+    ("checks-label", t("Only these checks", "仅运行这些检测")),
+    (
+        "checks-hint",
+        t(
+            "Check codes or layers, separated by commas, e.g. network,cors. Empty runs them all. What they depend on runs too.",
+            "检测代码或层级，以逗号分隔，例如 network,cors。留空则全部运行。它们所依赖的检测也会运行。",
+        ),
+    ),
+    ("version-label", t("anthropic-version header", "anthropic-version 请求头")),
+    ("config-link-label", t("Link to these settings", "这些设置的链接")),
+    (
+        "config-link-hint",
+        t(
+            "Send it to someone to run the same checks from their browser. It never holds the key.",
+            "把它发给别人，即可在对方的浏览器中运行相同的检测。链接中绝不包含密钥。",
+        ),
+    ),
+    ("copy", t("Copy", "复制")),
+    ("copy-link", t("Copy link", "复制链接")),
+    ("copy-md", t("Copy as Markdown", "复制为 Markdown")),
+    ("download-json", t("Download JSON", "下载 JSON")),
+    ("share-heading", t("Share these results", "分享检测结果")),
+    (
+        "share-hint",
+        t(
+            "The link holds the whole report, compressed: the findings, timings, browser and time, never the key. Opening it shows this report read-only.",
+            "链接中包含压缩后的完整报告：检测结果、耗时、浏览器和时间，绝不包含密钥。打开链接会以只读方式显示这份报告。",
+        ),
+    ),
+    ("report-link-label", t("Report link", "报告链接")),
+    ("shared-heading", t("Shared report", "分享的报告")),
+    (
+        "shared-readonly",
+        t(
+            "Read-only: this is what another browser saw. Nothing was checked from here.",
+            "只读：这是另一个浏览器看到的结果。此处没有进行任何检测。",
+        ),
+    ),
+    ("shared-own", t("Run the checks from this browser", "在这个浏览器中运行检测")),
     ("run", t("Run checks", "开始检测")),
     ("cancel", t("Cancel", "取消")),
     ("results-heading", t("Results", "检测结果")),
