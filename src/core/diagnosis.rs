@@ -83,7 +83,7 @@ pub struct Diagnosis {
 /// Diagnoses a run from what has been observed so far; call again as observations arrive.
 pub fn diagnose(ctx: &Context, obs: &Observations) -> Diagnosis {
     let mut entries: Vec<Entry> = Vec::with_capacity(REGISTRY.len());
-    for check in REGISTRY {
+    for check in REGISTRY.iter().filter(|c| ctx.settings.checks.has(c)) {
         let state = state_of(check, &entries, ctx, obs);
         entries.push(Entry { check, state });
     }

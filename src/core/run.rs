@@ -14,6 +14,7 @@ use super::key::{ApiKey, AuthMode};
 use super::observation::{NotSent, Observation, Observations};
 use super::probe::{self, ProbeId, ProbeSpec, API_VERSION};
 use super::reply::{self, Reply};
+use super::select::Selection;
 use super::statuspage;
 use super::target::{parse_ipv4, Scheme, Target, TargetError};
 
@@ -49,6 +50,8 @@ pub struct Settings {
     pub message: bool,
     /// How long watch mode repeats its probe, in seconds; 0 is off.
     pub watch_secs: u32,
+    /// The checks shown; probes only they read are not sent.
+    pub checks: Selection,
 }
 
 impl Default for Settings {
@@ -62,6 +65,7 @@ impl Default for Settings {
             samples: DEFAULT_SAMPLES,
             message: false,
             watch_secs: 0,
+            checks: Selection::ALL,
         }
     }
 }
@@ -165,7 +169,7 @@ pub fn next(ctx: &Context, obs: &Observations, started: &BTreeSet<ProbeId>) -> V
             Ok(spec) => spec.id,
             Err((id, _)) => *id,
         };
-        if !started.contains(&id) && wanted(id) {
+        if !started.contains(&id) && wanted(ctx, id) {
             out.push(p);
         }
     };
@@ -173,7 +177,7 @@ pub fn next(ctx: &Context, obs: &Observations, started: &BTreeSet<ProbeId>) -> V
         give(first_wave(ctx, id));
     }
     // A probe no check reads counts as done, so that it cannot hold up the probes after it.
-    let seen = |id: &ProbeId| !wanted(*id) || obs.contains_key(id);
+    let seen = |id: &ProbeId| !wanted(ctx, *id) || obs.contains_key(id);
     if seen(&ProbeId::KeyModels) {
         give(message(ctx, obs));
     }
@@ -211,11 +215,12 @@ const FIRST_WAVE: [ProbeId; 8] = [
     ProbeId::Status,
 ];
 
-/// Whether a check in the registry reads this kind of probe.
-fn wanted(id: ProbeId) -> bool {
+/// Whether a check the run shows reads this kind of probe.
+fn wanted(ctx: &Context, id: ProbeId) -> bool {
     let kind = std::mem::discriminant(&id);
     checks::REGISTRY
         .iter()
+        .filter(|c| ctx.settings.checks.has(c))
         .flat_map(|c| c.probes.iter())
         .any(|p| std::mem::discriminant(p) == kind)
 }

@@ -1,0 +1,184 @@
+//! Which checks a run shows: a set of check codes and layer names, closed under what they depend on.
+
+use super::checks::{by_code, Check, REGISTRY};
+
+/// A set of checks of the registry, by position; always closed under `depends_on`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Selection(u32);
+
+/// The layer names a selection accepts: the part of a code before its dot.
+fn layer_of(code: &str) -> &str {
+    code.split('.').next().unwrap_or(code)
+}
+
+impl Selection {
+    /// Every check.
+    pub const ALL: Selection = Selection((1 << REGISTRY.len()) - 1);
+
+    /// Reads a comma-separated list of codes (`network.reach`), layers (`cors`) or `all`. An empty list
+    /// is every check. Returns the selection and the items it did not know.
+    pub fn parse(list: &str) -> (Selection, Vec<String>) {
+        let mut bits = 0u32;
+        let mut unknown = Vec::new();
+        let mut any = false;
+        for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            any = true;
+            let item_lc = item.to_ascii_lowercase();
+            let before = bits;
+            if item_lc == "all" {
+                bits = Self::ALL.0;
+            }
+            for (i, c) in REGISTRY.iter().enumerate() {
+                if c.code == item_lc || layer_of(c.code) == item_lc {
+                    bits |= 1 << i;
+                }
+            }
+            if bits == before && item_lc != "all" && !REGISTRY.iter().any(|c| c.code == item_lc) {
+                unknown.push(item.chars().take(40).collect());
+            }
+        }
+        if !any {
+            return (Self::ALL, unknown);
+        }
+        (Selection(bits).closed(), unknown)
+    }
+
+    /// The selection with every check its members depend on, directly or not.
+    fn closed(self) -> Selection {
+        let mut bits = self.0;
+        // Dependencies come earlier in the registry, so one pass from the end reaches them all.
+        for (i, c) in REGISTRY.iter().enumerate().rev() {
+            if bits & (1 << i) != 0 {
+                for dep in c.depends_on {
+                    if let Some(j) = REGISTRY.iter().position(|d| d.code == *dep) {
+                        bits |= 1 << j;
+                    }
+                }
+            }
+        }
+        Selection(bits)
+    }
+
+    /// Whether the check is shown.
+    pub fn has(self, check: &Check) -> bool {
+        REGISTRY
+            .iter()
+            .position(|c| c.code == check.code)
+            .is_some_and(|i| self.0 & (1 << i) != 0)
+    }
+
+    /// Whether the check with `code` is shown.
+    pub fn has_code(self, code: &str) -> bool {
+        by_code(code).is_some_and(|c| self.has(c))
+    }
+
+    /// The shortest list that reads back as this selection: empty for every check, else the codes.
+    pub fn to_list(self) -> String {
+        if self == Self::ALL {
+            return String::new();
+        }
+        let codes: Vec<&str> = REGISTRY
+            .iter()
+            .filter(|c| self.has(c))
+            .map(|c| c.code)
+            .collect();
+        codes.join(",")
+    }
+}
+
+impl Default for Selection {
+    fn default() -> Selection {
+        Selection::ALL
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(s: Selection) -> Vec<&'static str> {
+        REGISTRY
+            .iter()
+            .filter(|c| s.has(c))
+            .map(|c| c.code)
+            .collect()
+    }
+
+    #[test]
+    fn lists_read_as_codes_layers_and_their_dependencies() {
+        assert_eq!(Selection::parse(""), (Selection::ALL, vec![]));
+        assert_eq!(Selection::parse(" , all"), (Selection::ALL, vec![]));
+        let (s, unknown) = Selection::parse("cors");
+        assert!(unknown.is_empty());
+        // cors.read needs the reach probe, which needs the page, the connection and DNS.
+        assert_eq!(
+            codes(s),
+            [
+                "page.target",
+                "page.mixed_content",
+                "page.online",
+                "dns.public",
+                "network.reach",
+                "cors.read"
+            ]
+        );
+        let (s, _) = Selection::parse("PAGE.TARGET");
+        assert_eq!(codes(s), ["page.target"]);
+        let (s, unknown) = Selection::parse("service.message, nonsense ,perf.latency");
+        assert_eq!(unknown, ["nonsense"]);
+        assert!(s.has_code("service.message") && s.has_code("perf.latency"));
+        assert!(s.has_code("auth.key") && !s.has_code("perf.watch"));
+    }
+
+    #[test]
+    fn a_list_reads_back_as_itself() {
+        for list in ["", "cors", "service", "perf.watch", "dns,auth.model"] {
+            let (s, _) = Selection::parse(list);
+            assert_eq!(Selection::parse(&s.to_list()).0, s, "{list}");
+        }
+        assert_eq!(Selection::ALL.to_list(), "");
+    }
+
+    #[test]
+    fn every_selection_of_one_check_finishes_and_sends_only_what_it_reads() {
+        use crate::core::diagnosis::{diagnose, Verdict};
+        use crate::core::key::{ApiKey, AuthMode};
+        use crate::core::run::{sim, Context, Settings};
+        let key = ApiKey::new(format!("sk-ant-api03-{}AA", "k".repeat(93)));
+        for check in REGISTRY {
+            let (checks, _) = Selection::parse(check.code);
+            let settings = Settings {
+                checks,
+                message: true,
+                watch_secs: 10,
+                model: Some("claude-test".into()),
+                ..Settings::default()
+            };
+            let ctx = Context::new(
+                "https://api.anthropic.com",
+                AuthMode::ApiKey,
+                key.clone(),
+                true,
+            )
+            .with_settings(settings);
+            let obs = sim::run(&ctx, &[]);
+            let d = diagnose(&ctx, &obs);
+            assert_ne!(d.verdict, Verdict::Running, "{} never finishes", check.code);
+            let shown: Vec<_> = d.entries.iter().map(|e| e.check.code).collect();
+            assert_eq!(shown, codes(checks), "{}", check.code);
+            // No probe goes out that no shown check reads.
+            for id in obs.keys() {
+                let kind = std::mem::discriminant(id);
+                assert!(
+                    d.entries.iter().any(|e| e
+                        .check
+                        .probes
+                        .iter()
+                        .any(|p| std::mem::discriminant(p) == kind)),
+                    "{}: {id:?} sent for no shown check",
+                    check.code
+                );
+            }
+        }
+    }
+}
