@@ -491,7 +491,7 @@ mod tests {
             format!("base=https://gw.example.com&key={k}&model=m"),
             format!("base=https://gw.example.com&{k}&model=m"),
             format!("base=https://gw.example.com&model=m&x-api-key={k}"),
-            format!("base=https://gw.example.com&model=m&TOKEN=abc"),
+            "base=https://gw.example.com&model=m&TOKEN=abc".to_string(),
             format!("base=https://gw.example.com&model=m&note={}", k.replace('-', "%2D")),
             // A gateway token or JWT in any value, even inside the base URL's own query.
             "base=https://gw.example.com&model=m&x=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0".into(),
