@@ -420,6 +420,60 @@ impl Fact {
             | Fact::Offending(s) => s.clone(),
         }
     }
+
+    /// The fact's stable snake_case name for machine-readable exports; never reworded, like check codes.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Fact::Elapsed(_) => "elapsed_ms",
+            Fact::TimeoutMs(_) => "timeout_ms",
+            Fact::HttpStatus(_) => "http_status",
+            Fact::RequestId(_) => "request_id",
+            Fact::Edge(_) => "edge",
+            Fact::ServerDate(_) => "server_date",
+            Fact::Server(_) => "server",
+            Fact::ErrorType(_) => "error_type",
+            Fact::ErrorMessage(_) => "error_message",
+            Fact::RetryAfter(_) => "retry_after",
+            Fact::PageTitle(_) => "page_title",
+            Fact::Host(_) => "host",
+            Fact::BaseUsed(_) => "base_used",
+            Fact::KeyKind(_) => "key_kind",
+            Fact::KeyLength(_) => "key_length",
+            Fact::Model(_) => "model",
+            Fact::ModelCount(_) => "model_count",
+            Fact::RedirectedTo(_) => "redirected_to",
+            Fact::Offending(_) => "offending",
+            Fact::Duration(which, _) => match which {
+                Timing::Min => "duration_min_ms",
+                Timing::Median => "duration_median_ms",
+                Timing::P90 => "duration_p90_ms",
+                Timing::Jitter => "duration_jitter_ms",
+                Timing::Cold => "duration_cold_ms",
+                Timing::Setup => "duration_setup_ms",
+                Timing::ControlMedian => "duration_control_median_ms",
+                Timing::FirstToken => "duration_first_token_ms",
+                Timing::Dns => "duration_dns_ms",
+                Timing::Connect => "duration_connect_ms",
+                Timing::Tls => "duration_tls_ms",
+                Timing::Ttfb => "duration_ttfb_ms",
+            },
+            Fact::ClockSkew(_) => "clock_skew_s",
+            Fact::Samples(_) => "samples",
+            Fact::Method(_) => "method",
+            Fact::RateLimit { .. } => "rate_limit",
+            Fact::StatusDescription(_) => "status_description",
+            Fact::ComponentState(_) => "component_state",
+            Fact::Incident(_) => "incident",
+            Fact::Link(_) => "link",
+            Fact::Resolver(..) => "resolver",
+            Fact::Command(_) => "command",
+            Fact::ControlHost(_) => "control_host",
+            Fact::SuccessRatio { .. } => "success_ratio",
+            Fact::Failures(_) => "failures",
+            Fact::Timeline(_) => "timeline",
+            Fact::StreamChunks { .. } => "stream_chunks",
+        }
+    }
 }
 
 /// Seconds with a sign and the largest sensible units: `+45 s`, `-3 min 20 s`, `+2 h 5 min`, `+3 d 4 h`.

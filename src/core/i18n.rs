@@ -157,6 +157,36 @@ pub const UI: &[(&str, Text)] = &[
         ),
     ),
     ("copy", t("Copy", "复制")),
+    ("copied", t("Copied", "已复制")),
+    ("link-run-label", t("Start the checks as soon as the link is opened", "打开链接后立即开始检测")),
+    ("copied-link", t("The report link is on the clipboard.", "报告链接已复制到剪贴板。")),
+    ("copied-markdown", t("The report is on the clipboard as Markdown.", "报告已以 Markdown 格式复制到剪贴板。")),
+    ("saved-json", t("The report was saved as a JSON file.", "报告已保存为 JSON 文件。")),
+    (
+        "copy-refused",
+        t(
+            "The browser did not allow copying. Select the text and copy it yourself.",
+            "浏览器不允许复制。请自行选中文本并复制。",
+        ),
+    ),
+    ("shared-who", t("Checked from {} at {}", "检测来自 {}，时间 {}")),
+    ("shared-target", t("Target", "检测目标")),
+    ("shared-time", t("Time (UTC)", "时间（UTC）")),
+    ("shared-browser", t("Browser", "浏览器")),
+    ("shared-took", t("The run took", "检测用时")),
+    ("shared-key", t("Key", "密钥")),
+    (
+        "shared-nokey",
+        t("No key was given: the key checks did not run.", "未提供密钥：密钥相关检测未运行。"),
+    ),
+    (
+        "shared-key-print",
+        t(
+            "{}, {} characters, SHA-256 starts {} (compare: printf %s \"$ANTHROPIC_API_KEY\" | sha256sum | cut -c1-8)",
+            "{}，{} 个字符，SHA-256 开头为 {}（对比：printf %s \"$ANTHROPIC_API_KEY\" | sha256sum | cut -c1-8）",
+        ),
+    ),
+    ("report-unreadable", t("This report link cannot be shown.", "无法显示此报告链接。")),
     ("copy-link", t("Copy link", "复制链接")),
     ("copy-md", t("Copy as Markdown", "复制为 Markdown")),
     ("download-json", t("Download JSON", "下载 JSON")),
@@ -266,5 +296,8 @@ mod tests {
             "src/web/render.rs",
         );
         assert!(found >= 8, "expected the renderer's strings, found {found}");
+        let found =
+            assert_names_have_texts(include_str!("../web/links.rs"), "tr(\"", "src/web/links.rs");
+        assert!(found >= 10, "expected the link strings, found {found}");
     }
 }

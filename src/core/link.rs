@@ -5,7 +5,10 @@ use super::i18n::{t, Lang, Text};
 use super::key::AuthMode;
 use super::run::MAX_WATCH_SECS;
 use super::select::Selection;
+use super::target::Target;
 
+/// The base URL the form starts with; a link names `base=` only for another.
+pub const DEFAULT_BASE: &str = "https://api.anthropic.com";
 /// The longest fragment read at all; anything longer is not a config link anyone wrote by hand.
 pub const MAX_FRAGMENT: usize = 8_192;
 /// The most parameters read from one link.
@@ -337,6 +340,36 @@ pub fn write(config: &Config) -> String {
     out
 }
 
+/// The host to warn about when a link set the target: its host and port, unless it is the real API.
+pub fn guarded_host(base: &str) -> Option<String> {
+    let target = Target::parse(base).ok()?;
+    if target.is_official() {
+        return None;
+    }
+    Some(match target.port {
+        Some(port) => format!("{}:{port}", target.host),
+        None => target.host,
+    })
+}
+
+/// The key guard's words; `{}` is the host.
+pub const GUARD_WARNING: Text = t(
+    "This page was opened from a link that points the checks at {}, not at api.anthropic.com. A key typed here is sent to {}. Only go on if you trust it with your key.",
+    "此页面是通过一个链接打开的，该链接把检测目标设为 {}，而不是 api.anthropic.com。在这里输入的密钥会被发送到 {}。只有在你信任它能保管你的密钥时才继续。",
+);
+/// See [`GUARD_WARNING`].
+pub const GUARD_CONFIRM: Text = t("I trust {} with this key", "我信任 {} 保管这个密钥");
+/// See [`GUARD_WARNING`].
+pub const GUARD_BLOCKED: Text = t(
+    "Nothing was sent. Confirm that you trust {} with the key, or clear the key field to run the checks without it.",
+    "没有发送任何请求。请确认你信任 {} 保管该密钥，或者清空密钥字段以在不使用密钥的情况下运行检测。",
+);
+
+/// A guard text with the host filled in.
+pub fn guard_text(text: Text, lang: Lang, host: &str) -> String {
+    text.get(lang).replace("{}", host)
+}
+
 const KEY_REMOVED: Text = t(
     "The link held a key. It was removed from the address bar and not used: a key in a link ends up in chat logs, browser history and screenshots. Paste the key into the form instead, and consider rotating the one that was shared.",
     "链接中包含密钥。它已从地址栏中移除且未被使用：链接中的密钥会留在聊天记录、浏览器历史和截图里。请改为在表单中粘贴密钥，并考虑轮换已被分享的密钥。",
@@ -547,6 +580,23 @@ mod tests {
             assert!(!n.message(Lang::Zh).is_empty());
             assert_ne!(n.message(Lang::Zh), n.message(Lang::En));
         }
+    }
+
+    #[test]
+    fn only_other_hosts_are_guarded() {
+        assert_eq!(guarded_host("https://api.anthropic.com"), None);
+        assert_eq!(guarded_host("https://api.anthropic.com/v1"), None);
+        assert_eq!(guarded_host("not a url"), None);
+        assert_eq!(
+            guarded_host("https://Gateway.example.com/anthropic").as_deref(),
+            Some("gateway.example.com")
+        );
+        assert_eq!(
+            guarded_host("http://127.0.0.1:8787/s/healthy").as_deref(),
+            Some("127.0.0.1:8787")
+        );
+        let warning = guard_text(GUARD_WARNING, Lang::Zh, "evil.example");
+        assert_eq!(warning.matches("evil.example").count(), 2);
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The pure core: targets, keys, probe descriptions, observations, checks, diagnosis, report and texts.
 
+pub mod b64;
 pub mod checks;
 pub mod diagnosis;
 pub mod dns;
+pub mod export;
 pub mod finding;
 pub mod i18n;
 pub mod key;
@@ -14,6 +16,7 @@ pub mod report;
 pub mod run;
 pub mod select;
 pub mod sha256;
+pub mod share;
 pub mod sse;
 pub mod stats;
 pub mod statuspage;

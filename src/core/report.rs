@@ -88,6 +88,46 @@ impl Report {
     }
 }
 
+/// A short name for a user agent string, such as `Chrome 156 · Windows`; empty when nothing is recognised.
+pub fn browser_name(ua: &str) -> String {
+    let version = |token: &str| {
+        ua.split(token).nth(1).map(|rest| {
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+    };
+    // Order matters: Edge and Opera also say Chrome, and Chrome also says Safari.
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Version/", "Safari"),
+    ]
+    .iter()
+    .find_map(|(token, name)| version(token).map(|v| format!("{name} {v}")));
+    let os = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(token, _)| ua.contains(token))
+    .map(|(_, name)| *name);
+    match (browser, os) {
+        (Some(b), Some(o)) => format!("{b} · {o}"),
+        (Some(b), None) => b,
+        (None, Some(o)) => o.to_string(),
+        (None, None) => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +135,20 @@ mod tests {
     use crate::core::key::{ApiKey, AuthMode};
     use crate::core::observation::Observation;
     use crate::core::probe::ProbeId;
+
+    #[test]
+    fn browsers_are_named_briefly() {
+        let rows = [
+            ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36", "Chrome 156 · Linux"),
+            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0", "Edge 130 · Windows"),
+            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15", "Safari 17 · macOS"),
+            ("Mozilla/5.0 (Android 14; Mobile; rv:131.0) Gecko/131.0 Firefox/131.0", "Firefox 131 · Android"),
+            ("curl/8", ""),
+        ];
+        for (ua, want) in rows {
+            assert_eq!(browser_name(ua), want, "{ua}");
+        }
+    }
 
     #[test]
     fn a_report_never_holds_the_key() {

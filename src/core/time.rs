@@ -192,6 +192,67 @@ fn long_weekday(s: &str) -> Option<()> {
         .then_some(())
 }
 
+/// The last second that RFC 3339's four-digit years can write: 9999-12-31T23:59:59Z.
+const MAX_RFC3339_SECS: f64 = 253_402_300_799.0;
+/// The first: 0000-01-01T00:00:00Z.
+const MIN_RFC3339_SECS: f64 = -62_167_219_200.0;
+
+/// A moment in milliseconds since the Unix epoch as RFC 3339 UTC, to the whole second (floor):
+/// `2026-11-26T10:02:03Z`. NaN gives the epoch; moments outside the years 0000–9999 are clamped to
+/// their ends, so every output keeps the format's four-digit year. Instants before 1970 are written as
+/// they are: a clock set to 1969 is a finding, not a reason to lie about it.
+pub fn rfc3339(ms_since_epoch: f64) -> String {
+    let secs = if ms_since_epoch.is_nan() {
+        0
+    } else {
+        // The clamp leaves a finite float in range, so `as` converts it exactly.
+        (ms_since_epoch / 1000.0)
+            .floor()
+            .clamp(MIN_RFC3339_SECS, MAX_RFC3339_SECS) as i64
+    };
+    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+    let of_day = secs.rem_euclid(86_400);
+    let mut out = String::with_capacity(20);
+    let fields = [
+        (year, 4, '-'),
+        (i64::from(month), 2, '-'),
+        (i64::from(day), 2, 'T'),
+        (of_day / 3600, 2, ':'),
+        (of_day / 60 % 60, 2, ':'),
+        (of_day % 60, 2, 'Z'),
+    ];
+    for (value, width, after) in fields {
+        // Every field is non-negative after the clamp; the digits are written from the widest down.
+        for place in (0..width).rev() {
+            let digit = value / 10_i64.pow(place) % 10;
+            out.push(char::from(b'0' + digit as u8));
+        }
+        out.push(after);
+    }
+    out
+}
+
+/// The proleptic Gregorian date of a day counted from 1970-01-01: the inverse of [`days_from_civil`].
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    // Howard Hinnant's algorithm again: eras of 400 years, years starting in March.
+    let z = days.saturating_add(719_468);
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = era.saturating_mul(400).saturating_add(year_of_era) + i64::from(month <= 2);
+    // Both are small and positive by construction: day 1–31, month 1–12.
+    (year, month as u32, day as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +352,54 @@ mod tests {
         ];
         for (input, want) in rows {
             assert_eq!(parse_rfc3339(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn rfc3339_writes_known_instants() {
+        let rows = [
+            (0.0, "1970-01-01T00:00:00Z"),
+            (999.9, "1970-01-01T00:00:00Z"),
+            (1_795_687_323_999.9, "2026-11-26T10:02:03Z"),
+            (1_795_694_405_000.0, "2026-11-26T12:00:05Z"),
+            (1_709_164_800_000.0, "2024-02-29T00:00:00Z"),
+            (1_709_251_199_000.0, "2024-02-29T23:59:59Z"),
+            (951_782_400_000.0, "2000-02-29T00:00:00Z"),
+            (784_111_777_000.0, "1994-11-06T08:49:37Z"),
+            // Before 1970 the floor still goes down, to the second before.
+            (-1.0, "1969-12-31T23:59:59Z"),
+            (-2_208_988_800_000.0, "1900-01-01T00:00:00Z"),
+            (253_402_300_799_000.0, "9999-12-31T23:59:59Z"),
+            (-62_167_219_200_000.0, "0000-01-01T00:00:00Z"),
+        ];
+        for (ms, want) in rows {
+            assert_eq!(rfc3339(ms), want, "{ms}");
+            assert_eq!(parse_rfc3339(want), Some((ms / 1000.0).floor() as i64));
+        }
+    }
+
+    #[test]
+    fn rfc3339_clamps_what_it_cannot_write() {
+        let rows = [
+            (f64::NAN, "1970-01-01T00:00:00Z"),
+            (f64::INFINITY, "9999-12-31T23:59:59Z"),
+            (f64::MAX, "9999-12-31T23:59:59Z"),
+            (253_402_300_800_000.0, "9999-12-31T23:59:59Z"),
+            (f64::NEG_INFINITY, "0000-01-01T00:00:00Z"),
+            (-1e300, "0000-01-01T00:00:00Z"),
+        ];
+        for (ms, want) in rows {
+            assert_eq!(rfc3339(ms), want, "{ms}");
+        }
+    }
+
+    #[test]
+    fn civil_from_days_inverts_days_from_civil() {
+        // Every day from 1600 to 2400 covers the century rules; the ends of the clamp range come along.
+        for days in (-135_140..=157_000).chain([-719_528, 2_932_896]) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
+            assert!((1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m));
         }
     }
 }

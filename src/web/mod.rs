@@ -2,7 +2,9 @@
 
 pub mod dom;
 pub mod fetch;
+pub mod links;
 pub mod render;
+pub mod share;
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -20,9 +22,13 @@ use crate::core::checks::perf_watch;
 use crate::core::diagnosis::{diagnose, Verdict};
 use crate::core::i18n::Lang;
 use crate::core::key::{ApiKey, AuthMode};
+use crate::core::link::{self, Fragment, Note};
 use crate::core::observation::{Observation, Observations, Sample};
 use crate::core::probe::{ProbeId, ProbeSpec};
+use crate::core::report::Report;
 use crate::core::run::{next, Context, Settings, MAX_SAMPLES, MAX_WATCH_SECS};
+use crate::core::select::Selection;
+use crate::core::share::ShareError;
 use crate::core::watch;
 use dom::{by_id, document, set_hidden};
 
@@ -35,13 +41,32 @@ struct Run {
     /// Probes sent and not yet observed.
     in_flight: BTreeSet<ProbeId>,
     cancel: AbortController,
+    /// When the run started: wall clock for the report, page clock for its duration.
+    started_epoch_ms: f64,
+    started: f64,
+    /// Whether the finished run's report has been made.
+    reported: bool,
 }
 
 /// The page's state.
 struct App {
     lang: Lang,
+    /// The language the browser prefers; a config link names `lang=` only when the page shows another.
+    preferred: Lang,
     run: Option<Run>,
     serial: u32,
+    /// The host a config link aimed the checks at, when it is not the real API's.
+    guarded: Option<String>,
+    /// What to tell the person about the link the page was opened with.
+    notes: Vec<Note>,
+    /// Why a report link could not be opened.
+    share_error: Option<ShareError>,
+    /// The report on show: the last finished run's, or a shared one.
+    report: Option<Report>,
+    /// The report's link, once made.
+    report_link: Option<String>,
+    /// Whether the page shows a shared report instead of the form.
+    shared: bool,
 }
 
 type Shared = Rc<RefCell<App>>;
@@ -61,20 +86,118 @@ pub fn start() {
         .iter()
         .filter_map(|v| v.as_string())
         .collect();
-    let lang = Lang::from_preferences(prefs.iter().map(String::as_str));
+    let preferred = Lang::from_preferences(prefs.iter().map(String::as_str));
+    // The fragment is read first, so that a key in it leaves the address bar before anything else runs.
+    let fragment = link::read(&window.location().hash().unwrap_or_default());
     let app: Shared = Rc::new(RefCell::new(App {
-        lang,
+        lang: preferred,
+        preferred,
         run: None,
         serial: 0,
+        guarded: None,
+        notes: Vec::new(),
+        share_error: None,
+        report: None,
+        report_link: None,
+        shared: false,
     }));
+    fill_defaults();
+    let mut autorun = false;
+    let mut report_text = None;
+    match fragment {
+        Fragment::Empty => {}
+        Fragment::Report(text) => report_text = Some(text),
+        Fragment::Config {
+            config,
+            notes,
+            cleaned,
+        } => {
+            if let Some(cleaned) = cleaned {
+                links::replace_fragment(&cleaned);
+            }
+            let mut a = app.borrow_mut();
+            a.lang = config.lang.unwrap_or(preferred);
+            a.guarded = config.base.as_deref().and_then(link::guarded_host);
+            a.notes = notes;
+            autorun = config.run;
+            links::apply(&config);
+        }
+    }
+    let lang = app.borrow().lang;
     render::static_copy(lang);
     render::idle(lang);
-    fill_defaults();
     wire(&app);
     set_hidden("lang", false);
     by_id::<HtmlButtonElement>("run").set_disabled(false);
+    form_changed(&app);
+    render_notes(&app);
+    if let Some(text) = report_text {
+        app.borrow_mut().shared = true;
+        let app = app.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let decoded = share::decode(&text).await;
+            show_shared(&app, decoded);
+            ready();
+        });
+        return;
+    }
+    ready();
+    if autorun {
+        start_run(&app);
+    }
+}
+
+/// Marks the page as started, for the load-failure notice and the tests.
+fn ready() {
     let root = document().document_element().unwrap_throw();
     dom::attr(&root, "data-ready", "");
+}
+
+/// Shows a shared report read-only, or says why it cannot be shown and offers the form instead.
+fn show_shared(app: &Shared, decoded: Result<Report, ShareError>) {
+    match decoded {
+        Ok(report) => {
+            let mut a = app.borrow_mut();
+            a.report_link = web_sys::window()
+                .and_then(|w| w.location().href().ok())
+                .filter(|h| h.len() <= crate::core::share::MAX_LINK_CHARS + 512);
+            a.report = Some(report);
+        }
+        Err(e) => {
+            let mut a = app.borrow_mut();
+            a.shared = false;
+            a.share_error = Some(e);
+        }
+    }
+    render_notes(app);
+    render_shared(app);
+}
+
+/// Renders the shared report, its banner and its share panel, in the page's language.
+fn render_shared(app: &Shared) {
+    let a = app.borrow();
+    set_hidden("setup", a.shared);
+    set_hidden("shared", !a.shared);
+    let Some(report) = a.report.as_ref().filter(|_| a.shared) else {
+        return;
+    };
+    links::banner(report, a.lang);
+    render::reset();
+    render::diagnosis(&report.diagnosis(), a.lang, report.key.is_some());
+    links::share_panel(a.report_link.as_deref());
+}
+
+/// Shows the notes about the link the page was opened with.
+fn render_notes(app: &Shared) {
+    let a = app.borrow();
+    links::notes(&a.notes, a.share_error, a.lang);
+}
+
+/// Re-reads the form after a change: the link to copy and the key guard follow it.
+fn form_changed(app: &Shared) {
+    let a = app.borrow();
+    links::update_link(a.lang, a.preferred);
+    links::update_guard(a.guarded.as_deref(), a.lang);
 }
 
 /// Puts the default endpoints into the advanced settings, so that the page holds no copy of them.
@@ -85,6 +208,7 @@ fn fill_defaults() {
         ("doh1", d.resolvers[0].as_str()),
         ("doh2", d.resolvers[1].as_str()),
         ("status-url", d.status_url.as_str()),
+        ("version", d.version.as_str()),
     ] {
         let input = by_id::<HtmlInputElement>(id);
         if input.value().is_empty() {
@@ -102,8 +226,62 @@ fn fill_defaults() {
 fn wire(app: &Shared) {
     on(app, "form", "submit", |app, event| {
         event.prevent_default();
-        start_run(app);
+        let blocked = {
+            let a = app.borrow();
+            links::guard_blocks(a.guarded.as_deref(), a.lang)
+        };
+        if !blocked {
+            start_run(app);
+        }
     });
+    on(app, "form", "input", |app, _| form_changed(app));
+    on(app, "form", "change", |app, _| form_changed(app));
+    on(app, "copy-config", "click", |app, _| {
+        let lang = app.borrow().lang;
+        let text = by_id::<HtmlInputElement>("config-link").value();
+        wasm_bindgen_futures::spawn_local(async move {
+            links::copied("copy-config", share::copy(&text).await, lang);
+        });
+    });
+    on(app, "copy-report", "click", |app, _| {
+        let lang = app.borrow().lang;
+        let text = by_id::<HtmlInputElement>("report-link").value();
+        wasm_bindgen_futures::spawn_local(async move {
+            links::share_status("link", share::copy(&text).await, lang);
+        });
+    });
+    on(app, "copy-md", "click", |app, _| {
+        let a = app.borrow();
+        let Some(report) = &a.report else { return };
+        let text = crate::core::export::markdown(report, a.lang, a.report_link.as_deref());
+        let lang = a.lang;
+        wasm_bindgen_futures::spawn_local(async move {
+            links::share_status("markdown", share::copy(&text).await, lang);
+        });
+    });
+    on(app, "download-json", "click", |app, _| {
+        let a = app.borrow();
+        let Some(report) = &a.report else { return };
+        let name = format!(
+            "api-doctor-report-{}.json",
+            crate::core::time::rfc3339(report.started_ms).replace(':', "-")
+        );
+        share::download(
+            &name,
+            &crate::core::export::json(report),
+            "application/json",
+        );
+        links::share_status("json", true, a.lang);
+    });
+    // A new link pasted into this tab's address bar is a new page: start again from it.
+    let reload = Closure::<dyn FnMut()>::new(|| {
+        let _ = web_sys::window().unwrap_throw().location().reload();
+    });
+    web_sys::window()
+        .unwrap_throw()
+        .add_event_listener_with_callback("hashchange", reload.as_ref().unchecked_ref())
+        .unwrap_throw();
+    reload.forget();
     on(app, "cancel", "click", |app, _| {
         if let Some(run) = &app.borrow().run {
             run.cancel.abort();
@@ -120,7 +298,13 @@ fn wire(app: &Shared) {
             a.lang
         };
         render::static_copy(lang);
-        refresh(app);
+        render_notes(app);
+        form_changed(app);
+        if app.borrow().shared {
+            render_shared(app);
+        } else {
+            refresh(app);
+        }
     });
 }
 
@@ -145,18 +329,32 @@ fn read_form() -> Context {
     let key = ApiKey::new(input("key"));
     let secure = window.location().protocol().is_ok_and(|p| p == "https:");
     let defaults = Settings::default();
+    let message = by_id::<HtmlInputElement>("message").checked();
+    // The test message is opt-in by its own box, so a list of checks that leaves it out still has it.
+    let list = input("checks");
+    let checks = match (list.trim().is_empty(), message) {
+        (true, _) => Selection::ALL,
+        (false, true) => Selection::parse(&format!("{list},service.message")).0,
+        (false, false) => Selection::parse(&list).0,
+    };
+    let version = input("version");
     let settings = Settings {
         model: Some(input("model")),
+        version: if version.trim().is_empty() {
+            defaults.version.clone()
+        } else {
+            version.trim().to_string()
+        },
+        checks,
         control_url: input("control-url"),
         resolvers: [input("doh1"), input("doh2")],
         status_url: input("status-url"),
         samples: input("samples").trim().parse().unwrap_or(defaults.samples),
-        message: by_id::<HtmlInputElement>("message").checked(),
+        message,
         watch_secs: by_id::<HtmlSelectElement>("watch")
             .value()
             .parse()
             .unwrap_or(0),
-        ..defaults
     };
     let mut ctx = Context::new(&input("base"), auth, key, secure).with_settings(settings);
     ctx.online = window.navigator().on_line();
@@ -178,8 +376,15 @@ fn start_run(app: &Shared) {
             obs: Observations::new(),
             in_flight: BTreeSet::new(),
             cancel: AbortController::new().unwrap_throw(),
+            started_epoch_ms: js_sys::Date::now(),
+            started: fetch::now(),
+            reported: false,
         });
+        a.report = None;
+        a.report_link = None;
     }
+    set_hidden("share", true);
+    set_hidden("form-alert", true);
     render::reset();
     pump(app);
 }
@@ -308,15 +513,40 @@ fn record(app: &Shared, serial: u32, id: ProbeId, seen: Observation, landed: boo
     true
 }
 
-/// Re-diagnoses the current run and renders it.
+/// Re-diagnoses the current run and renders it; once it has finished, makes its report and link.
 fn refresh(app: &Shared) {
-    let a = app.borrow();
-    let Some(run) = &a.run else {
-        render::idle(a.lang);
-        return;
+    let report = {
+        let mut a = app.borrow_mut();
+        let lang = a.lang;
+        let Some(run) = &mut a.run else {
+            render::idle(lang);
+            return;
+        };
+        let d = diagnose(&run.ctx, &run.obs);
+        render::diagnosis(&d, lang, run.ctx.key.is_some());
+        let busy = d.verdict == Verdict::Running || !run.in_flight.is_empty();
+        set_hidden("cancel", !busy);
+        if busy || run.reported {
+            return;
+        }
+        run.reported = true;
+        let browser = web_sys::window()
+            .and_then(|w| w.navigator().user_agent().ok())
+            .unwrap_or_default();
+        let took = (fetch::now() - run.started).max(0.0) as u32;
+        let report = Report::new(&run.ctx, &d, &browser, run.started_epoch_ms, took);
+        a.report = Some(report.clone());
+        (a.serial, report)
     };
-    let d = diagnose(&run.ctx, &run.obs);
-    render::diagnosis(&d, a.lang, run.ctx.key.is_some());
-    let busy = d.verdict == Verdict::Running || !run.in_flight.is_empty();
-    set_hidden("cancel", !busy);
+    let app = app.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let (serial, report) = report;
+        let text = share::encode(&report).await;
+        let mut a = app.borrow_mut();
+        if a.serial != serial {
+            return;
+        }
+        a.report_link = text.map(|t| links::page_url(&format!("report={t}")));
+        links::share_panel(a.report_link.as_deref());
+    });
 }

@@ -4,7 +4,6 @@ use wasm_bindgen::UnwrapThrowExt;
 use web_sys::{Element, HtmlElement};
 
 use super::dom::{append, attr, by_id, document, el};
-use crate::core::checks::REGISTRY;
 use crate::core::diagnosis::{Diagnosis, Entry, State, Verdict};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Point, SampleKind, Status};
 use crate::core::i18n::{ui, Lang, Text};
@@ -194,6 +193,15 @@ fn fix(parent: &Element, o: &Outcome, lang: Lang) {
     append(parent, &block);
 }
 
+/// Says `text` through the live region, once: screen readers hear the run start and its verdict, not
+/// every finding as it lands.
+fn announce(text: &str) {
+    let region = by_id::<HtmlElement>("progress");
+    if region.text_content().as_deref() != Some(text) {
+        region.set_text_content(Some(text));
+    }
+}
+
 /// The verdict box: state, root layer and cause as data attributes for tests, words for people.
 fn verdict(d: &Diagnosis, lang: Lang, has_key: bool) {
     let v = by_id::<HtmlElement>("verdict");
@@ -219,13 +227,18 @@ fn verdict(d: &Diagnosis, lang: Lang, has_key: bool) {
                 .count();
             let progress = tr("progress", lang)
                 .replacen("{}", &done.to_string(), 1)
-                .replacen("{}", &REGISTRY.len().to_string(), 1);
+                .replacen("{}", &d.entries.len().to_string(), 1);
             append(&v, &headline("…", tr("verdict-running", lang)));
             append(&v, &el("p", "verdict-detail", Some(&progress)));
+            announce(&format!("{} {progress}", tr("verdict-running", lang)));
         }
-        Verdict::Cancelled => append(&v, &headline("–", tr("verdict-cancelled", lang))),
+        Verdict::Cancelled => {
+            append(&v, &headline("–", tr("verdict-cancelled", lang)));
+            announce(tr("verdict-cancelled", lang));
+        }
         Verdict::Healthy => {
             append(&v, &headline("✓", tr("verdict-healthy", lang)));
+            announce(tr("verdict-healthy", lang));
             if !has_key {
                 append(
                     &v,
@@ -242,6 +255,11 @@ fn verdict(d: &Diagnosis, lang: Lang, has_key: bool) {
             attr(&v, "data-code", code);
             attr(&v, "data-outcome", outcome.id);
             append(&v, &headline("!", tr("verdict-degraded", lang)));
+            announce(&format!(
+                "{}: {}",
+                tr("verdict-degraded", lang),
+                outcome.title.get(lang)
+            ));
             their_side(&v, d, lang);
             cause(&v, outcome, lang);
         }
@@ -259,6 +277,7 @@ fn verdict(d: &Diagnosis, lang: Lang, has_key: bool) {
                 layer.label().get(lang)
             );
             append(&v, &headline("✕", &text));
+            announce(&format!("{text}. {}", outcome.title.get(lang)));
             their_side(&v, d, lang);
             cause(&v, outcome, lang);
         }

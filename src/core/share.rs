@@ -1,0 +1,796 @@
+//! Report links: a report packed into compact bytes, and the versioned, URL-safe text around the compressed
+//! pack. The browser's own `CompressionStream` compresses (no compressor in the wasm); everything else,
+//! and every check on the way back in, is here.
+//!
+//! The pack refers to checks and outcomes by their place in the registry, so links stay short; the
+//! version byte changes whenever that order or the layout changes.
+
+use super::b64;
+use super::checks::REGISTRY;
+use super::diagnosis::{Entry, State, Verdict};
+use super::finding::{Fact, Finding, Method, Point, SampleKind, Timing};
+use super::i18n::{t, Lang, Text};
+use super::report::{KeyPrint, Report};
+
+/// The layout of the pack; a link of another version is refused, never guessed at.
+pub const VERSION: u8 = 1;
+/// The longest report link text read, in characters.
+pub const MAX_LINK_CHARS: usize = 40_000;
+/// The most bytes a pack may inflate to: the shell stops decompressing beyond it.
+pub const MAX_PACK_BYTES: usize = 256 * 1024;
+/// The longest string a pack may hold.
+const MAX_STR: usize = 8_192;
+/// The most facts in one finding, and points on one timeline (a watch keeps at most 2,000 probes).
+const MAX_FACTS: usize = 64;
+const MAX_POINTS: usize = 2_000;
+
+/// Why a report link could not be opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShareError {
+    Empty,
+    TooLong,
+    /// Not URL-safe base64.
+    Encoding,
+    /// Made by another version of this page.
+    Version(u8),
+    /// The compressed part does not inflate, or inflates beyond [`MAX_PACK_BYTES`].
+    Corrupt,
+    /// The pack is cut short, has bytes left over, or names something that does not exist.
+    Malformed,
+}
+
+impl std::fmt::Display for ShareError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.text().en)?;
+        if let ShareError::Version(v) = self {
+            write!(f, " ({v})")?;
+        }
+        Ok(())
+    }
+}
+
+impl ShareError {
+    /// What went wrong, for people.
+    pub fn text(self) -> Text {
+        match self {
+            ShareError::Empty => t("The report link is empty.", "报告链接是空的。"),
+            ShareError::TooLong => t(
+                "The report link is too long to be one this page made.",
+                "报告链接过长，不是本页面生成的。",
+            ),
+            ShareError::Encoding => t(
+                "The report link is damaged: it holds characters a report never has. It may have been cut or changed when it was pasted.",
+                "报告链接已损坏：其中含有报告中不会出现的字符。它可能在粘贴时被截断或修改了。",
+            ),
+            ShareError::Version(_) => t(
+                "The report link was made by another version of API Doctor and cannot be shown here.",
+                "该报告链接由其他版本的 API Doctor 生成，无法在此显示。",
+            ),
+            ShareError::Corrupt => t(
+                "The report link is damaged: its compressed data does not unpack. It may have been cut short when it was pasted.",
+                "报告链接已损坏：压缩数据无法解开。它可能在粘贴时被截断了。",
+            ),
+            ShareError::Malformed => t(
+                "The report link is damaged: its data does not describe a report.",
+                "报告链接已损坏：其数据不是一份报告。",
+            ),
+        }
+    }
+
+    /// The message in `lang`.
+    pub fn message(self, lang: Lang) -> &'static str {
+        self.text().get(lang)
+    }
+}
+
+/// The link text around a compressed pack.
+pub fn frame(compressed: &[u8]) -> String {
+    let mut bytes = Vec::with_capacity(compressed.len() + 1);
+    bytes.push(VERSION);
+    bytes.extend_from_slice(compressed);
+    b64::encode(&bytes)
+}
+
+/// The compressed pack inside a link text, once its length, encoding and version are right.
+pub fn unframe(text: &str) -> Result<Vec<u8>, ShareError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ShareError::Empty);
+    }
+    if text.len() > MAX_LINK_CHARS {
+        return Err(ShareError::TooLong);
+    }
+    let bytes = b64::decode(text).map_err(|_| ShareError::Encoding)?;
+    match bytes.split_first() {
+        Some((&VERSION, rest)) if !rest.is_empty() => Ok(rest.to_vec()),
+        Some((&VERSION, _)) => Err(ShareError::Malformed),
+        Some((&v, _)) => Err(ShareError::Version(v)),
+        None => Err(ShareError::Empty),
+    }
+}
+
+const KEY_KINDS: [&str; 5] = [
+    "api-key",
+    "admin-key",
+    "oauth-token",
+    "compliance-key",
+    "other",
+];
+const LIMITS: [&str; 4] = ["requests", "tokens", "input-tokens", "output-tokens"];
+const TIMINGS: [Timing; 12] = [
+    Timing::Min,
+    Timing::Median,
+    Timing::P90,
+    Timing::Jitter,
+    Timing::Cold,
+    Timing::Setup,
+    Timing::ControlMedian,
+    Timing::FirstToken,
+    Timing::Dns,
+    Timing::Connect,
+    Timing::Tls,
+    Timing::Ttfb,
+];
+const KINDS: [SampleKind; 8] = [
+    SampleKind::Ok,
+    SampleKind::RateLimited,
+    SampleKind::Overloaded,
+    SampleKind::ServerError,
+    SampleKind::Unexpected,
+    SampleKind::Unreadable,
+    SampleKind::Failed,
+    SampleKind::TimedOut,
+];
+
+/// The place of `x` in `list`; values always come from these lists.
+fn index_of<T: PartialEq>(list: &[T], x: &T) -> u8 {
+    list.iter().position(|y| y == x).unwrap_or(0) as u8
+}
+
+/// Appends bytes.
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u8(&mut self, b: u8) {
+        self.0.push(b);
+    }
+    /// LEB128.
+    fn uint(&mut self, mut n: u64) {
+        while n >= 0x80 {
+            self.0.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        self.0.push(n as u8);
+    }
+    /// Zigzag, then LEB128.
+    fn int(&mut self, n: i64) {
+        self.uint(((n << 1) ^ (n >> 63)) as u64);
+    }
+    /// Whole milliseconds: the page shows no finer.
+    fn ms(&mut self, ms: f64) {
+        self.int(if ms.is_finite() { ms.round() as i64 } else { 0 });
+    }
+    fn str(&mut self, s: &str) {
+        let s = &s[..floor_boundary(s, MAX_STR)];
+        self.uint(s.len() as u64);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+}
+
+/// The largest char boundary of `s` not beyond `max`.
+fn floor_boundary(s: &str, max: usize) -> usize {
+    let mut i = max.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Packs a report into bytes for [`unpack`].
+pub fn pack(r: &Report) -> Vec<u8> {
+    let mut w = Writer(Vec::with_capacity(512));
+    w.ms(r.started_ms);
+    w.uint(u64::from(r.took_ms));
+    w.str(&r.target);
+    w.str(&r.browser);
+    match &r.key {
+        None => w.u8(0),
+        Some(k) => {
+            w.u8(1);
+            w.u8(index_of(&KEY_KINDS, &k.kind));
+            w.uint(k.length as u64);
+            w.0.extend_from_slice(&k.sha256);
+        }
+    }
+    let place = |code: &str| index_of(&REGISTRY.iter().map(|c| c.code).collect::<Vec<_>>(), &code);
+    let outcome = |code: &str, id: &str| {
+        let check = REGISTRY[usize::from(place(code))];
+        index_of(
+            &check.outcomes.iter().map(|o| o.id).collect::<Vec<_>>(),
+            &id,
+        )
+    };
+    match &r.verdict {
+        Verdict::Running => w.u8(0),
+        Verdict::Cancelled => w.u8(1),
+        Verdict::Healthy => w.u8(2),
+        Verdict::Degraded { code, outcome: o } => {
+            w.u8(3);
+            w.u8(place(code));
+            w.u8(outcome(code, o.id));
+        }
+        Verdict::Broken {
+            code, outcome: o, ..
+        } => {
+            w.u8(4);
+            w.u8(place(code));
+            w.u8(outcome(code, o.id));
+        }
+    }
+    w.u8(u8::from(r.their_side));
+    w.uint(r.entries.len() as u64);
+    for e in &r.entries {
+        w.u8(place(e.check.code));
+        match &e.state {
+            State::Pending => w.u8(0),
+            State::Done(f) => {
+                w.u8(1);
+                w.u8(outcome(f.code, f.outcome.id));
+                w.uint(f.facts.len() as u64);
+                for fact in &f.facts {
+                    pack_fact(&mut w, fact);
+                }
+            }
+            State::Skipped { because } => {
+                w.u8(2);
+                w.u8(place(because));
+            }
+        }
+    }
+    w.0
+}
+
+/// One fact: its tag, the place of its variant in [`Fact`], then its fields.
+fn pack_fact(w: &mut Writer, fact: &Fact) {
+    match fact {
+        Fact::Elapsed(ms) => {
+            w.u8(0);
+            w.ms(*ms);
+        }
+        Fact::TimeoutMs(ms) => {
+            w.u8(1);
+            w.uint(u64::from(*ms));
+        }
+        Fact::HttpStatus(s) => {
+            w.u8(2);
+            w.uint(u64::from(*s));
+        }
+        Fact::RequestId(s) => text(w, 3, s),
+        Fact::Edge(s) => text(w, 4, s),
+        Fact::ServerDate(s) => text(w, 5, s),
+        Fact::Server(s) => text(w, 6, s),
+        Fact::ErrorType(s) => text(w, 7, s),
+        Fact::ErrorMessage(s) => text(w, 8, s),
+        Fact::RetryAfter(s) => text(w, 9, s),
+        Fact::PageTitle(s) => text(w, 10, s),
+        Fact::Host(s) => text(w, 11, s),
+        Fact::BaseUsed(s) => text(w, 12, s),
+        Fact::KeyKind(k) => {
+            w.u8(13);
+            w.u8(index_of(&KEY_KINDS, k));
+        }
+        Fact::KeyLength(n) => {
+            w.u8(14);
+            w.uint(*n as u64);
+        }
+        Fact::Model(s) => text(w, 15, s),
+        Fact::ModelCount(n) => {
+            w.u8(16);
+            w.uint(*n as u64);
+        }
+        Fact::RedirectedTo(s) => text(w, 17, s),
+        Fact::Offending(s) => text(w, 18, s),
+        Fact::Duration(which, ms) => {
+            w.u8(19);
+            w.u8(index_of(&TIMINGS, which));
+            w.ms(*ms);
+        }
+        Fact::ClockSkew(s) => {
+            w.u8(20);
+            w.int(*s);
+        }
+        Fact::Samples(n) => {
+            w.u8(21);
+            w.uint(*n as u64);
+        }
+        Fact::Method(m) => {
+            w.u8(22);
+            w.u8(u8::from(*m == Method::FetchRoundTrip));
+        }
+        Fact::RateLimit {
+            name,
+            remaining,
+            limit,
+            reset_in_s,
+        } => {
+            w.u8(23);
+            w.u8(index_of(&LIMITS, name));
+            w.uint(*remaining);
+            w.uint(*limit);
+            match reset_in_s {
+                None => w.u8(0),
+                Some(s) => {
+                    w.u8(1);
+                    w.int(*s);
+                }
+            }
+        }
+        Fact::StatusDescription(s) => text(w, 24, s),
+        Fact::ComponentState(s) => text(w, 25, s),
+        Fact::Incident(s) => text(w, 26, s),
+        Fact::Link(s) => text(w, 27, s),
+        Fact::Resolver(n, s) => {
+            w.u8(28);
+            w.u8(*n);
+            w.str(s);
+        }
+        Fact::Command(s) => text(w, 29, s),
+        Fact::ControlHost(s) => text(w, 30, s),
+        Fact::SuccessRatio { ok, total } => {
+            w.u8(31);
+            w.uint(*ok as u64);
+            w.uint(*total as u64);
+        }
+        Fact::Failures(kinds) => {
+            w.u8(32);
+            w.uint(kinds.len() as u64);
+            for (k, n) in kinds {
+                w.u8(index_of(&KINDS, k));
+                w.uint(*n as u64);
+            }
+        }
+        Fact::Timeline(points) => {
+            w.u8(33);
+            w.uint(points.len() as u64);
+            for p in points {
+                w.ms(p.at_ms);
+                w.ms(p.elapsed_ms);
+                w.u8(index_of(&KINDS, &p.kind));
+            }
+        }
+        Fact::StreamChunks { events, chunks } => {
+            w.u8(34);
+            w.uint(*events as u64);
+            w.uint(*chunks as u64);
+        }
+    }
+}
+
+fn text(w: &mut Writer, tag: u8, s: &str) {
+    w.u8(tag);
+    w.str(s);
+}
+
+/// Reads bytes; every read fails cleanly at the end of the input.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+type R<T> = Result<T, ShareError>;
+
+impl<'a> Reader<'a> {
+    fn u8(&mut self) -> R<u8> {
+        let b = *self.bytes.get(self.at).ok_or(ShareError::Malformed)?;
+        self.at += 1;
+        Ok(b)
+    }
+    fn uint(&mut self) -> R<u64> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8()?;
+            n |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(n);
+            }
+        }
+        Err(ShareError::Malformed)
+    }
+    /// A count, refused beyond `max` before anything is allocated for it.
+    fn count(&mut self, max: usize) -> R<usize> {
+        usize::try_from(self.uint()?)
+            .ok()
+            .filter(|n| *n <= max)
+            .ok_or(ShareError::Malformed)
+    }
+    fn int(&mut self) -> R<i64> {
+        let n = self.uint()?;
+        Ok((n >> 1) as i64 ^ -((n & 1) as i64))
+    }
+    fn ms(&mut self) -> R<f64> {
+        Ok(self.int()? as f64)
+    }
+    fn str(&mut self) -> R<String> {
+        let len = self.count(MAX_STR)?;
+        let end = self.at.checked_add(len).ok_or(ShareError::Malformed)?;
+        let bytes = self.bytes.get(self.at..end).ok_or(ShareError::Malformed)?;
+        self.at = end;
+        String::from_utf8(bytes.to_vec()).map_err(|_| ShareError::Malformed)
+    }
+    /// An item of a fixed list by its place.
+    fn pick<T: Copy>(&mut self, list: &[T]) -> R<T> {
+        list.get(usize::from(self.u8()?))
+            .copied()
+            .ok_or(ShareError::Malformed)
+    }
+}
+
+/// Reads a pack back into a report, refusing anything [`pack`] would not have written.
+pub fn unpack(bytes: &[u8]) -> Result<Report, ShareError> {
+    if bytes.len() > MAX_PACK_BYTES {
+        return Err(ShareError::Corrupt);
+    }
+    let mut r = Reader { bytes, at: 0 };
+    let started_ms = r.ms()?;
+    let took_ms = u32::try_from(r.uint()?).map_err(|_| ShareError::Malformed)?;
+    let target = r.str()?;
+    let browser = r.str()?;
+    let key = match r.u8()? {
+        0 => None,
+        1 => {
+            let kind = r.pick(&KEY_KINDS)?;
+            let length = r.count(100_000)?;
+            let sha256 = [r.u8()?, r.u8()?, r.u8()?, r.u8()?];
+            Some(KeyPrint {
+                kind,
+                length,
+                sha256,
+            })
+        }
+        _ => return Err(ShareError::Malformed),
+    };
+    let verdict = match r.u8()? {
+        0 => Verdict::Running,
+        1 => Verdict::Cancelled,
+        2 => Verdict::Healthy,
+        tag @ (3 | 4) => {
+            let check = r.pick(REGISTRY)?;
+            let outcome = r.pick(check.outcomes)?;
+            if tag == 3 {
+                Verdict::Degraded {
+                    code: check.code,
+                    outcome,
+                }
+            } else {
+                Verdict::Broken {
+                    layer: outcome.layer,
+                    code: check.code,
+                    outcome,
+                }
+            }
+        }
+        _ => return Err(ShareError::Malformed),
+    };
+    let their_side = match r.u8()? {
+        0 => false,
+        1 => true,
+        _ => return Err(ShareError::Malformed),
+    };
+    let n = r.count(REGISTRY.len())?;
+    let mut entries: Vec<Entry> = Vec::with_capacity(n);
+    let mut last: Option<usize> = None;
+    for _ in 0..n {
+        let place = usize::from(r.u8()?);
+        // Registry order, each check once: what `pack` writes.
+        if place >= REGISTRY.len() || last.is_some_and(|l| place <= l) {
+            return Err(ShareError::Malformed);
+        }
+        last = Some(place);
+        let check = REGISTRY[place];
+        let state = match r.u8()? {
+            1 => {
+                let outcome = r.pick(check.outcomes)?;
+                let count = r.count(MAX_FACTS)?;
+                let mut facts = Vec::with_capacity(count);
+                for _ in 0..count {
+                    facts.push(unpack_fact(&mut r)?);
+                }
+                State::Done(Finding {
+                    code: check.code,
+                    outcome,
+                    facts,
+                })
+            }
+            2 => State::Skipped {
+                because: r.pick(REGISTRY)?.code,
+            },
+            _ => return Err(ShareError::Malformed),
+        };
+        entries.push(Entry { check, state });
+    }
+    if r.at != bytes.len() {
+        return Err(ShareError::Malformed);
+    }
+    Ok(Report {
+        target,
+        key,
+        browser,
+        started_ms,
+        took_ms,
+        verdict,
+        their_side,
+        entries,
+    })
+}
+
+fn unpack_fact(r: &mut Reader) -> R<Fact> {
+    let small = |n: u64| usize::try_from(n).map_err(|_| ShareError::Malformed);
+    Ok(match r.u8()? {
+        0 => Fact::Elapsed(r.ms()?),
+        1 => Fact::TimeoutMs(u32::try_from(r.uint()?).map_err(|_| ShareError::Malformed)?),
+        2 => Fact::HttpStatus(u16::try_from(r.uint()?).map_err(|_| ShareError::Malformed)?),
+        3 => Fact::RequestId(r.str()?),
+        4 => Fact::Edge(r.str()?),
+        5 => Fact::ServerDate(r.str()?),
+        6 => Fact::Server(r.str()?),
+        7 => Fact::ErrorType(r.str()?),
+        8 => Fact::ErrorMessage(r.str()?),
+        9 => Fact::RetryAfter(r.str()?),
+        10 => Fact::PageTitle(r.str()?),
+        11 => Fact::Host(r.str()?),
+        12 => Fact::BaseUsed(r.str()?),
+        13 => Fact::KeyKind(r.pick(&KEY_KINDS)?),
+        14 => Fact::KeyLength(small(r.uint()?)?),
+        15 => Fact::Model(r.str()?),
+        16 => Fact::ModelCount(small(r.uint()?)?),
+        17 => Fact::RedirectedTo(r.str()?),
+        18 => Fact::Offending(r.str()?),
+        19 => {
+            let which = r.pick(&TIMINGS)?;
+            Fact::Duration(which, r.ms()?)
+        }
+        20 => Fact::ClockSkew(r.int()?),
+        21 => Fact::Samples(small(r.uint()?)?),
+        22 => match r.u8()? {
+            0 => Fact::Method(Method::ResourceTiming),
+            1 => Fact::Method(Method::FetchRoundTrip),
+            _ => return Err(ShareError::Malformed),
+        },
+        23 => {
+            let name = r.pick(&LIMITS)?;
+            let remaining = r.uint()?;
+            let limit = r.uint()?;
+            let reset_in_s = match r.u8()? {
+                0 => None,
+                1 => Some(r.int()?),
+                _ => return Err(ShareError::Malformed),
+            };
+            Fact::RateLimit {
+                name,
+                remaining,
+                limit,
+                reset_in_s,
+            }
+        }
+        24 => Fact::StatusDescription(r.str()?),
+        25 => Fact::ComponentState(r.str()?),
+        26 => Fact::Incident(r.str()?),
+        27 => Fact::Link(r.str()?),
+        28 => {
+            let n = r.u8()?;
+            Fact::Resolver(n, r.str()?)
+        }
+        29 => Fact::Command(r.str()?),
+        30 => Fact::ControlHost(r.str()?),
+        31 => {
+            let ok = small(r.uint()?)?;
+            let total = small(r.uint()?)?;
+            Fact::SuccessRatio { ok, total }
+        }
+        32 => {
+            let n = r.count(KINDS.len())?;
+            let mut kinds = Vec::with_capacity(n);
+            for _ in 0..n {
+                let k = r.pick(&KINDS)?;
+                kinds.push((k, small(r.uint()?)?));
+            }
+            Fact::Failures(kinds)
+        }
+        33 => {
+            let n = r.count(MAX_POINTS)?;
+            let mut points = Vec::with_capacity(n);
+            for _ in 0..n {
+                let at_ms = r.ms()?;
+                let elapsed_ms = r.ms()?;
+                let kind = r.pick(&KINDS)?;
+                points.push(Point {
+                    at_ms,
+                    elapsed_ms,
+                    kind,
+                });
+            }
+            Fact::Timeline(points)
+        }
+        34 => {
+            let events = small(r.uint()?)?;
+            let chunks = small(r.uint()?)?;
+            Fact::StreamChunks { events, chunks }
+        }
+        _ => return Err(ShareError::Malformed),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::diagnosis::diagnose;
+    use crate::core::key::{ApiKey, AuthMode};
+    use crate::core::observation::Observation;
+    use crate::core::probe::ProbeId;
+    use crate::core::run::{sim, Context, Settings};
+
+    /// Every fact variant, with awkward values, so that a new variant or field cannot go unpacked.
+    fn every_fact() -> Vec<Fact> {
+        vec![
+            Fact::Elapsed(42.0),
+            Fact::TimeoutMs(10_000),
+            Fact::HttpStatus(529),
+            Fact::RequestId("req_011CXyz".into()),
+            Fact::Edge("FRA".into()),
+            Fact::ServerDate("Thu, 26 Nov 2026 10:00:00 GMT".into()),
+            Fact::Server("cloudflare".into()),
+            Fact::ErrorType("overloaded_error".into()),
+            Fact::ErrorMessage("<img src=x onerror=alert(1)> 中文".into()),
+            Fact::RetryAfter("20".into()),
+            Fact::PageTitle("502 Bad Gateway".into()),
+            Fact::Host("api.anthropic.com".into()),
+            Fact::BaseUsed("https://api.anthropic.com".into()),
+            Fact::KeyKind("oauth-token"),
+            Fact::KeyLength(108),
+            Fact::Model("claude-x".into()),
+            Fact::ModelCount(9),
+            Fact::RedirectedTo("https://x/".into()),
+            Fact::Offending(" ".into()),
+            Fact::Duration(Timing::Ttfb, 3.0),
+            Fact::ClockSkew(-90_000),
+            Fact::Samples(10),
+            Fact::Method(Method::ResourceTiming),
+            Fact::RateLimit {
+                name: "output-tokens",
+                remaining: u64::MAX,
+                limit: 0,
+                reset_in_s: Some(-5),
+            },
+            Fact::StatusDescription("Partial outage".into()),
+            Fact::ComponentState("partial_outage".into()),
+            Fact::Incident("Elevated errors".into()),
+            Fact::Link("https://status.example/".into()),
+            Fact::Resolver(2, "1.2.3.4".into()),
+            Fact::Command("nslookup api.anthropic.com".into()),
+            Fact::ControlHost("control.example".into()),
+            Fact::SuccessRatio { ok: 3, total: 4 },
+            Fact::Failures(vec![(SampleKind::TimedOut, 1), (SampleKind::Overloaded, 2)]),
+            Fact::Timeline(vec![
+                Point {
+                    at_ms: 0.0,
+                    elapsed_ms: 12.0,
+                    kind: SampleKind::Ok,
+                },
+                Point {
+                    at_ms: 2_000.0,
+                    elapsed_ms: 10_000.0,
+                    kind: SampleKind::TimedOut,
+                },
+            ]),
+            Fact::StreamChunks {
+                events: 7,
+                chunks: 1,
+            },
+        ]
+    }
+
+    fn report() -> Report {
+        let key = ApiKey::new(format!("sk-ant-api03-{}AA", "k".repeat(93)));
+        let settings = Settings {
+            message: true,
+            ..Settings::default()
+        };
+        let ctx = Context::new("https://api.anthropic.com", AuthMode::ApiKey, key, true)
+            .with_settings(settings);
+        let obs = sim::run(
+            &ctx,
+            &[(ProbeId::Reach, Observation::TimedOut { after_ms: 10_000 })],
+        );
+        let mut r = Report::new(
+            &ctx,
+            &diagnose(&ctx, &obs),
+            "Mozilla/5.0 test",
+            1.79e12,
+            2_345,
+        );
+        // Put every kind of fact into the first finding.
+        if let State::Done(f) = &mut r.entries[0].state {
+            f.facts = every_fact();
+        }
+        r
+    }
+
+    #[test]
+    fn a_report_packs_and_unpacks_to_itself() {
+        let r = report();
+        assert!(matches!(r.verdict, Verdict::Broken { .. }));
+        assert!(r
+            .entries
+            .iter()
+            .any(|e| matches!(e.state, State::Skipped { .. })));
+        let bytes = pack(&r);
+        assert_eq!(unpack(&bytes), Ok(r.clone()));
+        // Whole milliseconds only: 41.6 ms comes back as 42 ms, which is what the page shows.
+        let mut r = r;
+        if let State::Done(f) = &mut r.entries[0].state {
+            f.facts = vec![Fact::Elapsed(41.6)];
+        }
+        let back = unpack(&pack(&r)).unwrap();
+        let State::Done(f) = &back.entries[0].state else {
+            panic!("the first entry is done")
+        };
+        assert_eq!(f.facts, [Fact::Elapsed(42.0)]);
+    }
+
+    #[test]
+    fn framing_checks_length_encoding_and_version() {
+        let text = frame(&[9, 8, 7]);
+        assert_eq!(unframe(&text), Ok(vec![9, 8, 7]));
+        assert_eq!(unframe(""), Err(ShareError::Empty));
+        assert_eq!(unframe("a+b/"), Err(ShareError::Encoding));
+        assert_eq!(
+            unframe(&"A".repeat(MAX_LINK_CHARS + 1)),
+            Err(ShareError::TooLong)
+        );
+        assert_eq!(
+            unframe(&b64::encode(&[2, 1, 1])),
+            Err(ShareError::Version(2))
+        );
+        assert_eq!(
+            unframe(&b64::encode(&[VERSION])),
+            Err(ShareError::Malformed)
+        );
+        for e in [
+            ShareError::Empty,
+            ShareError::Version(3),
+            ShareError::Corrupt,
+        ] {
+            assert!(!e.message(Lang::Zh).is_empty() && !e.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn damaged_packs_are_refused_never_a_panic() {
+        let bytes = pack(&report());
+        // Every truncation is refused.
+        for cut in 0..bytes.len() {
+            assert_eq!(
+                unpack(&bytes[..cut]),
+                Err(ShareError::Malformed),
+                "cut at {cut}"
+            );
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(unpack(&longer), Err(ShareError::Malformed));
+        // Every single-byte change either reads as some report or is refused; never a panic or a hang.
+        for i in 0..bytes.len() {
+            for v in [0u8, 1, 0x7f, 0x80, 0xff] {
+                let mut b = bytes.clone();
+                b[i] = v;
+                let _ = unpack(&b);
+            }
+        }
+        // Huge counts are refused before anything is allocated for them.
+        let mut w = Writer(Vec::new());
+        w.ms(0.0);
+        w.uint(0);
+        w.uint(u64::MAX);
+        assert_eq!(unpack(&w.0), Err(ShareError::Malformed));
+    }
+}
