@@ -494,3 +494,44 @@ export function assertFindings(findings, want) {
   }
   assert.deepEqual(got, want);
 }
+
+/**
+ * Opens a page of `h` at `viewport` ({ width, height }, default the context's) in `colorScheme` ("light" or
+ * "dark"), once the wasm has started. The scheme is emulated for the page, so `prefers-color-scheme` and
+ * the native form controls follow it; it asserts that the page sees the scheme asked for.
+ */
+export async function openPageAs(h, { viewport, colorScheme = "light", hash = "" } = {}) {
+  const page = await h.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  await page.emulateMedia({ colorScheme });
+  await h.load(page, hash);
+  const dark = await page.evaluate(() => matchMedia("(prefers-color-scheme: dark)").matches);
+  assert.equal(dark, colorScheme === "dark", `the page does not see the ${colorScheme} scheme`);
+  return page;
+}
+
+// --- The page under a subpath, as GitHub Pages serves a project site (hosting.test.mjs) -------------------
+
+/**
+ * A static file server for `root` mounted at `prefix` (which ends in "/", e.g. "/api-doctor/"), the way
+ * GitHub Pages serves a project site: the prefix without its slash redirects to it, and every path outside
+ * it is a 404. Each request's path is pushed onto `seen`, so that a test can tell what the browser asked for.
+ */
+export function prefixedStaticHandler(root, prefix, seen = []) {
+  assert.ok(prefix.startsWith("/") && prefix.endsWith("/"), `prefix ${prefix} must start and end with "/"`);
+  const files = staticHandler(root);
+  return (req, res) => {
+    const url = new URL(req.url, "http://x");
+    seen.push(url.pathname);
+    if (url.pathname === prefix.slice(0, -1)) {
+      res.writeHead(301, { location: `${prefix}${url.search}` }).end();
+      return;
+    }
+    if (!url.pathname.startsWith(prefix)) {
+      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found\n");
+      return;
+    }
+    req.url = `/${url.pathname.slice(prefix.length)}${url.search}`;
+    return files(req, res);
+  };
+}
