@@ -74,3 +74,41 @@ test("no violations in a broken run with fixes and snippets, in the dark scheme"
   await page.$$eval("details", (all) => all.forEach((d) => (d.open = true)));
   assert.deepEqual(await violations(page), []);
 });
+
+/** Runs against `scenario` with a key and returns the finished run's report link. */
+async function reportOf(scenario) {
+  const page = await h.openPage();
+  await h.runAgainst(page, { base: h.scenario(scenario), key: validKey(), label: `a11y: ${scenario} report` });
+  await page.waitForFunction(() => document.getElementById("report-link").value.includes("#report="));
+  assert.deepEqual(await violations(page), [], "the finished run with its share panel");
+  return page.$eval("#report-link", (i) => i.value);
+}
+
+test("no violations in a shared report, in English and Chinese, light and dark", async () => {
+  const link = await reportOf("bad-key");
+  for (const [lang, colorScheme] of [
+    ["en", "light"],
+    ["zh", "dark"],
+  ]) {
+    const page = await openPageAs(h, { colorScheme, hash: new URL(link).hash });
+    await page.waitForSelector("#shared", { state: "visible" });
+    if (lang === "zh") await page.click("#lang");
+    assert.equal(await page.getAttribute("html", "lang"), lang === "zh" ? "zh-Hans" : "en");
+    assert.deepEqual(await violations(page), [], `shared report, ${lang}, ${colorScheme}`);
+  }
+});
+
+test("no violations with link notes and the key guard showing, in both languages", async () => {
+  const base = encodeURIComponent(h.scenario("healthy"));
+  for (const lang of ["en", "zh"]) {
+    const page = await h.newPage();
+    await page.goto(`${h.pageOrigin}/#base=${base}&lang=${lang}&colour=red&watch=soon&key=${validKey()}`);
+    await page.waitForSelector("html[data-ready]", { state: "attached" });
+    await page.waitForSelector("#key-guard", { state: "visible" });
+    assert.equal(await page.$$eval("#notices .notice", (n) => n.length), 3);
+    await page.fill("#key", validKey());
+    await page.click("#run");
+    await page.waitForSelector("#form-alert", { state: "visible" });
+    assert.deepEqual(await violations(page), [], `notes and guard, ${lang}`);
+  }
+});
