@@ -54,8 +54,13 @@ impl Text {
     }
 }
 
-/// Shorthand for writing a bilingual text.
+/// Shorthand for writing a bilingual text. A text missing either language does not compile when it is a
+/// constant (nearly all are), and panics where it is made at run time.
 pub const fn t(en: &'static str, zh: &'static str) -> Text {
+    assert!(
+        !en.is_empty() && !zh.is_empty(),
+        "every text needs English and Chinese"
+    );
     Text { en, zh }
 }
 
@@ -248,6 +253,13 @@ mod tests {
         assert_eq!(Lang::from_preferences(["en-GB", "zh"]), Lang::En);
         assert_eq!(Lang::from_preferences(["de"]), Lang::En);
         assert_eq!(Lang::from_preferences([]), Lang::En);
+    }
+
+    #[test]
+    #[should_panic(expected = "every text needs English and Chinese")]
+    fn a_text_in_one_language_is_refused() {
+        let only_english = std::hint::black_box("");
+        let _ = t("Only English", only_english);
     }
 
     #[test]
