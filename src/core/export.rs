@@ -500,25 +500,7 @@ fn fact_json(w: &mut Json, fact: &Fact) {
             }
             w.close(']');
         }
-        Fact::RequestId(s)
-        | Fact::Edge(s)
-        | Fact::ServerDate(s)
-        | Fact::Server(s)
-        | Fact::ErrorType(s)
-        | Fact::ErrorMessage(s)
-        | Fact::RetryAfter(s)
-        | Fact::PageTitle(s)
-        | Fact::Host(s)
-        | Fact::BaseUsed(s)
-        | Fact::Model(s)
-        | Fact::RedirectedTo(s)
-        | Fact::Offending(s)
-        | Fact::StatusDescription(s)
-        | Fact::ComponentState(s)
-        | Fact::Incident(s)
-        | Fact::Link(s)
-        | Fact::Command(s)
-        | Fact::ControlHost(s) => w.str(s),
+        _ => w.str(fact.as_text().unwrap_or_default()),
     }
 }
 

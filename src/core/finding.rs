@@ -351,9 +351,38 @@ impl Fact {
         }
     }
 
+    /// The text of a fact that is just text (ids, headers, names, URLs, messages), as it came.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Fact::RequestId(s)
+            | Fact::Edge(s)
+            | Fact::ServerDate(s)
+            | Fact::Server(s)
+            | Fact::ErrorType(s)
+            | Fact::ErrorMessage(s)
+            | Fact::RetryAfter(s)
+            | Fact::PageTitle(s)
+            | Fact::Host(s)
+            | Fact::BaseUsed(s)
+            | Fact::Model(s)
+            | Fact::RedirectedTo(s)
+            | Fact::Offending(s)
+            | Fact::StatusDescription(s)
+            | Fact::ComponentState(s)
+            | Fact::Incident(s)
+            | Fact::Link(s)
+            | Fact::Command(s)
+            | Fact::ControlHost(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// The value as text in `lang`; numbers carry their unit. Integer arithmetic only: float formatting
     /// would add kilobytes of formatting code to the wasm.
     pub fn value(&self, lang: Lang) -> String {
+        if let Some(text) = self.as_text() {
+            return text.to_string();
+        }
         match self {
             // `as` saturates: a negative or absurd reading cannot wrap around.
             Fact::Elapsed(ms) | Fact::Duration(_, ms) => format!("{} ms", ms.round() as u64),
@@ -376,10 +405,7 @@ impl Fact {
                 ),
                 None => format!("{remaining} / {limit}"),
             },
-            Fact::Resolver(_, s) | Fact::Command(s) | Fact::ControlHost(s) | Fact::Link(s) => {
-                s.clone()
-            }
-            Fact::StatusDescription(s) | Fact::ComponentState(s) | Fact::Incident(s) => s.clone(),
+            Fact::Resolver(_, s) => s.clone(),
             Fact::SuccessRatio { ok, total } => {
                 format!(
                     "{ok} / {total} ({} %)",
@@ -405,19 +431,8 @@ impl Fact {
             Fact::HttpStatus(code) => code.to_string(),
             Fact::KeyLength(n) | Fact::ModelCount(n) => n.to_string(),
             Fact::KeyKind(kind) => kind.to_string(),
-            Fact::RequestId(s)
-            | Fact::Edge(s)
-            | Fact::ServerDate(s)
-            | Fact::Server(s)
-            | Fact::ErrorType(s)
-            | Fact::ErrorMessage(s)
-            | Fact::RetryAfter(s)
-            | Fact::PageTitle(s)
-            | Fact::Host(s)
-            | Fact::BaseUsed(s)
-            | Fact::Model(s)
-            | Fact::RedirectedTo(s)
-            | Fact::Offending(s) => s.clone(),
+            // Text facts returned above.
+            _ => String::new(),
         }
     }
 
