@@ -166,9 +166,10 @@ pub fn read(fragment: &str) -> Fragment {
         return Fragment::Empty;
     }
     if let Some(report) = fragment.strip_prefix("report=") {
-        // Encoded reports are long mixed-case runs, so only an `sk-` key marks one edited to carry a key;
-        // such a link is read as settings, and the key dropped.
-        if !report.to_ascii_lowercase().contains("sk-") {
+        // Encoded reports are long mixed-case runs, so only the key prefix itself marks one edited to carry
+        // a key (seven given characters: in base64 by chance about once in 10^12 links); such a link is read
+        // as settings, and the key dropped.
+        if !report.contains("sk-ant-") {
             return Fragment::Report(report.to_string());
         }
     }
@@ -543,6 +544,12 @@ mod tests {
         assert!(!looks_secret(
             "https://very-long-gateway-host-name-0123456789.example.com/v1"
         ));
+        // Base64 that happens to hold `sk-` or a long mixed-case run is still a report.
+        let report = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-sk-_Sk-x";
+        assert_eq!(
+            read(&format!("#report={report}")),
+            Fragment::Report(report.into())
+        );
         // A report link edited to carry a key is read as a config link and cleaned.
         assert!(matches!(
             read(&format!("report={k}")),
