@@ -82,7 +82,10 @@ pub fn apply(c: &Config) {
             })
             .collect();
         input("message").set_checked(message);
-        let rest = if rest.iter().all(|i| i.eq_ignore_ascii_case("all")) {
+        let rest = if rest.is_empty() && message {
+            // The message alone (with what it depends on), not every check plus the message.
+            "service.message".to_string()
+        } else if rest.iter().all(|i| i.eq_ignore_ascii_case("all")) {
             String::new()
         } else {
             rest.join(",")

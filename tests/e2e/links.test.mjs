@@ -63,6 +63,12 @@ describe("config links", () => {
     await h.waitForSettled(page);
     const codes = (await h.findings(page)).map((f) => f.code);
     assert.deepEqual(codes, ["page.target", "page.mixed_content", "page.online", "dns.public", "network.reach", "cors.read"]);
+    // The test message named alone ticks its box and stays alone, and the link to copy says the same.
+    const alone = await h.newPage();
+    await open(alone, "checks=service.message");
+    assert.equal(await alone.isChecked("#message"), true);
+    assert.equal(await alone.inputValue("#checks"), "service.message");
+    assert.match(await alone.inputValue("#config-link"), /[#&]checks=service\.message(&|$)/);
   });
 
   test("unknown keys and malformed values are named in notes, and the rest is used", async () => {
