@@ -544,17 +544,14 @@ mod tests {
             &[("request-id", "req_42"), ("retry-after", "17")],
         ));
         let f = run(obs);
-        for fact in [
-            Fact::RequestId("req_42".into()),
-            Fact::RetryAfter("17".into()),
-            Fact::ErrorMessage("slow down".into()),
-        ] {
-            assert!(
-                f.facts.contains(&fact),
-                "{fact:?} missing from {:?}",
-                f.facts
-            );
-        }
+        crate::core::checks::testing::assert_has_facts(
+            &f,
+            &[
+                Fact::RequestId("req_42".into()),
+                Fact::RetryAfter("17".into()),
+                Fact::ErrorMessage("slow down".into()),
+            ],
+        );
     }
 
     #[test]

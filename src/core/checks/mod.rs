@@ -101,6 +101,18 @@ pub fn by_code(code: &str) -> Option<&'static Check> {
 #[cfg(test)]
 pub mod testing {
     use super::Check;
+    use crate::core::finding::{Fact, Finding};
+
+    /// Asserts that the finding holds each of `facts`, among others.
+    pub fn assert_has_facts(finding: &Finding, facts: &[Fact]) {
+        for fact in facts {
+            assert!(
+                finding.facts.contains(fact),
+                "{fact:?} missing from {:?}",
+                finding.facts
+            );
+        }
+    }
 
     /// Asserts that a table's rows produced every outcome of `check`, and nothing else.
     pub fn assert_covers<'a>(check: &Check, produced: impl IntoIterator<Item = &'a str>) {

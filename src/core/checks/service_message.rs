@@ -836,21 +836,18 @@ mod tests {
     #[test]
     fn a_stream_reports_first_token_model_and_chunks() {
         let f = run(Some(real_stream())).unwrap();
-        for fact in [
-            Fact::Duration(Timing::FirstToken, 320.0),
-            Fact::Model("claude-haiku-4-5".into()),
-            Fact::StreamChunks {
-                events: 7,
-                chunks: 6,
-            },
-            Fact::RequestId("req_s".into()),
-        ] {
-            assert!(
-                f.facts.contains(&fact),
-                "{fact:?} missing from {:?}",
-                f.facts
-            );
-        }
+        crate::core::checks::testing::assert_has_facts(
+            &f,
+            &[
+                Fact::Duration(Timing::FirstToken, 320.0),
+                Fact::Model("claude-haiku-4-5".into()),
+                Fact::StreamChunks {
+                    events: 7,
+                    chunks: 6,
+                },
+                Fact::RequestId("req_s".into()),
+            ],
+        );
     }
 
     #[test]
