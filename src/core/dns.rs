@@ -5,7 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use serde_json::Value;
+use super::json::Json;
 
 /// The default resolvers, in the order used.
 pub const DEFAULT_RESOLVERS: [&str; 2] = [
@@ -31,7 +31,7 @@ pub enum DohAnswer {
 /// Reads a resolver's JSON answer, leniently: unknown fields are ignored.
 pub fn parse_doh(body: &str) -> DohAnswer {
     let body = body.trim_start_matches('\u{feff}').trim();
-    let Ok(json) = serde_json::from_str::<Value>(body) else {
+    let Ok(json) = Json::parse(body) else {
         return DohAnswer::Malformed;
     };
     match json["Status"].as_u64() {
@@ -54,7 +54,7 @@ pub fn parse_doh(body: &str) -> DohAnswer {
 }
 
 /// The address of an A or AAAA record whose data is an address of that family.
-fn address(record: &Value) -> Option<IpAddr> {
+fn address(record: &Json) -> Option<IpAddr> {
     let data = record["data"].as_str()?.trim();
     match record["type"].as_u64()? {
         1 => data.parse::<Ipv4Addr>().ok().map(IpAddr::V4),

@@ -7,6 +7,7 @@ pub mod dns;
 pub mod export;
 pub mod finding;
 pub mod i18n;
+pub mod json;
 pub mod key;
 pub mod link;
 pub mod observation;

@@ -1,7 +1,5 @@
 //! Observations: what happened when a probe ran. A failed probe is an observation, not an error.
 
-use std::collections::BTreeMap;
-
 use super::probe::ProbeId;
 
 /// Why a probe was not sent.
@@ -148,8 +146,84 @@ pub struct Sample {
     pub seen: Observation,
 }
 
-/// The observations of one run so far.
-pub type Observations = BTreeMap<ProbeId, Observation>;
+/// The observations of one run so far, in probe order.
+///
+/// A run holds a few dozen, or a few hundred with a long latency series, so a sorted vector does what a `BTreeMap` would, in far fewer bytes of
+/// wasm: the tree's node code was the largest single piece of the standard library in the bundle.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Observations(Vec<(ProbeId, Observation)>);
+
+impl Observations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Where `id` is, or where it would go.
+    fn find(&self, id: &ProbeId) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.cmp(id))
+    }
+
+    pub fn get(&self, id: &ProbeId) -> Option<&Observation> {
+        self.find(id).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn get_mut(&mut self, id: &ProbeId) -> Option<&mut Observation> {
+        self.find(id).ok().map(|i| &mut self.0[i].1)
+    }
+
+    pub fn contains_key(&self, id: &ProbeId) -> bool {
+        self.find(id).is_ok()
+    }
+
+    /// Records `seen` for `id`, returning what it replaces.
+    pub fn insert(&mut self, id: ProbeId, seen: Observation) -> Option<Observation> {
+        match self.find(&id) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, seen)),
+            Err(i) => {
+                self.0.insert(i, (id, seen));
+                None
+            }
+        }
+    }
+
+    pub fn remove(&mut self, id: &ProbeId) -> Option<Observation> {
+        self.find(id).ok().map(|i| self.0.remove(i).1)
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&ProbeId, &mut Observation) -> bool) {
+        self.0.retain_mut(|(k, v)| keep(k, v));
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&ProbeId, &Observation)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &ProbeId> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Observation> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<(ProbeId, Observation)> for Observations {
+    fn from_iter<I: IntoIterator<Item = (ProbeId, Observation)>>(items: I) -> Self {
+        let mut obs = Self::new();
+        for (id, seen) in items {
+            obs.insert(id, seen);
+        }
+        obs
+    }
+}
 
 /// Observations for tests of the checks.
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Reads a readable response the way the API's error format and the edge's pages are known to look.
 
-use serde_json::Value;
+use super::json::Json;
 
 use super::finding::Fact;
 use super::observation::Response;
@@ -55,7 +55,7 @@ pub fn classify(resp: &Response) -> Reply {
             title: html_title(body),
         };
     }
-    let Ok(json) = serde_json::from_str::<Value>(body) else {
+    let Ok(json) = Json::parse(body) else {
         return Reply::Malformed;
     };
     let error = &json["error"];
@@ -143,7 +143,7 @@ pub fn response_facts(resp: &Response) -> Vec<Fact> {
 
 /// `request_id` from an error body, when the header was not readable.
 fn body_request_id(body: &str) -> Option<String> {
-    let json: Value = serde_json::from_str(body).ok()?;
+    let json = Json::parse(body).ok()?;
     json["request_id"].as_str().map(str::to_string)
 }
 

@@ -5,8 +5,6 @@
 //! waits for the model list; the latency series runs alone, one round trip at a time, after everything
 //! else, so that it measures the network and not the page; watch mode comes last.
 
-use std::collections::BTreeSet;
-
 use super::checks::{self, page_mixed_content};
 use super::dns;
 use super::finding::Status;
@@ -157,12 +155,12 @@ pub fn side_url(url: &str, page_secure: bool) -> Result<(), NotSent> {
 
 /// The probes of a run before anything is observed.
 pub fn plan(ctx: &Context) -> Vec<Planned> {
-    next(ctx, &Observations::new(), &BTreeSet::new())
+    next(ctx, &Observations::new(), &[])
 }
 
 /// The probes whose turn has come, given what has been observed and what has already been started
 /// (observed or in flight); each probe is handed out once.
-pub fn next(ctx: &Context, obs: &Observations, started: &BTreeSet<ProbeId>) -> Vec<Planned> {
+pub fn next(ctx: &Context, obs: &Observations, started: &[ProbeId]) -> Vec<Planned> {
     let mut out = Vec::new();
     let mut give = |p: Planned| {
         let id = match &p {
@@ -550,7 +548,7 @@ mod tests {
         let mut obs = Observations::new();
         let mut waves = Vec::new();
         loop {
-            let started: BTreeSet<ProbeId> = obs.keys().copied().collect();
+            let started: Vec<ProbeId> = obs.keys().copied().collect();
             let batch = next(ctx, &obs, &started);
             if batch.is_empty() {
                 return waves;
@@ -805,7 +803,7 @@ pub mod sim {
     pub fn run(ctx: &Context, overrides: &[(ProbeId, Observation)]) -> Observations {
         let mut obs = Observations::new();
         loop {
-            let started: BTreeSet<ProbeId> = obs.keys().copied().collect();
+            let started: Vec<ProbeId> = obs.keys().copied().collect();
             let batch = next(ctx, &obs, &started);
             if batch.is_empty() {
                 return obs;

@@ -4,7 +4,7 @@
 //! `incidents` and `scheduled_maintenances`. The body is untrusted, so every string kept is capped and
 //! every link must be http(s).
 
-use serde_json::Value;
+use super::json::Json;
 
 /// The summary of Claude's status page.
 pub const DEFAULT_SUMMARY_URL: &str = "https://status.claude.com/api/v2/summary.json";
@@ -72,7 +72,7 @@ pub struct StatusSummary {
 
 /// Reads a summary body; None when it is not this format (no status.indicator).
 pub fn parse_summary(body: &str) -> Option<StatusSummary> {
-    let json: Value = serde_json::from_str(body.trim_start_matches('\u{feff}').trim()).ok()?;
+    let json = Json::parse(body.trim_start_matches('\u{feff}').trim()).ok()?;
     let status = &json["status"];
     let indicator = capped(status["indicator"].as_str()?);
     Some(StatusSummary {
@@ -100,9 +100,9 @@ pub fn page_url_of(summary_url: &str) -> String {
 }
 
 /// The API's component: the first named after api.anthropic.com, else the first with the word "API".
-fn api_component(components: &Value) -> Option<(String, ComponentState)> {
+fn api_component(components: &Json) -> Option<(String, ComponentState)> {
     let list = components.as_array()?;
-    let name = |c: &Value| c["name"].as_str().unwrap_or("").to_ascii_lowercase();
+    let name = |c: &Json| c["name"].as_str().unwrap_or("").to_ascii_lowercase();
     let component = list
         .iter()
         .find(|c| name(c).contains("api.anthropic.com"))
@@ -120,7 +120,7 @@ fn api_component(components: &Value) -> Option<(String, ComponentState)> {
 }
 
 /// The entries of an incident list whose status passes `keep`, at most `MAX_INCIDENTS`.
-fn incidents(list: &Value, keep: impl Fn(&str) -> bool) -> Vec<Incident> {
+fn incidents(list: &Json, keep: impl Fn(&str) -> bool) -> Vec<Incident> {
     list.as_array()
         .into_iter()
         .flatten()
@@ -136,7 +136,7 @@ fn incidents(list: &Value, keep: impl Fn(&str) -> bool) -> Vec<Incident> {
 }
 
 /// A JSON string, capped; empty when it is not a string.
-fn text(value: &Value) -> String {
+fn text(value: &Json) -> String {
     capped(value.as_str().unwrap_or(""))
 }
 
@@ -146,7 +146,7 @@ fn capped(s: &str) -> String {
 }
 
 /// A URL fit to link to: http(s), no whitespace or controls, not so long that capping would cut it.
-fn link(value: &Value) -> Option<String> {
+fn link(value: &Json) -> Option<String> {
     let url = value.as_str()?.trim();
     let lower = url.to_ascii_lowercase();
     let ok = (lower.starts_with("https://") || lower.starts_with("http://"))
@@ -428,7 +428,11 @@ mod tests {
             (too_long.as_str(), None),
         ];
         for (url, want) in rows {
-            assert_eq!(link(&Value::from(url)), want.map(str::to_string), "{url}");
+            assert_eq!(
+                link(&Json::String(url.to_string())),
+                want.map(str::to_string),
+                "{url}"
+            );
         }
     }
 

@@ -7,7 +7,6 @@ pub mod render;
 pub mod share;
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use wasm_bindgen::closure::Closure;
@@ -39,7 +38,7 @@ struct Run {
     ctx: Context,
     obs: Observations,
     /// Probes sent and not yet observed.
-    in_flight: BTreeSet<ProbeId>,
+    in_flight: Vec<ProbeId>,
     cancel: AbortController,
     /// When the run started: wall clock for the report, page clock for its duration.
     started_epoch_ms: f64,
@@ -374,7 +373,7 @@ fn start_run(app: &Shared) {
             serial: a.serial,
             ctx,
             obs: Observations::new(),
-            in_flight: BTreeSet::new(),
+            in_flight: Vec::new(),
             cancel: AbortController::new().unwrap_throw(),
             started_epoch_ms: js_sys::Date::now(),
             started: fetch::now(),
@@ -395,7 +394,7 @@ fn pump(app: &Shared) {
         let (serial, batch, ctx, signal) = {
             let a = app.borrow();
             let Some(run) = &a.run else { return };
-            let started: BTreeSet<ProbeId> = run
+            let started: Vec<ProbeId> = run
                 .obs
                 .keys()
                 .chain(run.in_flight.iter())
@@ -423,7 +422,7 @@ fn pump(app: &Shared) {
                 }
             };
             if let Some(run) = &mut app.borrow_mut().run {
-                run.in_flight.insert(spec.id);
+                run.in_flight.push(spec.id);
             }
             let (app, ctx, base, signal) = (app.clone(), ctx.clone(), base.clone(), signal.clone());
             wasm_bindgen_futures::spawn_local(async move {
@@ -503,7 +502,7 @@ fn record(app: &Shared, serial: u32, id: ProbeId, seen: Observation, landed: boo
             Some(run) if run.serial == serial => {
                 run.obs.insert(id, seen);
                 if landed {
-                    run.in_flight.remove(&id);
+                    run.in_flight.retain(|&f| f != id);
                 }
             }
             _ => return false,

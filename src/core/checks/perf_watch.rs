@@ -211,7 +211,7 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
             None => failures.push((p.kind, 1)),
         }
     }
-    failures.sort();
+    crate::core::stats::sort_small(&mut failures, |a, b| a < b);
     let outcome = if !done {
         &WATCHING
     } else if ok == total {

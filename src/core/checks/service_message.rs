@@ -6,7 +6,7 @@
 //! whose events all arrive together was held back by something on the way (a buffering proxy), and one
 //! that ends before `message_stop` was cut by it.
 
-use serde_json::Value;
+use crate::core::json::Json;
 
 use super::{Check, NOT_RUN_DETAIL, NOT_RUN_TITLE, RETRY_SNIPPETS};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status, Timing};
@@ -462,7 +462,7 @@ fn by_status(status: u16) -> &'static Outcome {
 struct Arrived {
     /// The event's type: the `event:` field, else the data's `type`.
     kind: String,
-    data: Value,
+    data: Json,
     /// Which non-empty network chunk completed it, counting from 0.
     chunk: usize,
     /// When that chunk arrived, in milliseconds since sending.
@@ -505,7 +505,7 @@ fn arrivals(r: &Response) -> (Vec<Arrived>, usize) {
 
 /// An event with its type and data read leniently: data that is not JSON reads as `null`.
 fn arrived(e: SseEvent, chunk: usize, at_ms: f64) -> Arrived {
-    let data: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
+    let data = Json::parse(&e.data).unwrap_or_default();
     let kind = if e.event == "message" {
         data["type"].as_str().unwrap_or("message").to_string()
     } else {
