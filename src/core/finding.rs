@@ -409,7 +409,12 @@ impl Fact {
             Fact::SuccessRatio { ok, total } => {
                 format!(
                     "{ok} / {total} ({} %)",
-                    (ok * 100).checked_div(*total).unwrap_or(0)
+                    // In floating point: a shared report can claim any counts, and `ok * 100` could overflow.
+                    if *total == 0 {
+                        0
+                    } else {
+                        (*ok as f64 * 100.0 / *total as f64) as usize
+                    }
                 )
             }
             Fact::Failures(kinds) if kinds.is_empty() => t("none", "无").get(lang).to_string(),
@@ -585,5 +590,14 @@ mod tests {
         for (fact, want) in rows {
             assert_eq!(fact.value(Lang::En), want, "{fact:?}");
         }
+        // A shared report can claim any counts: the share is still right instead of overflowing.
+        let huge = Fact::SuccessRatio {
+            ok: usize::MAX,
+            total: usize::MAX,
+        };
+        assert_eq!(
+            huge.value(Lang::En),
+            format!("{0} / {0} (100 %)", usize::MAX)
+        );
     }
 }

@@ -166,10 +166,12 @@ pub fn read(fragment: &str) -> Fragment {
         return Fragment::Empty;
     }
     if let Some(report) = fragment.strip_prefix("report=") {
-        // Encoded reports are long mixed-case runs, so only the key prefix itself marks one edited to carry
-        // a key (seven given characters: in base64 by chance about once in 10^12 links); such a link is read
-        // as settings, and the key dropped.
-        if !report.contains("sk-ant-") {
+        // A report is URL-safe base64 and nothing else: a character outside that alphabet (an appended
+        // `&key=…`, a percent-escape) means the link was edited, and it is read as settings, where every key is
+        // dropped. Encoded reports are long mixed-case runs, so within the alphabet only the key prefix itself
+        // marks such an edit (seven given characters: in base64 by chance about once in 10^12 links).
+        let base64url = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        if report.bytes().all(base64url) && !report.contains("sk-ant-") {
             return Fragment::Report(report.to_string());
         }
     }
@@ -180,8 +182,12 @@ pub fn read(fragment: &str) -> Fragment {
     let mut seen: Vec<&str> = Vec::new();
     let too_long = fragment.len() > MAX_FRAGMENT;
     let text = if too_long {
-        // Cut at a parameter boundary within the limit, so no half value is read.
-        let cut = fragment[..MAX_FRAGMENT].rfind('&').unwrap_or(0);
+        // Cut at a parameter boundary within the limit, so no half value is read; by bytes, since the
+        // limit may fall inside a character.
+        let cut = fragment.as_bytes()[..MAX_FRAGMENT]
+            .iter()
+            .rposition(|b| *b == b'&')
+            .unwrap_or(0);
         &fragment[..cut]
     } else {
         fragment
@@ -200,8 +206,9 @@ pub fn read(fragment: &str) -> Fragment {
         let secret = KEY_NAMES.contains(&name.as_str())
             || looks_secret(raw_name)
             || looks_secret(&percent_decode(raw_name).unwrap_or_default())
-            || value.as_deref().is_some_and(looks_secret)
-            || looks_secret(raw_value);
+            // The decoded value when there is one: an escape such as `%3D` puts hex capitals beside a
+            // lower-case id, which would then look like a mixed-case token.
+            || value.as_deref().map_or_else(|| looks_secret(raw_value), looks_secret);
         if secret {
             removed = true;
             if !notes.contains(&Note::KeyRemoved) {
@@ -272,12 +279,13 @@ pub fn read(fragment: &str) -> Fragment {
                         value: quote(&unknown.join(",")),
                         problem: Problem::NotAllowed,
                     });
+                    // Item by item: the note quotes unknown items shortened, so they cannot be matched.
                     let known: Vec<&str> = v
                         .split(',')
                         .map(str::trim)
-                        .filter(|i| !unknown.iter().any(|u| u == i))
+                        .filter(|i| !i.is_empty() && Selection::parse(i).1.is_empty())
                         .collect();
-                    config.checks = Some(known.join(","));
+                    config.checks = (!known.is_empty()).then(|| known.join(","));
                 }
             }
             _ => notes.push(bad(Problem::NotAllowed)),
@@ -286,10 +294,12 @@ pub fn read(fragment: &str) -> Fragment {
     if too_long && !notes.contains(&Note::TooLong) {
         notes.push(Note::TooLong);
     }
+    // What was not read was not looked at for keys either, so it leaves the address bar too.
+    let cut_short = notes.contains(&Note::TooLong);
     Fragment::Config {
         config,
         notes,
-        cleaned: removed.then(|| kept.join("&")),
+        cleaned: (removed || cut_short).then(|| kept.join("&")),
     }
 }
 
@@ -550,11 +560,24 @@ mod tests {
             read(&format!("#report={report}")),
             Fragment::Report(report.into())
         );
-        // A report link edited to carry a key is read as a config link and cleaned.
+        // A report link edited to carry a key is read as a config link and cleaned, whether the key was
+        // pasted into the report or appended as a parameter of its own, under any name.
         assert!(matches!(
             read(&format!("report={k}")),
             Fragment::Config { .. }
         ));
+        for edited in [
+            format!("report={report}&key={k}"),
+            format!("report={report}&token={}", k.replace('-', "%2D")),
+            format!("report={report}&x=Zq8Lm3Np7Rt2Vw6Yb1Cd5Fg9Hj4Kx0Mz"),
+        ] {
+            let Fragment::Config { cleaned, notes, .. } = read(&edited) else {
+                panic!("{edited} was read as a report");
+            };
+            // The report's own long mixed-case text reads as a secret too, so nothing of the link is kept.
+            assert_eq!(cleaned.as_deref(), Some(""), "{edited}");
+            assert!(notes.iter().any(|n| n.kind() == "key"), "{edited}: {notes:?}");
+        }
     }
 
     #[test]
@@ -616,6 +639,45 @@ mod tests {
         assert!(notes.len() <= MAX_PARAMS + 1);
         let (_, notes, _) = config(&"a".repeat(MAX_FRAGMENT + 10));
         assert_eq!(notes, [Note::TooLong]);
+    }
+
+    /// Edges found by the property tests in `tests/hostile_decoders.rs`.
+    #[test]
+    fn hostile_edges() {
+        // The limit can fall inside a character: the cut is at the last `&` before it, by bytes.
+        let long = format!(
+            "model=m&{}é{}",
+            "a".repeat(MAX_FRAGMENT - 9),
+            "b".repeat(99)
+        );
+        assert!(!long.is_char_boundary(MAX_FRAGMENT));
+        let (c, notes, cleaned) = config(&long);
+        assert_eq!(
+            (c.model.as_deref(), notes),
+            (Some("m"), vec![Note::TooLong])
+        );
+        // What was not read leaves the address bar, so a key past either limit does not stay in it.
+        assert_eq!(cleaned.as_deref(), Some("model=m"));
+        let k = key();
+        for link in [
+            format!("model=m&{}&key={k}", "x=1&".repeat(3_000)),
+            format!("{}key={k}", "x=1&".repeat(MAX_PARAMS)),
+        ] {
+            let (_, _, cleaned) = config(&link);
+            assert!(cleaned.is_some_and(|c| !c.contains("sk-ant")));
+        }
+        // An escape beside a lower-case id does not make the written link look like it holds a token.
+        let c = Config {
+            base: Some(
+                "https://proxy.example.com/?deployment=0123456789abcdef0123456789abcdef".into(),
+            ),
+            ..Config::default()
+        };
+        assert_eq!(config(&write(&c)), (c, vec![], None));
+        // An unknown check longer than a note quotes is dropped too; nothing known leaves no list.
+        let (c, ..) = config(&format!("checks=cors,{}", "x".repeat(50)));
+        assert_eq!(c.checks.as_deref(), Some("cors"));
+        assert_eq!(config("checks=bogus").0.checks, None);
     }
 
     #[test]

@@ -20,7 +20,8 @@ pub const MAX_LINK_CHARS: usize = 40_000;
 pub const MAX_PACK_BYTES: usize = 256 * 1024;
 /// The longest string a pack may hold.
 const MAX_STR: usize = 8_192;
-/// The most facts in one finding, and points on one timeline (a watch keeps at most 2,000 probes).
+/// The most facts in one finding, and timeline points in one report (a run has one watch, which keeps at
+/// most 2,000 probes): a short link of repeated points would otherwise inflate to tens of thousands.
 const MAX_FACTS: usize = 64;
 const MAX_POINTS: usize = 2_000;
 
@@ -375,6 +376,8 @@ fn text(w: &mut Writer, tag: u8, s: &str) {
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// Timeline points the rest of the report may still hold.
+    points: usize,
 }
 
 type R<T> = Result<T, ShareError>;
@@ -430,7 +433,11 @@ pub fn unpack(bytes: &[u8]) -> Result<Report, ShareError> {
     if bytes.len() > MAX_PACK_BYTES {
         return Err(ShareError::Corrupt);
     }
-    let mut r = Reader { bytes, at: 0 };
+    let mut r = Reader {
+        bytes,
+        at: 0,
+        points: MAX_POINTS,
+    };
     let started_ms = r.ms()?;
     let took_ms = u32::try_from(r.uint()?).map_err(|_| ShareError::Malformed)?;
     let target = r.str()?;
@@ -597,7 +604,8 @@ fn unpack_fact(r: &mut Reader) -> R<Fact> {
             Fact::Failures(kinds)
         }
         33 => {
-            let n = r.count(MAX_POINTS)?;
+            let n = r.count(r.points)?;
+            r.points -= n;
             let mut points = Vec::with_capacity(n);
             for _ in 0..n {
                 let at_ms = r.ms()?;
@@ -786,6 +794,26 @@ mod tests {
                 let _ = unpack(&b);
             }
         }
+        // Timeline points are capped across the report, not per timeline.
+        let mut r = report();
+        let points = |n| {
+            Fact::Timeline(vec![
+                Point {
+                    at_ms: 0.0,
+                    elapsed_ms: 1.0,
+                    kind: SampleKind::Ok,
+                };
+                n
+            ])
+        };
+        if let State::Done(f) = &mut r.entries[0].state {
+            f.facts = vec![points(MAX_POINTS)];
+        }
+        assert!(unpack(&pack(&r)).is_ok());
+        if let State::Done(f) = &mut r.entries[0].state {
+            f.facts = vec![points(MAX_POINTS / 2), points(MAX_POINTS / 2 + 1)];
+        }
+        assert_eq!(unpack(&pack(&r)), Err(ShareError::Malformed));
         // Huge counts are refused before anything is allocated for them.
         let mut w = Writer(Vec::new());
         w.ms(0.0);
