@@ -1,7 +1,7 @@
 //! `auth.key`: `GET /v1/models?limit=1` with the key — free, needs no model access, and tells a good key
 //! from a bad one, an organization that forbids browsers, rate limits and service trouble.
 
-use super::{Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
+use super::{body, Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
 use crate::core::observation::{NotSent, Observation, Observations, Response, ResponseKind};
@@ -362,6 +362,10 @@ pub static CHECK: Check = Check {
         &REJECTED,
         &TIMED_OUT,
         &NOT_RUN,
+        // Added later: report links refer to outcomes by place, so new ones come last.
+        &body::BODY_STALLED,
+        &body::BODY_CUT,
+        &body::BODY_TOO_LARGE,
     ],
     evaluate,
 };
@@ -395,6 +399,9 @@ fn readable(r: &Response) -> Finding {
         }
     }
     let reply = reply::classify(r);
+    if let Some(outcome) = body::judge(r, &reply) {
+        return Finding::new(CODE, outcome).with_all(reply::response_facts(r));
+    }
     let mut extra = Vec::new();
     let outcome = match (&reply, r.status) {
         (Reply::Models { ids }, 200) => {
@@ -469,6 +476,7 @@ fn api_error(status: u16, kind: &str, message: &str, code: Option<&str>) -> &'st
 mod tests {
     use super::*;
     use crate::core::key::{ApiKey, AuthMode};
+    use crate::core::observation::BodyState;
     use crate::core::reply::tests::{api_error as body, resp};
 
     fn run(obs: Observation) -> Finding {
@@ -525,6 +533,9 @@ mod tests {
             (Observation::Rejected { elapsed_ms: 9.0 }, "rejected"),
             (Observation::TimedOut { after_ms: 10_000 }, "timed_out"),
             (Observation::NotSent(NotSent::NoKey), "no_key"),
+            (super::body::ended(BodyState::TimedOut), "body_stalled"),
+            (super::body::ended(BodyState::Broken), "body_cut"),
+            (super::body::ended(BodyState::Truncated), "body_too_large"),
             (Observation::Cancelled, "not_run"),
         ];
         let mut produced = Vec::new();

@@ -4,7 +4,7 @@
 //! Read together with `network.reach`: the host answered a plain request, so a rejection here is the
 //! browser refusing to let the page read the answer — CORS — whatever sent it.
 
-use super::{Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
+use super::{body, Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
 use crate::core::observation::{Observation, Observations, Response, ResponseKind};
@@ -202,6 +202,10 @@ pub static CHECK: Check = Check {
         &REFUSED,
         &TIMED_OUT,
         &NOT_RUN,
+        // Added later: report links refer to outcomes by place, so new ones come last.
+        &body::BODY_STALLED,
+        &body::BODY_CUT,
+        &body::BODY_TOO_LARGE,
     ],
     evaluate,
 };
@@ -227,7 +231,11 @@ fn readable(r: &Response) -> Finding {
         // This probe follows redirects and is readable by construction; anything else is not the API's answer.
         return Finding::new(CODE, &UNEXPECTED).with(Fact::Elapsed(r.elapsed_ms));
     }
-    let outcome = match (r.status, reply::classify(r)) {
+    let reply = reply::classify(r);
+    if let Some(outcome) = body::judge(r, &reply) {
+        return Finding::new(CODE, outcome).with_all(reply::response_facts(r));
+    }
+    let outcome = match (r.status, reply) {
         (_, Reply::Html { title }) => {
             let finding = Finding::new(CODE, &NOT_API);
             return match title {
@@ -251,6 +259,7 @@ fn readable(r: &Response) -> Finding {
 mod tests {
     use super::*;
     use crate::core::key::AuthMode;
+    use crate::core::observation::BodyState;
     use crate::core::reply::tests::{api_error, resp};
 
     fn outcome(obs: Observation) -> &'static str {
@@ -339,6 +348,9 @@ mod tests {
                 "unexpected",
             ),
             (Observation::Rejected { elapsed_ms: 12.0 }, "refused"),
+            (super::body::ended(BodyState::TimedOut), "body_stalled"),
+            (super::body::ended(BodyState::Broken), "body_cut"),
+            (super::body::ended(BodyState::Truncated), "body_too_large"),
             (Observation::TimedOut { after_ms: 10_000 }, "timed_out"),
             (Observation::Cancelled, "not_run"),
         ];

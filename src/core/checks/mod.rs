@@ -9,6 +9,7 @@ use super::run::Context;
 pub mod auth_key;
 pub mod auth_key_shape;
 pub mod auth_model;
+pub mod body;
 pub mod cors_read;
 pub mod dns_public;
 pub mod network_reach;

@@ -35,12 +35,12 @@ pub static FAILED_FAST: Outcome = Outcome {
     layer: Layer::Network,
     title: t("The connection was refused at once", "连接被立即拒绝"),
     detail: t(
-        "The browser gave up within moments. Likely causes: the name does not resolve (DNS), nothing listens on that port, the TLS certificate is not trusted (a corporate proxy intercepting TLS, a self-signed gateway), or an extension or policy blocks the host. A browser does not say which.",
-        "浏览器几乎立刻就放弃了。可能的原因：域名无法解析（DNS）、该端口没有服务在监听、TLS 证书不受信任（企业代理拦截 TLS、自签名网关），或者扩展程序或策略拦截了该主机。浏览器不会告诉我们具体是哪一种。",
+        "The browser gave up within moments. Likely causes: the name does not resolve (DNS), nothing listens on that port, the TLS certificate is not trusted (a corporate proxy intercepting TLS, a self-signed gateway), an extension or policy blocks the host, or the address redirects in a loop (a browser gives up after 20 redirects). A browser does not say which.",
+        "浏览器几乎立刻就放弃了。可能的原因：域名无法解析（DNS）、该端口没有服务在监听、TLS 证书不受信任（企业代理拦截 TLS、自签名网关），扩展程序或策略拦截了该主机，或者该地址陷入重定向循环（浏览器在 20 次重定向后放弃）。浏览器不会告诉我们具体是哪一种。",
     ),
     fix: Some(t(
-        "Run curl -v against the base URL from the same machine: it names the failing step. Check the host name, the port, an ad or privacy blocker, and whether a proxy or antivirus intercepts TLS (then trust its CA: SSL_CERT_FILE for Python, NODE_EXTRA_CA_CERTS for Node and Claude Code).",
-        "在同一台机器上对基础 URL 运行 curl -v，它会指出失败的步骤。检查主机名、端口、广告或隐私拦截扩展，以及是否有代理或杀毒软件拦截 TLS（如果有，请信任其 CA：Python 用 SSL_CERT_FILE，Node 和 Claude Code 用 NODE_EXTRA_CA_CERTS）。",
+        "Run curl -v against the base URL from the same machine: it names the failing step (curl -L --max-redirs 5 shows a loop). Check the host name, the port, an ad or privacy blocker, and whether a proxy or antivirus intercepts TLS (then trust its CA: SSL_CERT_FILE for Python, NODE_EXTRA_CA_CERTS for Node and Claude Code).",
+        "在同一台机器上对基础 URL 运行 curl -v，它会指出失败的步骤（curl -L --max-redirs 5 可以看出重定向循环）。检查主机名、端口、广告或隐私拦截扩展，以及是否有代理或杀毒软件拦截 TLS（如果有，请信任其 CA：Python 用 SSL_CERT_FILE，Node 和 Claude Code 用 NODE_EXTRA_CA_CERTS）。",
     )),
     snippets: &[
         Snippet { tool: "curl", code: "curl -v https://api.anthropic.com/v1/models" },
