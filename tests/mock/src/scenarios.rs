@@ -460,6 +460,55 @@ pub const SCENARIOS: &[Scenario] = &[
         description: "healthy, but every third /v1 request of the process gets 529 overloaded_error (for watch mode)",
         behaviour: api(Fault::Flaky(OVERLOADED)),
     },
+    // Fault suite (tests/e2e/faults.test.mjs): HTML error pages of a proxy or CDN in front of the API.
+    Scenario {
+        name: "edge-502-html",
+        description: "every request, preflight too: a proxy's 502 Bad Gateway HTML page, no CORS",
+        behaviour: Behaviour::Edge(Edge {
+            status: 502,
+            content_type: "text/html",
+            body: concat!(
+                "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n",
+                "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n",
+                "</body>\r\n</html>\r\n"
+            ),
+            cors: false,
+            cloudflare: false,
+            extra: &[("server", "nginx")],
+        }),
+    },
+    Scenario {
+        name: "edge-502-html-cors",
+        description: "every request: the proxy's 502 Bad Gateway HTML page with access-control-allow-origin: *",
+        behaviour: Behaviour::Edge(Edge {
+            status: 502,
+            content_type: "text/html",
+            body: concat!(
+                "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n",
+                "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n",
+                "</body>\r\n</html>\r\n"
+            ),
+            cors: true,
+            cloudflare: false,
+            extra: &[("server", "nginx")],
+        }),
+    },
+    Scenario {
+        name: "edge-403-html-cors",
+        description: "every request: a proxy's 403 Access Denied HTML page with access-control-allow-origin: *",
+        behaviour: Behaviour::Edge(Edge {
+            status: 403,
+            content_type: "text/html; charset=utf-8",
+            body: concat!(
+                "<!DOCTYPE html><html><head><title>Access Denied</title></head><body>",
+                "<h1>Access Denied</h1><p>Your request was blocked by the network's web filter.</p>",
+                "</body></html>"
+            ),
+            cors: true,
+            cloudflare: false,
+            extra: &[],
+        }),
+    },
 ];
 
 /// What the connection should do with a request.
@@ -1592,6 +1641,40 @@ mod tests {
                 (404, "not_found_error"),
                 "{target}"
             );
+        }
+    }
+
+    // Fault suite (tests/e2e/faults.test.mjs): the HTML error pages.
+    #[test]
+    fn fault_suite_html_pages() {
+        // (scenario, status, title, readable cross-origin)
+        let rows = [
+            ("edge-502-html", 502, "502 Bad Gateway", false),
+            ("edge-502-html-cors", 502, "502 Bad Gateway", true),
+            ("edge-403-html-cors", 403, "Access Denied", true),
+        ];
+        for (name, status, title, cors) in rows {
+            let target = format!("/s/{name}/v1/models?limit=1");
+            for r in [
+                R::new("GET", &target).browser().go(),
+                R::new("GET", &target).browser().h("x-api-key", &key()).go(),
+            ] {
+                assert_eq!(r.status, status, "{name}");
+                assert!(
+                    r.header("content-type")
+                        .is_some_and(|c| c.starts_with("text/html")),
+                    "{name}"
+                );
+                assert!(
+                    r.text().contains(&format!("<title>{title}</title>")),
+                    "{name}"
+                );
+                assert_eq!(acao(&r).is_some(), cors, "{name}");
+                assert!(r.header("request-id").is_none(), "{name}");
+            }
+            // A proxy without CORS refuses the preflight with its page; one with CORS lets it through.
+            let pre = R::new("OPTIONS", &target).preflight().go();
+            assert_eq!(pre.status, if cors { 204 } else { status }, "{name}");
         }
     }
 }
