@@ -576,7 +576,10 @@ mod tests {
             };
             // The report's own long mixed-case text reads as a secret too, so nothing of the link is kept.
             assert_eq!(cleaned.as_deref(), Some(""), "{edited}");
-            assert!(notes.iter().any(|n| n.kind() == "key"), "{edited}: {notes:?}");
+            assert!(
+                notes.iter().any(|n| n.kind() == "key"),
+                "{edited}: {notes:?}"
+            );
         }
     }
 
