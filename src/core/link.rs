@@ -166,12 +166,12 @@ pub fn read(fragment: &str) -> Fragment {
         return Fragment::Empty;
     }
     if let Some(report) = fragment.strip_prefix("report=") {
-        // A report is URL-safe base64 and nothing else: a character outside that alphabet (an appended
-        // `&key=…`, a percent-escape) means the link was edited, and it is read as settings, where every key is
-        // dropped. Encoded reports are long mixed-case runs, so within the alphabet only the key prefix itself
-        // marks such an edit (seven given characters: in base64 by chance about once in 10^12 links).
-        let base64url = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
-        if report.bytes().all(base64url) && !report.contains("sk-ant-") {
+        // A report is URL-safe base64: a parameter's `&` or `=`, or a percent-escape, means the link was
+        // edited (an appended `&key=…`), and it is read as settings, where every key is dropped. Any other
+        // stray character is damage, which the report reader names. Encoded reports are long mixed-case runs,
+        // so within the alphabet only the key prefix itself marks such an edit (seven given characters: in
+        // base64 by chance about once in 10^12 links).
+        if !report.contains(['&', '=', '%']) && !report.contains("sk-ant-") {
             return Fragment::Report(report.to_string());
         }
     }

@@ -789,6 +789,8 @@ export function harness() {
       const page = await ctx.newPage();
       if (watchErrors) {
         page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+        // A renderer that crashed (out of memory on a huge body, say) raised no error the page could see.
+        page.on("crash", () => problems.push("crash: the page's renderer crashed"));
         page.on("console", (msg) => {
           if (msg.type() === "error" && !isExpectedNetworkNoise(msg, env.pageOrigin)) {
             problems.push(`console.error: ${msg.text()} (at ${msg.location()?.url ?? "?"})`);

@@ -132,9 +132,8 @@ fn main() -> ExitCode {
             .name("conn".into())
             .spawn(move || {
                 // Belt and braces: the code avoids panics on client input, and a
-                // panic that slips through ends only this connection. The
-                // workspace's release profile sets `panic = "abort"`, under which
-                // nothing can be caught: there, panic-free code is the only guard.
+                // panic that slips through ends only this connection (the
+                // workspace's release profile keeps unwinding for this).
                 if panic::catch_unwind(AssertUnwindSafe(|| serve(stream, delay))).is_err() {
                     note!("mock-api: connection handler panicked");
                 }
