@@ -15,7 +15,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use api_doctor::core::checks::REGISTRY;
 use api_doctor::core::diagnosis::{Entry, State, Verdict};
 use api_doctor::core::export;
-use api_doctor::core::finding::{Fact, Finding, Method, Point, SampleKind, Timing};
+use api_doctor::core::finding::{Fact, Finding, Method, Point};
 use api_doctor::core::i18n::Lang;
 use api_doctor::core::key::{AuthMode, KeyKind};
 use api_doctor::core::link::{self, Config, Fragment, Note, MAX_FRAGMENT};
@@ -628,30 +628,6 @@ fn oversize_links_are_cut_with_bounded_memory() {
 
 // --- Report links -----------------------------------------------------------------------------------------
 
-const TIMINGS: [Timing; 12] = [
-    Timing::Min,
-    Timing::Median,
-    Timing::P90,
-    Timing::Jitter,
-    Timing::Cold,
-    Timing::Setup,
-    Timing::ControlMedian,
-    Timing::FirstToken,
-    Timing::Dns,
-    Timing::Connect,
-    Timing::Tls,
-    Timing::Ttfb,
-];
-const KINDS: [SampleKind; 8] = [
-    SampleKind::Ok,
-    SampleKind::RateLimited,
-    SampleKind::Overloaded,
-    SampleKind::ServerError,
-    SampleKind::Unexpected,
-    SampleKind::Unreadable,
-    SampleKind::Failed,
-    SampleKind::TimedOut,
-];
 const KEY_KINDS: [KeyKind; 5] = [
     KeyKind::Api,
     KeyKind::Admin,
@@ -707,7 +683,7 @@ fn random_fact(rng: &mut Rng) -> Fact {
         16 => Fact::ModelCount(n),
         17 => Fact::RedirectedTo(s),
         18 => Fact::Offending(s),
-        19 => Fact::Duration(rng.pick(&TIMINGS), ms(rng)),
+        19 => Fact::Duration(rng.pick(&share::TIMINGS), ms(rng)),
         20 => Fact::ClockSkew(big(rng) as i64),
         21 => Fact::Samples(n),
         22 => Fact::Method(rng.pick(&[Method::ResourceTiming, Method::FetchRoundTrip])),
@@ -730,7 +706,7 @@ fn random_fact(rng: &mut Rng) -> Fact {
         },
         32 => Fact::Failures(
             (0..rng.below(9))
-                .map(|_| (rng.pick(&KINDS), big(rng) as usize))
+                .map(|_| (rng.pick(&share::KINDS), big(rng) as usize))
                 .collect(),
         ),
         33 => Fact::Timeline(
@@ -738,7 +714,7 @@ fn random_fact(rng: &mut Rng) -> Fact {
                 .map(|_| Point {
                     at_ms: ms(rng),
                     elapsed_ms: ms(rng),
-                    kind: rng.pick(&KINDS),
+                    kind: rng.pick(&share::KINDS),
                 })
                 .collect(),
         ),

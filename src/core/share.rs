@@ -118,7 +118,8 @@ const KEY_KINDS: [&str; 5] = [
     "other",
 ];
 const LIMITS: [&str; 4] = ["requests", "tokens", "input-tokens", "output-tokens"];
-const TIMINGS: [Timing; 12] = [
+/// Every kind of duration, in the order a report names them by; a new one is appended.
+pub const TIMINGS: [Timing; 12] = [
     Timing::Min,
     Timing::Median,
     Timing::P90,
@@ -132,7 +133,8 @@ const TIMINGS: [Timing; 12] = [
     Timing::Tls,
     Timing::Ttfb,
 ];
-const KINDS: [SampleKind; 8] = [
+/// Every kind of watch sample, in the order a report names them by; a new one is appended.
+pub const KINDS: [SampleKind; 8] = [
     SampleKind::Ok,
     SampleKind::RateLimited,
     SampleKind::Overloaded,

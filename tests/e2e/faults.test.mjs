@@ -64,8 +64,15 @@ import https from "node:https";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { chromium } from "playwright-core";
-import { assertFindings, assertVerdict, harness, startServer, validKey } from "./harness.mjs";
+import {
+  assertFindings,
+  assertVerdict,
+  harness,
+  launchChromium,
+  startServer,
+  validKey,
+  watchPageErrors,
+} from "./harness.mjs";
 
 const h = harness();
 const KEY = validKey();
@@ -862,46 +869,16 @@ async function tinyproxy(t, { deny } = {}) {
   return { port, stop, log: () => (existsSync(log) ? readFileSync(log, "utf8") : "") };
 }
 
-// The harness's console rule, for pages of a browser the harness did not start: Chromium's lines for
-// failed or refused requests to other origins are the checks at work; every other error is a problem.
-function watchErrors(page, pageOrigin, problems) {
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("console", (msg) => {
-    if (msg.type() !== "error") return;
-    const text = msg.text();
-    const where = msg.location()?.url ?? "";
-    const cors = /^Access to fetch at '([^']+)' from origin '[^']+' has been blocked by CORS policy/.exec(text);
-    const failed = /^(?:GET|HEAD|POST|OPTIONS) (\S+) net::ERR_/.exec(text);
-    const expected = cors
-      ? !cors[1].startsWith(pageOrigin + "/")
-      : failed
-        ? !failed[1].startsWith(pageOrigin + "/")
-        : /^Failed to load resource: /.test(text) && !where.startsWith(pageOrigin + "/");
-    if (!expected) problems.push(`console.error: ${text} (at ${where})`);
-  });
-}
-
 /**
  * A Chromium of its own whose every request, loopback included, goes through `proxy`, and a
  * page of it with the built page loaded from `localhost` (the proxy's filter is about the mock's paths).
  */
 async function proxiedPage(t, proxy) {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-      `--proxy-server=http://127.0.0.1:${proxy.port}`,
-      // Chromium sends loopback directly by default; this removes that exception.
-      "--proxy-bypass-list=<-loopback>",
-    ],
-  });
+  const browser = await launchChromium([
+    `--proxy-server=http://127.0.0.1:${proxy.port}`,
+    // Chromium sends loopback directly by default; this removes that exception.
+    "--proxy-bypass-list=<-loopback>",
+  ]);
   const problems = [];
   t.after(async () => {
     await browser.close().catch(() => {});
@@ -911,7 +888,7 @@ async function proxiedPage(t, proxy) {
   const context = await browser.newContext({ locale: "en-US", viewport: { width: 1100, height: 900 } });
   const page = await context.newPage();
   const pageOrigin = h.pageOrigin.replace("127.0.0.1", "localhost");
-  watchErrors(page, pageOrigin, problems);
+  watchPageErrors(page, pageOrigin, problems);
   await page.goto(`${pageOrigin}/`);
   await page.waitForSelector("html[data-ready]", { state: "attached", timeout: 20_000 });
   return page;

@@ -204,29 +204,43 @@ async function setUp() {
   mkdirSync(env.screenshotDir, { recursive: true });
   env.site = await startServer(staticHandler(env.distDir));
   env.pageOrigin = env.site.origin;
-  env.browser = await chromium.launch({
+  env.browser = await launchChromium();
+}
+
+/**
+ * The flags every Chromium of the tests starts with. Tests reach loopback only: names under mock.test
+ * resolve to the mock (so that DNS checks have a host name to look up), and every other name fails to
+ * resolve, so nothing can leave the machine.
+ */
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+  "--host-resolver-rules=MAP *.mock.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+];
+
+/**
+ * Starts a Chromium with the tests' flags and `extra` ones. Every context of it, whoever makes it, is
+ * watched for key leaks (see below) by the test that made it; a test that starts a browser of its own
+ * closes it.
+ */
+export async function launchChromium(extra = []) {
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-      // Tests reach loopback only: names under mock.test resolve to the mock (so that DNS checks have a
-      // host name to look up), and every other name fails to resolve, so nothing can leave the machine.
-      "--host-resolver-rules=MAP *.mock.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-    ],
+    args: [...CHROMIUM_ARGS, ...extra],
   });
-  // Every context, whoever makes it, is watched for key leaks (see below) by the test that made it.
-  const newContext = env.browser.newContext.bind(env.browser);
-  env.browser.newContext = async (options) => {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
     const context = await newContext(options);
     await watchContext(watch, context);
     return context;
   };
+  return browser;
 }
 
 // --- Coverage: which (check, outcome) pairs the runs of this file rendered ---------------------------
@@ -696,6 +710,22 @@ function writeLeakTotals() {
 // Chromium reports every failed or non-2xx network request on the console, as errors the page cannot
 // suppress. They are expected whenever a probe meets a refusal (that is what the checks look for), so
 // they are allowed for requests that left for another origin than the page's. Anything else fails.
+/**
+ * Adds to `problems` every error `page` raises: an uncaught exception or unhandled rejection (a panic in
+ * the wasm is one), a crashed renderer, and any console error but Chromium's own lines for requests to
+ * other origins that failed, which are the checks at work.
+ */
+export function watchPageErrors(page, pageOrigin, problems) {
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  // A renderer that crashed (out of memory on a huge body, say) raised no error the page could see.
+  page.on("crash", () => problems.push("crash: the page's renderer crashed"));
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !isExpectedNetworkNoise(msg, pageOrigin)) {
+      problems.push(`console.error: ${msg.text()} (at ${msg.location()?.url ?? "?"})`);
+    }
+  });
+}
+
 function isExpectedNetworkNoise(msg, pageOrigin) {
   const text = msg.text();
   const where = msg.location()?.url ?? "";
@@ -788,14 +818,7 @@ export function harness() {
       }
       const page = await ctx.newPage();
       if (watchErrors) {
-        page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-        // A renderer that crashed (out of memory on a huge body, say) raised no error the page could see.
-        page.on("crash", () => problems.push("crash: the page's renderer crashed"));
-        page.on("console", (msg) => {
-          if (msg.type() === "error" && !isExpectedNetworkNoise(msg, env.pageOrigin)) {
-            problems.push(`console.error: ${msg.text()} (at ${msg.location()?.url ?? "?"})`);
-          }
-        });
+        watchPageErrors(page, env.pageOrigin, problems);
       }
       return page;
     },
