@@ -39,8 +39,9 @@
 // [2] Every request of the scenario suffers, the keyless one first: cors.read names how its body ended
 //     (stalled past the timeout, broken, beyond the 64 KiB cap) and auth.key is skipped under it. Rows 7b–7d
 //     spoil the keyed answer alone, for auth.key's own outcomes of the same names.
-// [3] A browser cannot tell a redirect loop from a refusal: the no-cors probe follows redirects and the
-//     20th one fails like a refused connection.
+// [3] A page cannot tell a redirect loop from a refusal: the no-cors probe must follow redirects (the
+//     fetch standard refuses a no-cors request that holds them), and the 21st hop fails like a refused
+//     connection. The finding's text names a redirect loop among the causes, with the curl that shows it.
 // [4] The relay sees the browser close both readable requests after a small part of the 50 MB: the page
 //     stopped at its 64 KiB body cap.
 // [5] The page decodes bodies as UTF-8 with replacement characters: the message or model id is shown
@@ -532,9 +533,11 @@ const rows = [
       "cors.read": ["skipped", "skipped"],
       "auth.key": ["skipped", "skipped"],
     },
-    also: async (_, { relay }) => {
+    also: async (page, { relay }) => {
       // The host answered every hop: the browser followed the loop until its limit (20 redirects).
       assert.ok(relay.recs.filter((r) => r.kind === "plain").length > 20, `${relay.recs.length} requests`);
+      // The verdict names a redirect loop among the causes (see [3]).
+      assert.match(await page.textContent("#verdict"), /redirects in a loop/);
     },
     cancelled: ["network.reach"],
     underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the fourth hop to be stalled"),
