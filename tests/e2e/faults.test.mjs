@@ -68,7 +68,10 @@ import path from "node:path";
 import {
   assertFindings,
   assertVerdict,
+  broken,
+  degraded,
   harness,
+  healthy,
   launchChromium,
   startServer,
   validKey,
@@ -78,9 +81,6 @@ import {
 const h = harness();
 const KEY = validKey();
 
-const healthy = { state: "healthy" };
-const broken = (layer, code, outcome) => ({ state: "broken", layer, code, outcome });
-const degraded = (layer, code, outcome) => ({ state: "degraded", layer, code, outcome });
 
 /** The keyless path works: the mock answers a readable 401 "x-api-key header is required". */
 const pathWorks = { "network.reach": ["pass", "answered"], "cors.read": ["pass", "readable"] };

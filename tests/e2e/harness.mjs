@@ -984,6 +984,11 @@ export function harness() {
 }
 
 /** Asserts the verdict's state, layer, code and outcome at once, with the verdict text on failure. */
+/** The verdicts tests expect, in the shape `assertVerdict` compares. */
+export const healthy = { state: "healthy" };
+export const broken = (layer, code, outcome) => ({ state: "broken", layer, code, outcome });
+export const degraded = (layer, code, outcome) => ({ state: "degraded", layer, code, outcome });
+
 export function assertVerdict(v, want) {
   const got = { state: v.state, layer: v.layer, code: v.code, outcome: v.outcome };
   assert.deepEqual(got, { layer: null, code: null, outcome: null, ...want }, `verdict text:\n${v.text}`);

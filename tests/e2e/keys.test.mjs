@@ -24,7 +24,10 @@ import {
   REPO,
   assertFindings,
   assertVerdict,
+  broken,
+  degraded,
   harness,
+  healthy,
   noteCoverage,
   startServer,
   staticHandler,
@@ -34,9 +37,6 @@ import {
 const h = harness();
 const KEY = validKey();
 
-const healthy = { state: "healthy" };
-const broken = (layer, code, outcome) => ({ state: "broken", layer, code, outcome });
-const degraded = (layer, code, outcome) => ({ state: "degraded", layer, code, outcome });
 const cancelled = { state: "cancelled" };
 
 /** A model the mock serves, and one it does not know. */

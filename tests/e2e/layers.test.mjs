@@ -17,13 +17,19 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import path from "node:path";
-import { assertFindings, assertVerdict, harness, noteCoverage, startServer } from "./harness.mjs";
+import {
+  assertFindings,
+  assertVerdict,
+  broken,
+  degraded,
+  harness,
+  healthy,
+  noteCoverage,
+  startServer,
+} from "./harness.mjs";
 
 const h = harness();
 
-const healthy = { state: "healthy" };
-const broken = (layer, code, outcome) => ({ state: "broken", layer, code, outcome });
-const degraded = (layer, code, outcome) => ({ state: "degraded", layer, code, outcome });
 /** What a plain-http host-named target makes the verdict when nothing fails. */
 const plainHttp = degraded("page", "page.target", "plain_http");
 

@@ -3,14 +3,11 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { assertFindings, assertVerdict, harness, validKey } from "./harness.mjs";
+import { assertFindings, assertVerdict, broken, degraded, harness, healthy, validKey } from "./harness.mjs";
 
 const h = harness();
 const KEY = validKey();
 
-const healthy = { state: "healthy" };
-const broken = (layer, code, outcome) => ({ state: "broken", layer, code, outcome });
-const degraded = (layer, code, outcome) => ({ state: "degraded", layer, code, outcome });
 
 // The keyless path works: the mock answers a readable 401 "x-api-key header is required".
 const pathWorks = {

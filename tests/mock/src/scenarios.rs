@@ -116,6 +116,13 @@ pub struct Edge {
     pub extra: &'static [(&'static str, &'static str)],
 }
 
+/// nginx's own 502 page, as a proxy in front of an unreachable upstream sends it.
+const NGINX_502_PAGE: &str = concat!(
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n",
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n",
+    "</body>\r\n</html>\r\n"
+);
+
 const REGION_BODY: &str = r#"{"error":{"type":"forbidden","message":"Request not allowed"}}"#;
 
 const CHALLENGE_HTML: &str = concat!(
@@ -467,11 +474,7 @@ pub const SCENARIOS: &[Scenario] = &[
         behaviour: Behaviour::Edge(Edge {
             status: 502,
             content_type: "text/html",
-            body: concat!(
-                "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n",
-                "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n",
-                "</body>\r\n</html>\r\n"
-            ),
+            body: NGINX_502_PAGE,
             cors: false,
             cloudflare: false,
             extra: &[("server", "nginx")],
@@ -483,11 +486,7 @@ pub const SCENARIOS: &[Scenario] = &[
         behaviour: Behaviour::Edge(Edge {
             status: 502,
             content_type: "text/html",
-            body: concat!(
-                "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n",
-                "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n",
-                "</body>\r\n</html>\r\n"
-            ),
+            body: NGINX_502_PAGE,
             cors: true,
             cloudflare: false,
             extra: &[("server", "nginx")],
