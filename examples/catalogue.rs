@@ -5,7 +5,7 @@ use api_doctor::core::checks::REGISTRY;
 
 fn main() {
     for check in REGISTRY {
-        for o in check.outcomes {
+        for o in check.outcome_list() {
             println!(
                 "{}\t{}\t{}\t{}",
                 check.code,

@@ -17,11 +17,11 @@ use api_doctor::core::diagnosis::{Entry, State, Verdict};
 use api_doctor::core::export;
 use api_doctor::core::finding::{Fact, Finding, Method, Point};
 use api_doctor::core::i18n::Lang;
+use api_doctor::core::input::Selection;
+use api_doctor::core::input::MAX_WATCH_SECS;
 use api_doctor::core::key::{AuthMode, KeyKind};
 use api_doctor::core::link::{self, Config, Fragment, Note, MAX_FRAGMENT};
 use api_doctor::core::report::{browser_name, KeyPrint, Report};
-use api_doctor::core::run::MAX_WATCH_SECS;
-use api_doctor::core::select::Selection;
 use api_doctor::core::share::{self, ShareError, MAX_LINK_CHARS, MAX_PACK_BYTES};
 use api_doctor::core::time::rfc3339;
 
@@ -739,14 +739,14 @@ fn random_report(rng: &mut Rng) -> Report {
         } else {
             State::Done(Finding {
                 code: check.code,
-                outcome: rng.pick(check.outcomes),
+                outcome: rng.pick(check.outcomes).1,
                 facts: (0..rng.below(6)).map(|_| random_fact(rng)).collect(),
             })
         };
         entries.push(Entry { check, state });
     }
     let check = rng.pick(REGISTRY);
-    let outcome = rng.pick(check.outcomes);
+    let outcome = rng.pick(check.outcomes).1;
     Report {
         target: hostile_string(rng),
         key: rng.one_in(2).then(|| KeyPrint {

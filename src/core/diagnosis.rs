@@ -3,8 +3,9 @@
 
 use super::checks::{Check, REGISTRY};
 use super::finding::{Finding, Layer, Outcome, Status};
+use super::input::Context;
 use super::observation::{Observation, Observations};
-use super::run::Context;
+use super::select;
 
 /// Where one check stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,7 +84,7 @@ pub struct Diagnosis {
 /// Diagnoses a run from what has been observed so far; call again as observations arrive.
 pub fn diagnose(ctx: &Context, obs: &Observations) -> Diagnosis {
     let mut entries: Vec<Entry> = Vec::with_capacity(REGISTRY.len());
-    for check in REGISTRY.iter().filter(|c| ctx.settings.checks.has(c)) {
+    for check in REGISTRY.iter().filter(|c| select::shown(ctx, c)) {
         let state = state_of(check, &entries, ctx, obs);
         entries.push(Entry { check, state });
     }
@@ -177,12 +178,12 @@ fn verdict_of(entries: &[Entry], obs: &Observations) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixtures as sim;
+    use crate::core::fixtures::opaque;
+    use crate::core::fixtures::{api_error, resp};
     use crate::core::key::{ApiKey, AuthMode};
-    use crate::core::observation::fixtures::opaque;
     use crate::core::observation::NotSent;
     use crate::core::probe::ProbeId;
-    use crate::core::reply::tests::{api_error, resp};
-    use crate::core::run::sim;
 
     fn json(status: u16, kind: &str, msg: &str) -> Observation {
         Observation::Response(resp(

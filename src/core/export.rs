@@ -589,11 +589,12 @@ mod tests {
     use super::*;
     use crate::core::diagnosis::diagnose;
     use crate::core::finding::{Point, SampleKind, Timing};
+    use crate::core::fixtures as sim;
+    use crate::core::fixtures::{api_error, resp};
+    use crate::core::input::{Context, Settings};
     use crate::core::key::{ApiKey, AuthMode};
     use crate::core::observation::Observation;
     use crate::core::probe::ProbeId;
-    use crate::core::reply::tests::{api_error, resp};
-    use crate::core::run::{sim, Context, Settings};
     use serde_json::{json as j, Value};
 
     /// A key whose secret part is easy to look for.

@@ -128,6 +128,51 @@ pub fn is_api_key_shape(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// A key that sending would only waste: a paste mistake the server would refuse, or a kind of key that the
+/// endpoints the run calls never accept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flaw {
+    /// It starts with `Bearer `: the header word was pasted with it.
+    BearerPrefix,
+    /// Wrapped in quotes.
+    Quotes,
+    /// Holds a space, tab or newline.
+    Whitespace,
+    /// Holds a character outside ASCII, such as a look-alike dash.
+    NonAscii,
+    /// An API key's prefix, but not its length or alphabet.
+    Truncated,
+    /// An Admin key.
+    Admin,
+    /// A subscription's OAuth token.
+    OAuth,
+}
+
+/// The key's flaw, if it has one, judged in this order: what was pasted around the key first, then its kind.
+pub fn flaw(key: &ApiKey) -> Option<Flaw> {
+    let text = key.expose();
+    if text.to_ascii_lowercase().starts_with("bearer ") {
+        return Some(Flaw::BearerPrefix);
+    }
+    if text.starts_with(['"', '\'', '\u{201c}', '\u{2018}'])
+        || text.ends_with(['"', '\'', '\u{201d}', '\u{2019}'])
+    {
+        return Some(Flaw::Quotes);
+    }
+    if text.chars().any(char::is_whitespace) {
+        return Some(Flaw::Whitespace);
+    }
+    if !text.is_ascii() {
+        return Some(Flaw::NonAscii);
+    }
+    match KeyKind::of(text) {
+        KeyKind::Api if !is_api_key_shape(text) => Some(Flaw::Truncated),
+        KeyKind::Admin => Some(Flaw::Admin),
+        KeyKind::OAuth => Some(Flaw::OAuth),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +214,29 @@ mod tests {
             "sk-ant-api03-{}AA",
             "x!".repeat(46) + "x"
         )));
+    }
+
+    #[test]
+    fn flaws_table() {
+        let rows = [
+            (sample_key(), None),
+            (format!("Bearer {}", sample_key()), Some(Flaw::BearerPrefix)),
+            (format!("\"{}\"", sample_key()), Some(Flaw::Quotes)),
+            (format!("{}\n", sample_key()), Some(Flaw::Whitespace)),
+            (
+                sample_key().replacen('-', "\u{2013}", 1),
+                Some(Flaw::NonAscii),
+            ),
+            (sample_key()[..100].to_string(), Some(Flaw::Truncated)),
+            ("sk-ant-admin01-abc".into(), Some(Flaw::Admin)),
+            ("sk-ant-oat01-abc".into(), Some(Flaw::OAuth)),
+            ("sk-ant-api01-abc".into(), None),
+            ("gw_live_123".into(), None),
+        ];
+        for (text, want) in rows {
+            let key = ApiKey::new(text.clone()).unwrap();
+            assert_eq!(flaw(&key), want, "{text:?}");
+        }
     }
 
     #[test]

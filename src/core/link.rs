@@ -2,9 +2,9 @@
 //! read: the parameter holding it is dropped and the person is told why.
 
 use super::i18n::{t, Lang, Text};
+use super::input::Selection;
+use super::input::MAX_WATCH_SECS;
 use super::key::AuthMode;
-use super::run::MAX_WATCH_SECS;
-use super::select::Selection;
 use super::target::Target;
 
 /// The base URL the form starts with; a link names `base=` only for another.

@@ -6,11 +6,16 @@ pub mod diagnosis;
 pub mod dns;
 pub mod export;
 pub mod finding;
+#[cfg(test)]
+pub mod fixtures;
+pub mod form;
 pub mod i18n;
+pub mod input;
 pub mod json;
 pub mod key;
 pub mod link;
 pub mod observation;
+pub mod plan;
 pub mod probe;
 pub mod reply;
 pub mod report;

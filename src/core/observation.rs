@@ -224,28 +224,3 @@ impl FromIterator<(ProbeId, Observation)> for Observations {
         obs
     }
 }
-
-/// Observations for tests of the checks.
-#[cfg(test)]
-pub mod fixtures {
-    use super::*;
-
-    /// A response of `kind` that carries nothing readable, after `ms` milliseconds.
-    fn unreadable(kind: ResponseKind, ms: f64) -> Observation {
-        Observation::Response(Response {
-            kind,
-            elapsed_ms: ms,
-            ..Response::default()
-        })
-    }
-
-    /// An opaque answer to a `no-cors` probe after `ms` milliseconds.
-    pub fn opaque(ms: f64) -> Observation {
-        unreadable(ResponseKind::Opaque, ms)
-    }
-
-    /// A redirect that a keyed probe held back instead of following.
-    pub fn held_redirect() -> Observation {
-        unreadable(ResponseKind::HeldRedirect, 8.0)
-    }
-}

@@ -148,31 +148,9 @@ fn body_request_id(body: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// A readable response for tests.
-    pub fn resp(status: u16, content_type: &str, body: &str, headers: &[(&str, &str)]) -> Response {
-        let mut all: Vec<(String, String)> = headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect();
-        all.push(("content-type".into(), content_type.into()));
-        Response {
-            status,
-            headers: all,
-            body: body.into(),
-            elapsed_ms: 42.0,
-            ..Response::default()
-        }
-    }
-
-    /// An API error body.
-    pub fn api_error(kind: &str, message: &str) -> String {
-        format!(
-            r#"{{"type":"error","error":{{"type":"{kind}","message":"{message}"}},"request_id":"req_1"}}"#
-        )
-    }
+    use crate::core::fixtures::{api_error, resp};
 
     #[test]
     fn classifies_known_bodies() {

@@ -1,8 +1,8 @@
 //! The report: a diagnosis frozen with its context — what a shared link, Markdown or JSON will carry.
 
 use super::diagnosis::{Diagnosis, Entry, State, Verdict};
+use super::input::Context;
 use super::key::{ApiKey, KeyKind};
-use super::run::Context;
 use super::sha256;
 
 /// What a report may say about the key: enough to tell two keys apart, never enough to use one.
@@ -159,7 +159,7 @@ mod tests {
             ApiKey::new(secret.clone()),
             true,
         );
-        let obs = crate::core::run::sim::run(
+        let obs = crate::core::fixtures::run(
             &ctx,
             &[
                 (ProbeId::Reach, Observation::TimedOut { after_ms: 10_000 }),

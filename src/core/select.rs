@@ -1,73 +1,81 @@
-//! Which checks a run shows: a set of check codes and layer names, closed under what they depend on.
+//! Which checks a run shows: lists of check codes and layer names read into a [`Selection`], closed
+//! under what they depend on, and what a run shows from its vantage.
 
 use super::checks::{by_code, Check, REGISTRY};
-
-/// A set of checks of the registry, by position; always closed under `depends_on`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Selection(u32);
+use super::input::{Context, Selection};
 
 /// The layer names a selection accepts: the part of a code before its dot.
 fn layer_of(code: &str) -> &str {
     code.split('.').next().unwrap_or(code)
 }
 
-impl Selection {
-    /// Every check.
-    pub const ALL: Selection = Selection((1 << REGISTRY.len()) - 1);
+/// The bit of a check in a selection.
+fn bit(check: &Check) -> u64 {
+    1 << check.wire
+}
 
+/// Whether a run shows the check: it is selected and applies to the run's vantage.
+pub fn shown(ctx: &Context, check: &Check) -> bool {
+    ctx.settings.checks.has(check) && check.applies_to(ctx.vantage)
+}
+
+impl Selection {
     /// Reads a comma-separated list of codes (`network.reach`), layers (`cors`) or `all`. An empty list
     /// is every check. Returns the selection and the items it did not know.
     pub fn parse(list: &str) -> (Selection, Vec<String>) {
-        let mut bits = 0u32;
+        let mut bits = 0u64;
         let mut unknown = Vec::new();
         let mut any = false;
+        let mut all = false;
         for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             any = true;
             let item_lc = item.to_ascii_lowercase();
-            let before = bits;
             if item_lc == "all" {
-                bits = Self::ALL.0;
+                all = true;
+                continue;
             }
-            for (i, c) in REGISTRY.iter().enumerate() {
+            let before = bits;
+            for c in REGISTRY {
                 if c.code == item_lc || layer_of(c.code) == item_lc {
-                    bits |= 1 << i;
+                    bits |= bit(c);
                 }
             }
-            if bits == before && item_lc != "all" && !REGISTRY.iter().any(|c| c.code == item_lc) {
+            if bits == before && !REGISTRY.iter().any(|c| c.code == item_lc) {
                 unknown.push(item.chars().take(40).collect());
             }
         }
-        if !any {
+        if !any || all {
             return (Self::ALL, unknown);
         }
         (Selection(bits).closed(), unknown)
     }
 
-    /// The selection with every check its members depend on, directly or not.
+    /// The selection with every check its members depend on, directly or not; every check of the
+    /// registry is [`Selection::ALL`], so that the two compare equal.
     fn closed(self) -> Selection {
         let mut bits = self.0;
         // Dependencies come earlier in the registry, so one pass from the end reaches them all.
-        for (i, c) in REGISTRY.iter().enumerate().rev() {
-            if bits & (1 << i) != 0 {
+        for c in REGISTRY.iter().rev() {
+            if bits & bit(c) != 0 {
                 for dep in c.depends_on {
-                    if let Some(j) = REGISTRY.iter().position(|d| d.code == *dep) {
-                        bits |= 1 << j;
+                    if let Some(d) = by_code(dep) {
+                        bits |= bit(d);
                     }
                 }
             }
         }
+        if REGISTRY.iter().all(|c| bits & bit(c) != 0) {
+            return Selection::ALL;
+        }
         Selection(bits)
     }
 
-    /// Whether the check is shown.
+    /// Whether the check is selected.
     pub fn has(self, check: &Check) -> bool {
-        REGISTRY
-            .iter()
-            .position(|c| c.code == check.code)
-            .is_some_and(|i| self.0 & (1 << i) != 0)
+        self.has_wire(check.wire)
     }
 
-    /// Whether the check with `code` is shown.
+    /// Whether the check with `code` is selected.
     pub fn has_code(self, code: &str) -> bool {
         by_code(code).is_some_and(|c| self.has(c))
     }
@@ -83,12 +91,6 @@ impl Selection {
             .map(|c| c.code)
             .collect();
         codes.join(",")
-    }
-}
-
-impl Default for Selection {
-    fn default() -> Selection {
-        Selection::ALL
     }
 }
 
@@ -142,8 +144,9 @@ mod tests {
     #[test]
     fn every_selection_of_one_check_finishes_and_sends_only_what_it_reads() {
         use crate::core::diagnosis::{diagnose, Verdict};
+        use crate::core::fixtures as sim;
+        use crate::core::input::{Context, Settings};
         use crate::core::key::{ApiKey, AuthMode};
-        use crate::core::run::{sim, Context, Settings};
         let key = ApiKey::new(format!("sk-ant-api03-{}AA", "k".repeat(93)));
         for check in REGISTRY {
             let (checks, _) = Selection::parse(check.code);

@@ -2,11 +2,13 @@
 //! pack. The browser's own `CompressionStream` compresses (no compressor in the wasm); everything else,
 //! and every check on the way back in, is here.
 //!
-//! The pack refers to checks and outcomes by their place in the registry, so links stay short; the
-//! version byte changes whenever that order or the layout changes.
+//! The pack names checks and outcomes by their wire ids (`checks/wire_ids.txt`), one byte each, which
+//! never change when checks or outcomes are added, removed or reordered; the version byte changes only
+//! when the layout does. Version 1 named them by their place in the registry, and every wire id is the
+//! place its check or outcome had then, so every version 1 link ever made reads the same today.
 
 use super::b64;
-use super::checks::REGISTRY;
+use super::checks::{by_code, by_wire, Check, REGISTRY};
 use super::diagnosis::{Entry, State, Verdict};
 use super::finding::{Fact, Finding, Method, Point, SampleKind, Timing};
 use super::i18n::{t, Lang, Text};
@@ -205,14 +207,9 @@ pub fn pack(r: &Report) -> Vec<u8> {
             w.0.extend_from_slice(&k.sha256);
         }
     }
-    let place = |code: &str| index_of(&REGISTRY.iter().map(|c| c.code).collect::<Vec<_>>(), &code);
-    let outcome = |code: &str, id: &str| {
-        let check = REGISTRY[usize::from(place(code))];
-        index_of(
-            &check.outcomes.iter().map(|o| o.id).collect::<Vec<_>>(),
-            &id,
-        )
-    };
+    // Codes and outcome ids always come from the registry, so the fallbacks are never taken.
+    let place = |code: &str| by_code(code).map_or(0, |c| c.wire);
+    let outcome = |code: &str, id: &str| by_code(code).and_then(|c| c.wire_of(id)).unwrap_or(0);
     match &r.verdict {
         Verdict::Running => w.u8(0),
         Verdict::Cancelled => w.u8(1),
@@ -422,6 +419,16 @@ impl<'a> Reader<'a> {
         self.at = end;
         String::from_utf8(bytes.to_vec()).map_err(|_| ShareError::Malformed)
     }
+    /// A check by its wire id.
+    fn check(&mut self) -> R<&'static Check> {
+        by_wire(self.u8()?).ok_or(ShareError::Malformed)
+    }
+    /// An outcome of `check` by its wire id.
+    fn outcome(&mut self, check: &Check) -> R<&'static super::finding::Outcome> {
+        check
+            .outcome_by_wire(self.u8()?)
+            .ok_or(ShareError::Malformed)
+    }
     /// An item of a fixed list by its place.
     fn pick<T: Copy>(&mut self, list: &[T]) -> R<T> {
         list.get(usize::from(self.u8()?))
@@ -463,8 +470,8 @@ pub fn unpack(bytes: &[u8]) -> Result<Report, ShareError> {
         1 => Verdict::Cancelled,
         2 => Verdict::Healthy,
         tag @ (3 | 4) => {
-            let check = r.pick(REGISTRY)?;
-            let outcome = r.pick(check.outcomes)?;
+            let check = r.check()?;
+            let outcome = r.outcome(check)?;
             if tag == 3 {
                 Verdict::Degraded {
                     code: check.code,
@@ -489,16 +496,19 @@ pub fn unpack(bytes: &[u8]) -> Result<Report, ShareError> {
     let mut entries: Vec<Entry> = Vec::with_capacity(n);
     let mut last: Option<usize> = None;
     for _ in 0..n {
-        let place = usize::from(r.u8()?);
+        let check = r.check()?;
         // Registry order, each check once: what `pack` writes.
-        if place >= REGISTRY.len() || last.is_some_and(|l| place <= l) {
+        let place = REGISTRY
+            .iter()
+            .position(|c| c.wire == check.wire)
+            .ok_or(ShareError::Malformed)?;
+        if last.is_some_and(|l| place <= l) {
             return Err(ShareError::Malformed);
         }
         last = Some(place);
-        let check = REGISTRY[place];
         let state = match r.u8()? {
             1 => {
-                let outcome = r.pick(check.outcomes)?;
+                let outcome = r.outcome(check)?;
                 let count = r.count(MAX_FACTS)?;
                 let mut facts = Vec::with_capacity(count);
                 for _ in 0..count {
@@ -511,7 +521,7 @@ pub fn unpack(bytes: &[u8]) -> Result<Report, ShareError> {
                 })
             }
             2 => State::Skipped {
-                because: r.pick(REGISTRY)?.code,
+                because: r.check()?.code,
             },
             _ => return Err(ShareError::Malformed),
         };
@@ -634,10 +644,11 @@ fn unpack_fact(r: &mut Reader) -> R<Fact> {
 mod tests {
     use super::*;
     use crate::core::diagnosis::diagnose;
+    use crate::core::fixtures as sim;
+    use crate::core::input::{Context, Settings};
     use crate::core::key::{ApiKey, AuthMode};
     use crate::core::observation::Observation;
     use crate::core::probe::ProbeId;
-    use crate::core::run::{sim, Context, Settings};
 
     /// Every fact variant, with awkward values, so that a new variant or field cannot go unpacked.
     fn every_fact() -> Vec<Fact> {

@@ -2,13 +2,12 @@
 //! opened, the shared-report banner and the share panel.
 
 use wasm_bindgen::{JsValue, UnwrapThrowExt};
-use web_sys::{HtmlAnchorElement, HtmlElement, HtmlInputElement, HtmlSelectElement};
+use web_sys::{HtmlAnchorElement, HtmlElement, HtmlInputElement};
 
 use super::dom::{append, attr, by_id, el, set_hidden};
+use crate::core::form;
 use crate::core::i18n::{ui, Lang};
-use crate::core::key::AuthMode;
 use crate::core::link::{self, Config, Note, GUARD_BLOCKED, GUARD_CONFIRM, GUARD_WARNING};
-use crate::core::probe::API_VERSION;
 use crate::core::report::{browser_name, Report};
 use crate::core::share::ShareError;
 use crate::core::time::rfc3339;
@@ -43,103 +42,14 @@ pub fn replace_fragment(fragment: &str) {
     }
 }
 
-/// Fills the form from a config link.
-pub fn apply(c: &Config) {
-    if let Some(base) = &c.base {
-        input("base").set_value(base);
-    }
-    if let Some(auth) = c.auth {
-        by_id::<HtmlSelectElement>("auth").set_value(auth.as_str());
-    }
-    if let Some(model) = &c.model {
-        input("model").set_value(model);
-    }
-    if let Some(version) = &c.version {
-        input("version").set_value(version);
-    }
-    if let Some(secs) = c.watch {
-        let select = by_id::<HtmlSelectElement>("watch");
-        let value = secs.to_string();
-        select.set_value(&value);
-        if select.value() != value {
-            // A duration the menu does not offer gets an option of its own.
-            let option = el("option", "", Some(&format!("{secs} s")));
-            attr(&option, "value", &value);
-            append(&select, &option);
-            select.set_value(&value);
-        }
-    }
-    if let Some(list) = &c.checks {
-        // The test message has its own box; the rest of the list goes to the field.
-        let mut message = false;
-        let rest: Vec<&str> = list
-            .split(',')
-            .map(str::trim)
-            .filter(|i| {
-                let m = i.eq_ignore_ascii_case("service.message");
-                message |= m;
-                !m && !i.is_empty()
-            })
-            .collect();
-        input("message").set_checked(message);
-        let rest = if rest.is_empty() && message {
-            // The message alone (with what it depends on), not every check plus the message.
-            "service.message".to_string()
-        } else if rest.iter().all(|i| i.eq_ignore_ascii_case("all")) {
-            String::new()
-        } else {
-            rest.join(",")
-        };
-        input("checks").set_value(&rest);
-    }
-}
-
-/// The config link the form describes: only what differs from the defaults, and never the key.
-fn from_form(lang: Lang, preferred: Lang) -> Config {
-    let text = |id: &str| {
-        let v = input(id).value();
-        let v = v.trim();
-        (!v.is_empty()).then(|| v.to_string())
-    };
-    let mut checks = text("checks");
-    if input("message").checked() {
-        checks = Some(match checks {
-            None => "all,service.message".to_string(),
-            Some(list) if list.contains("service.message") => list,
-            Some(list) => format!("{list},service.message"),
-        });
-    }
-    Config {
-        base: text("base").filter(|b| b != link::DEFAULT_BASE),
-        auth: AuthMode::parse(&by_id::<HtmlSelectElement>("auth").value())
-            .filter(|a| *a == AuthMode::Bearer),
-        model: text("model"),
-        version: text("version").filter(|v| v != API_VERSION),
-        lang: (lang != preferred).then_some(lang),
-        run: input("link-run").checked(),
-        watch: by_id::<HtmlSelectElement>("watch")
-            .value()
-            .parse()
-            .ok()
-            .filter(|s| *s > 0),
-        checks,
-    }
-}
-
-/// Writes the link to copy from the form as it is now.
-pub fn update_link(lang: Lang, preferred: Lang) {
-    input("config-link").set_value(&page_url(&link::write(&from_form(lang, preferred))));
+/// Writes the link to copy.
+pub fn update_link(config: &Config, lang: Lang) {
+    input("config-link").set_value(&page_url(&link::write(config)));
     by_id::<HtmlElement>("copy-config").set_text_content(Some(tr("copy", lang)));
 }
 
-/// The guarded host, while the form still aims at it.
-fn guarding(guarded: Option<&str>) -> Option<&str> {
-    guarded.filter(|host| link::guarded_host(&input("base").value()).as_deref() == Some(*host))
-}
-
-/// Shows the key guard while the form aims at the host a link chose.
-pub fn update_guard(guarded: Option<&str>, lang: Lang) {
-    let host = guarding(guarded);
+/// Shows the key guard while the form aims at `host`, the host a link chose.
+pub fn update_guard(host: Option<&str>, lang: Lang) {
     set_hidden("key-guard", host.is_none());
     let key = input("key");
     let Some(host) = host else {
@@ -160,22 +70,16 @@ pub fn update_guard(guarded: Option<&str>, lang: Lang) {
     )));
 }
 
-/// Whether the guard stops a run: a key is typed for the guarded host and not confirmed. Says so.
-pub fn guard_blocks(guarded: Option<&str>, lang: Lang) -> bool {
+/// Says that the guard stopped the run for `host`, or hides what it said.
+pub fn show_guard_block(host: Option<&str>, lang: Lang) {
     let alert = by_id::<HtmlElement>("form-alert");
-    let blocked = guarding(guarded)
-        .filter(|_| !input("key").value().trim().is_empty() && !input("key-confirm").checked());
-    match blocked {
+    match host {
         Some(host) => {
             alert.set_text_content(Some(&link::guard_text(GUARD_BLOCKED, lang, host)));
             alert.set_hidden(false);
             let _ = input("key-confirm").focus();
-            true
         }
-        None => {
-            alert.set_hidden(true);
-            false
-        }
+        None => alert.set_hidden(true),
     }
 }
 
@@ -236,10 +140,7 @@ pub fn banner(r: &Report, lang: Lang) {
         append(&meta, &el("dd", "", Some(&value)));
     }
     // Running the checks here starts from the same target, through a config link.
-    let own = link::write(&Config {
-        base: Some(r.target.clone()).filter(|b| b != link::DEFAULT_BASE),
-        ..Config::default()
-    });
+    let own = link::write(&form::own_run(&r.target));
     by_id::<HtmlAnchorElement>("shared-own").set_href(&page_url(&own));
 }
 

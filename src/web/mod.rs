@@ -1,4 +1,5 @@
-//! The browser shell: reads the form, executes the planned probes concurrently, and renders as they land.
+//! The browser shell: copies the form in and out of the DOM, executes the probes the core's run hands out
+//! (concurrently, with `fetch`), and renders what the run concludes as observations land.
 
 pub mod dom;
 pub mod fetch;
@@ -17,34 +18,25 @@ use web_sys::{
     HtmlSelectElement,
 };
 
-use crate::core::checks::perf_watch;
-use crate::core::diagnosis::{diagnose, Verdict};
+use crate::core::form::Form;
 use crate::core::i18n::Lang;
-use crate::core::key::{ApiKey, AuthMode};
+use crate::core::input::MAX_SAMPLES;
 use crate::core::link::{self, Fragment, Note};
-use crate::core::observation::{Observation, Observations, Sample};
 use crate::core::probe::{ProbeId, ProbeSpec};
 use crate::core::report::Report;
-use crate::core::run::{next, Context, Settings, MAX_SAMPLES, MAX_WATCH_SECS};
-use crate::core::select::Selection;
+use crate::core::run::{Run, WatchNext};
 use crate::core::share::ShareError;
-use crate::core::watch;
 use dom::{by_id, document, set_hidden};
 
-/// One run in progress or finished.
-struct Run {
+/// The run in progress or finished, with what only the browser has of it.
+struct Live {
     /// Increases with every run, so that late answers of an old run are dropped.
     serial: u32,
-    ctx: Context,
-    obs: Observations,
-    /// Probes sent and not yet observed.
-    in_flight: Vec<ProbeId>,
+    run: Run,
     cancel: AbortController,
     /// When the run started: wall clock for the report, page clock for its duration.
     started_epoch_ms: f64,
     started: f64,
-    /// Whether the finished run's report has been made.
-    reported: bool,
 }
 
 /// The page's state.
@@ -52,7 +44,7 @@ struct App {
     lang: Lang,
     /// The language the browser prefers; a config link names `lang=` only when the page shows another.
     preferred: Lang,
-    run: Option<Run>,
+    live: Option<Live>,
     serial: u32,
     /// The host a config link aimed the checks at, when it is not the real API's.
     guarded: Option<String>,
@@ -70,11 +62,6 @@ struct App {
 
 type Shared = Rc<RefCell<App>>;
 
-/// The most probes a watch keeps; at one every two seconds that is more than an hour.
-const MAX_WATCH_SAMPLES: usize = 2_000;
-/// How much of each watch probe's body is kept: enough to classify an error, not a megabyte per probe.
-const WATCH_BODY_KEEP: usize = 2_048;
-
 /// Entry point, called once the wasm module is instantiated.
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -91,7 +78,7 @@ pub fn start() {
     let app: Shared = Rc::new(RefCell::new(App {
         lang: preferred,
         preferred,
-        run: None,
+        live: None,
         serial: 0,
         guarded: None,
         notes: Vec::new(),
@@ -119,7 +106,9 @@ pub fn start() {
             a.guarded = config.base.as_deref().and_then(link::guarded_host);
             a.notes = notes;
             autorun = config.run;
-            links::apply(&config);
+            let mut form = read_form();
+            form.apply(&config);
+            write_form(&form);
         }
     }
     let lang = app.borrow().lang;
@@ -195,30 +184,20 @@ fn render_notes(app: &Shared) {
 /// Re-reads the form after a change: the link to copy and the key guard follow it.
 fn form_changed(app: &Shared) {
     let a = app.borrow();
-    links::update_link(a.lang, a.preferred);
-    links::update_guard(a.guarded.as_deref(), a.lang);
+    let form = read_form();
+    links::update_link(&form.config(a.lang, a.preferred), a.lang);
+    links::update_guard(form.guarding(a.guarded.as_deref()), a.lang);
 }
 
 /// Puts the default endpoints into the advanced settings, so that the page holds no copy of them.
 fn fill_defaults() {
-    let d = Settings::default();
-    for (id, value) in [
-        ("control-url", d.control_url.as_str()),
-        ("doh1", d.resolvers[0].as_str()),
-        ("doh2", d.resolvers[1].as_str()),
-        ("status-url", d.status_url.as_str()),
-        ("version", d.version.as_str()),
-    ] {
+    for (id, value) in Form::defaults() {
         let input = by_id::<HtmlInputElement>(id);
         if input.value().is_empty() {
-            input.set_value(value);
+            input.set_value(&value);
         }
     }
-    let samples = by_id::<HtmlInputElement>("samples");
-    if samples.value().is_empty() {
-        samples.set_value(&d.samples.to_string());
-    }
-    samples.set_max(&MAX_SAMPLES.to_string());
+    by_id::<HtmlInputElement>("samples").set_max(&MAX_SAMPLES.to_string());
 }
 
 /// Attaches the form's event handlers.
@@ -227,7 +206,11 @@ fn wire(app: &Shared) {
         event.prevent_default();
         let blocked = {
             let a = app.borrow();
-            links::guard_blocks(a.guarded.as_deref(), a.lang)
+            let blocked = read_form()
+                .guard_blocks(a.guarded.as_deref())
+                .map(str::to_string);
+            links::show_guard_block(blocked.as_deref(), a.lang);
+            blocked.is_some()
         };
         if !blocked {
             start_run(app);
@@ -282,8 +265,9 @@ fn wire(app: &Shared) {
         .unwrap_throw();
     reload.forget();
     on(app, "cancel", "click", |app, _| {
-        if let Some(run) = &app.borrow().run {
-            run.cancel.abort();
+        if let Some(live) = &mut app.borrow_mut().live {
+            live.run.cancel();
+            live.cancel.abort();
         }
     });
     on(app, "lang", "click", |app, _| {
@@ -321,63 +305,74 @@ fn input(id: &str) -> String {
     by_id::<HtmlInputElement>(id).value()
 }
 
-/// Reads the form into a run context.
-fn read_form() -> Context {
-    let window = web_sys::window().unwrap_throw();
-    let auth = AuthMode::parse(&by_id::<HtmlSelectElement>("auth").value()).unwrap_or_default();
-    let key = ApiKey::new(input("key"));
-    let secure = window.location().protocol().is_ok_and(|p| p == "https:");
-    let defaults = Settings::default();
-    let message = by_id::<HtmlInputElement>("message").checked();
-    // The test message is opt-in by its own box, so a list of checks that leaves it out still has it.
-    let list = input("checks");
-    let checks = match (list.trim().is_empty(), message) {
-        (true, _) => Selection::ALL,
-        (false, true) => Selection::parse(&format!("{list},service.message")).0,
-        (false, false) => Selection::parse(&list).0,
-    };
-    let version = input("version");
-    let settings = Settings {
-        model: Some(input("model")),
-        version: if version.trim().is_empty() {
-            defaults.version.clone()
-        } else {
-            version.trim().to_string()
-        },
-        checks,
+fn checked(id: &str) -> bool {
+    by_id::<HtmlInputElement>(id).checked()
+}
+
+fn select(id: &str) -> HtmlSelectElement {
+    by_id::<HtmlSelectElement>(id)
+}
+
+/// Copies the form's fields out of the DOM.
+fn read_form() -> Form {
+    Form {
+        base: input("base"),
+        auth: select("auth").value(),
+        key: input("key"),
+        model: input("model"),
+        version: input("version"),
+        checks: input("checks"),
+        message: checked("message"),
         control_url: input("control-url"),
         resolvers: [input("doh1"), input("doh2")],
         status_url: input("status-url"),
-        samples: input("samples").trim().parse().unwrap_or(defaults.samples),
-        message,
-        watch_secs: by_id::<HtmlSelectElement>("watch")
-            .value()
-            .parse()
-            .unwrap_or(0),
-    };
-    let mut ctx = Context::new(&input("base"), auth, key, secure).with_settings(settings);
-    ctx.online = window.navigator().on_line();
-    ctx
+        samples: input("samples"),
+        watch: select("watch").value(),
+        link_run: checked("link-run"),
+        key_confirmed: checked("key-confirm"),
+    }
 }
 
-/// Starts a run: plans, records what is not sent, and sends the rest.
+/// Copies the fields a config link may set into the DOM.
+fn write_form(form: &Form) {
+    for (id, value) in [
+        ("base", &form.base),
+        ("model", &form.model),
+        ("version", &form.version),
+        ("checks", &form.checks),
+    ] {
+        by_id::<HtmlInputElement>(id).set_value(value);
+    }
+    by_id::<HtmlInputElement>("message").set_checked(form.message);
+    select("auth").set_value(&form.auth);
+    let watch = select("watch");
+    watch.set_value(&form.watch);
+    if watch.value() != form.watch {
+        // A duration the menu does not offer gets an option of its own.
+        let option = dom::el("option", "", Some(&format!("{} s", form.watch)));
+        dom::attr(&option, "value", &form.watch);
+        dom::append(&watch, &option);
+        watch.set_value(&form.watch);
+    }
+}
+
+/// Starts a run of what the form describes.
 fn start_run(app: &Shared) {
-    let ctx = read_form();
+    let window = web_sys::window().unwrap_throw();
+    let secure = window.location().protocol().is_ok_and(|p| p == "https:");
+    let ctx = read_form().context(secure, window.navigator().on_line());
     {
         let mut a = app.borrow_mut();
-        if let Some(old) = &a.run {
+        if let Some(old) = &a.live {
             old.cancel.abort();
         }
         a.serial += 1;
-        a.run = Some(Run {
+        a.live = Some(Live {
             serial: a.serial,
-            ctx,
-            obs: Observations::new(),
-            in_flight: Vec::new(),
+            run: Run::new(ctx),
             cancel: AbortController::new().unwrap_throw(),
             started_epoch_ms: js_sys::Date::now(),
             started: fetch::now(),
-            reported: false,
         });
         a.report = None;
         a.report_link = None;
@@ -388,154 +383,105 @@ fn start_run(app: &Shared) {
     pump(app);
 }
 
-/// Hands out every probe whose turn has come: records those not sent, and sends the rest.
+/// Sends every probe the run hands out, each in its own task.
 fn pump(app: &Shared) {
-    loop {
-        let (serial, batch, ctx, signal) = {
-            let a = app.borrow();
-            let Some(run) = &a.run else { return };
-            let started: Vec<ProbeId> = run
-                .obs
-                .keys()
-                .chain(run.in_flight.iter())
-                .copied()
-                .collect();
-            (
-                run.serial,
-                next(&run.ctx, &run.obs, &started),
-                run.ctx.clone(),
-                run.cancel.signal(),
-            )
-        };
-        if batch.is_empty() {
-            break;
-        }
+    let (serial, batch, key, base, signal) = {
+        let mut a = app.borrow_mut();
+        let Some(live) = &mut a.live else { return };
+        let batch = live.run.next_probes();
+        let ctx = live.run.context();
         let base = ctx.target.as_ref().map(|t| t.base()).unwrap_or_default();
-        for planned in batch {
-            let spec = match planned {
-                Ok(spec) => spec,
-                Err((id, why)) => {
-                    if let Some(run) = &mut app.borrow_mut().run {
-                        run.obs.insert(id, Observation::NotSent(why));
-                    }
-                    continue;
-                }
-            };
-            if let Some(run) = &mut app.borrow_mut().run {
-                run.in_flight.push(spec.id);
+        (
+            live.serial,
+            batch,
+            ctx.key.clone(),
+            base,
+            live.cancel.signal(),
+        )
+    };
+    for spec in batch {
+        let (app, key, base, signal) = (app.clone(), key.clone(), base.clone(), signal.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            if spec.id == ProbeId::Watch {
+                watch(&app, serial, &spec, key.as_ref(), &base, &signal).await;
+            } else {
+                let seen = fetch::execute(&spec, key.as_ref(), &base, Some(&signal)).await;
+                record(&app, serial, |run| run.record(spec.id, seen));
             }
-            let (app, ctx, base, signal) = (app.clone(), ctx.clone(), base.clone(), signal.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                if spec.id == ProbeId::Watch {
-                    watch(&app, serial, &ctx, &spec, &base, &signal).await;
-                } else {
-                    let seen = fetch::execute(&spec, ctx.key.as_ref(), &base, Some(&signal)).await;
-                    record(&app, serial, spec.id, seen, true);
-                }
-            });
-        }
+        });
     }
     refresh(app);
 }
 
-/// Repeats the watch probe until its time is up or the run is cancelled, recording the growing series.
+/// Repeats the watch probe for as long as the run says, waiting between probes as it says.
 async fn watch(
     app: &Shared,
     serial: u32,
-    ctx: &Context,
     spec: &ProbeSpec,
+    key: Option<&crate::core::key::ApiKey>,
     base: &str,
     signal: &AbortSignal,
 ) {
     let start = fetch::now();
-    let deadline = f64::from(ctx.settings.watch_secs.min(MAX_WATCH_SECS)) * 1000.0;
-    let mut samples: Vec<Sample> = Vec::new();
-    let mut failures = 0;
-    while !signal.aborted() && samples.len() < MAX_WATCH_SAMPLES {
+    loop {
         let at_ms = fetch::now() - start;
-        if at_ms >= deadline {
+        let due = with_run(app, serial, |run| run.watch_due(at_ms)).unwrap_or(false);
+        if !due {
             break;
         }
-        let mut seen = fetch::execute(spec, ctx.key.as_ref(), base, Some(signal)).await;
-        if seen == Observation::Cancelled {
-            break;
-        }
-        failures = if perf_watch::failed(ctx, &seen) {
-            failures + 1
-        } else {
-            0
-        };
-        if let Observation::Response(r) = &mut seen {
-            if r.body.len() > WATCH_BODY_KEEP {
-                let mut cut = WATCH_BODY_KEEP;
-                while !r.body.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                r.body.truncate(cut);
-            }
-        }
-        samples.push(Sample { at_ms, seen });
-        let series = Observation::Series {
-            samples: samples.clone(),
-            done: false,
-        };
-        if !record(app, serial, ProbeId::Watch, series, false) {
-            return;
-        }
-        let left = (deadline - (fetch::now() - start)).max(0.0) as u32;
-        let delay = watch::next_delay_ms(failures, js_sys::Math::random()).min(left);
-        fetch::sleep(delay, signal).await;
-    }
-    let series = Observation::Series {
-        samples,
-        done: true,
-    };
-    record(app, serial, ProbeId::Watch, series, true);
-}
-
-/// Stores one observation of the current run and re-renders; `landed` ends the probe's flight. Returns
-/// whether the run is still the current one.
-fn record(app: &Shared, serial: u32, id: ProbeId, seen: Observation, landed: bool) -> bool {
-    {
-        let mut a = app.borrow_mut();
-        match &mut a.run {
-            Some(run) if run.serial == serial => {
-                run.obs.insert(id, seen);
-                if landed {
-                    run.in_flight.retain(|&f| f != id);
-                }
-            }
-            _ => return false,
+        let seen = fetch::execute(spec, key, base, Some(signal)).await;
+        let now_ms = fetch::now() - start;
+        let next = with_run(app, serial, |run| {
+            run.watch_sample(at_ms, seen, now_ms, js_sys::Math::random())
+        });
+        refresh(app);
+        match next {
+            Some(WatchNext::After { delay_ms }) => fetch::sleep(delay_ms, signal).await,
+            Some(WatchNext::Done) | None => break,
         }
     }
-    pump(app);
-    true
+    record(app, serial, Run::watch_end);
 }
 
-/// Re-diagnoses the current run and renders it; once it has finished, makes its report and link.
+/// Applies `f` to the run if it is still the current one.
+fn with_run<T>(app: &Shared, serial: u32, f: impl FnOnce(&mut Run) -> T) -> Option<T> {
+    let mut a = app.borrow_mut();
+    match &mut a.live {
+        Some(live) if live.serial == serial => Some(f(&mut live.run)),
+        _ => None,
+    }
+}
+
+/// Hands the current run what a probe saw, then sends whatever that lets go out and re-renders. An answer
+/// of an older run is dropped.
+fn record(app: &Shared, serial: u32, f: impl FnOnce(&mut Run)) {
+    if with_run(app, serial, f).is_some() {
+        pump(app);
+    }
+}
+
+/// Renders the current run; once it has finished, makes its report and link.
 fn refresh(app: &Shared) {
     let report = {
         let mut a = app.borrow_mut();
         let lang = a.lang;
-        let Some(run) = &mut a.run else {
+        let Some(live) = &mut a.live else {
             render::idle(lang);
             return;
         };
-        let d = diagnose(&run.ctx, &run.obs);
-        render::diagnosis(&d, lang, run.ctx.key.is_some());
-        let busy = d.verdict == Verdict::Running || !run.in_flight.is_empty();
-        set_hidden("cancel", !busy);
-        if busy || run.reported {
-            return;
-        }
-        run.reported = true;
+        let run = &mut live.run;
+        render::diagnosis(&run.diagnosis(), lang, run.context().key.is_some());
+        set_hidden("cancel", !run.busy());
         let browser = web_sys::window()
             .and_then(|w| w.navigator().user_agent().ok())
             .unwrap_or_default();
-        let took = (fetch::now() - run.started).max(0.0) as u32;
-        let report = Report::new(&run.ctx, &d, &browser, run.started_epoch_ms, took);
+        let took = (fetch::now() - live.started).max(0.0) as u32;
+        let Some(report) = run.take_report(&browser, live.started_epoch_ms, took) else {
+            return;
+        };
+        let serial = live.serial;
         a.report = Some(report.clone());
-        (a.serial, report)
+        (serial, report)
     };
     let app = app.clone();
     wasm_bindgen_futures::spawn_local(async move {

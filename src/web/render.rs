@@ -5,6 +5,7 @@ use web_sys::{Element, HtmlElement};
 
 use super::dom::{append, attr, by_id, document, el};
 use crate::core::diagnosis::{Diagnosis, Entry, State, Verdict};
+use crate::core::export;
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Point, SampleKind, Status};
 use crate::core::i18n::{ui, Lang, Text};
 
@@ -13,16 +14,9 @@ fn tr(name: &str, lang: Lang) -> &'static str {
     ui(name).map_or("", |t: Text| t.get(lang))
 }
 
-/// The icon beside a status word; the word carries the meaning, so colour and icon are only aids.
+/// The icon beside a status word, the same as in the Markdown export; `…` while pending.
 fn icon(status: Option<Status>) -> &'static str {
-    match status {
-        None => "…",
-        Some(Status::Pass) => "✓",
-        Some(Status::Warn) => "!",
-        Some(Status::Fail) => "✕",
-        Some(Status::Info) => "i",
-        Some(Status::Skipped) => "–",
-    }
+    status.map_or("…", export::icon)
 }
 
 /// Puts the static copy of the page into `lang`.

@@ -4,10 +4,10 @@
 use super::{body, Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
+use crate::core::input::{Applies, Context};
 use crate::core::observation::{NotSent, Observation, Observations, Response, ResponseKind};
 use crate::core::probe::ProbeId;
 use crate::core::reply::{self, Reply};
-use crate::core::run::Context;
 
 const CODE: &str = "auth.key";
 
@@ -335,37 +335,38 @@ pub static NOT_RUN: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 7,
+    applies: Applies::Everywhere,
     layer: Layer::Auth,
     title: t("The key, against the API", "用 API 验证密钥"),
     depends_on: &["cors.read", "auth.key_shape"],
     probes: &[ProbeId::KeyModels],
     outcomes: &[
-        &ACCEPTED,
-        &NO_KEY,
-        &INVALID,
-        &KEY_MISSING,
-        &OAUTH,
-        &ORG_BLOCKS_BROWSER,
-        &PERMISSION,
-        &REGION,
-        &BILLING,
-        &RATE_LIMITED,
-        &SPEND_CAP,
-        &OVERLOADED,
-        &SERVER_ERROR,
-        &EDGE_ERROR,
-        &NOT_API,
-        &NOT_FOUND,
-        &MALFORMED,
-        &UNEXPECTED,
-        &REDIRECTED,
-        &REJECTED,
-        &TIMED_OUT,
-        &NOT_RUN,
-        // Added later: report links refer to outcomes by place, so new ones come last.
-        &body::BODY_STALLED,
-        &body::BODY_CUT,
-        &body::BODY_TOO_LARGE,
+        (0, &ACCEPTED),
+        (1, &NO_KEY),
+        (2, &INVALID),
+        (3, &KEY_MISSING),
+        (4, &OAUTH),
+        (5, &ORG_BLOCKS_BROWSER),
+        (6, &PERMISSION),
+        (7, &REGION),
+        (8, &BILLING),
+        (9, &RATE_LIMITED),
+        (10, &SPEND_CAP),
+        (11, &OVERLOADED),
+        (12, &SERVER_ERROR),
+        (13, &EDGE_ERROR),
+        (14, &NOT_API),
+        (15, &NOT_FOUND),
+        (16, &MALFORMED),
+        (17, &UNEXPECTED),
+        (18, &REDIRECTED),
+        (19, &REJECTED),
+        (20, &TIMED_OUT),
+        (21, &NOT_RUN),
+        (22, &body::BODY_STALLED),
+        (23, &body::BODY_CUT),
+        (24, &body::BODY_TOO_LARGE),
     ],
     evaluate,
 };
@@ -475,9 +476,9 @@ fn api_error(status: u16, kind: &str, message: &str, code: Option<&str>) -> &'st
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixtures::{api_error as body, resp};
     use crate::core::key::{ApiKey, AuthMode};
     use crate::core::observation::BodyState;
-    use crate::core::reply::tests::{api_error as body, resp};
 
     fn run(obs: Observation) -> Finding {
         let ctx = Context::new(
@@ -528,8 +529,8 @@ mod tests {
             (Observation::Response(resp(200, "application/json", r#"{"data": [ {"id": "claude"#, &[])), "malformed"),
             (Observation::Response(resp(200, "application/json", "", &[])), "malformed"),
             (Observation::Response(resp(502, "text/plain", "Bad gateway", &[])), "server_error"),
-            (crate::core::observation::fixtures::held_redirect(), "redirected"),
-            (crate::core::observation::fixtures::opaque(5.0), "unexpected"),
+            (crate::core::fixtures::held_redirect(), "redirected"),
+            (crate::core::fixtures::opaque(5.0), "unexpected"),
             (Observation::Rejected { elapsed_ms: 9.0 }, "rejected"),
             (Observation::TimedOut { after_ms: 10_000 }, "timed_out"),
             (Observation::NotSent(NotSent::NoKey), "no_key"),

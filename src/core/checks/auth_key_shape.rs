@@ -3,9 +3,9 @@
 use super::Check;
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
-use crate::core::key::{is_api_key_shape, AuthMode, KeyKind};
+use crate::core::input::{Applies, Context};
+use crate::core::key::{self, AuthMode, Flaw, KeyKind};
 use crate::core::observation::Observations;
-use crate::core::run::Context;
 
 const CODE: &str = "auth.key_shape";
 
@@ -207,24 +207,26 @@ pub static WRONG_MODE: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 6,
+    applies: Applies::Everywhere,
     layer: Layer::Auth,
     title: t("Key format", "密钥格式"),
     depends_on: &[],
     probes: &[],
     outcomes: &[
-        &NO_KEY,
-        &API_KEY,
-        &GATEWAY_TOKEN,
-        &OTHER_SHAPE,
-        &TRUNCATED,
-        &WHITESPACE,
-        &QUOTES,
-        &BEARER_PREFIX,
-        &NON_ASCII,
-        &ADMIN_KEY,
-        &OAUTH_TOKEN,
-        &COMPLIANCE_KEY,
-        &WRONG_MODE,
+        (0, &NO_KEY),
+        (1, &API_KEY),
+        (2, &GATEWAY_TOKEN),
+        (3, &OTHER_SHAPE),
+        (4, &TRUNCATED),
+        (5, &WHITESPACE),
+        (6, &QUOTES),
+        (7, &BEARER_PREFIX),
+        (8, &NON_ASCII),
+        (9, &ADMIN_KEY),
+        (10, &OAUTH_TOKEN),
+        (11, &COMPLIANCE_KEY),
+        (12, &WRONG_MODE),
     ],
     evaluate,
 };
@@ -236,27 +238,24 @@ fn evaluate(ctx: &Context, _: &Observations) -> Option<Finding> {
     let text = key.expose();
     let kind = KeyKind::of(text.trim().trim_matches(['"', '\'']));
     let official = ctx.target.as_ref().map_or(true, |t| t.is_official());
-    let outcome = if text.to_ascii_lowercase().starts_with("bearer ") {
-        &BEARER_PREFIX
-    } else if text.starts_with(['"', '\'', '\u{201c}', '\u{2018}'])
-        || text.ends_with(['"', '\'', '\u{201d}', '\u{2019}'])
-    {
-        &QUOTES
-    } else if text.chars().any(char::is_whitespace) {
-        &WHITESPACE
-    } else if !text.is_ascii() {
-        &NON_ASCII
-    } else {
-        match kind {
-            KeyKind::Api if !is_api_key_shape(text) => &TRUNCATED,
+    let outcome = match key::flaw(key) {
+        Some(Flaw::BearerPrefix) => &BEARER_PREFIX,
+        Some(Flaw::Quotes) => &QUOTES,
+        Some(Flaw::Whitespace) => &WHITESPACE,
+        Some(Flaw::NonAscii) => &NON_ASCII,
+        Some(Flaw::Truncated) => &TRUNCATED,
+        Some(Flaw::Admin) => &ADMIN_KEY,
+        Some(Flaw::OAuth) => &OAUTH_TOKEN,
+        None => match kind {
             KeyKind::Api if official && ctx.auth == AuthMode::Bearer => &WRONG_MODE,
             KeyKind::Api => &API_KEY,
-            KeyKind::Admin => &ADMIN_KEY,
-            KeyKind::OAuth => &OAUTH_TOKEN,
             KeyKind::Compliance => &COMPLIANCE_KEY,
             KeyKind::Other if official => &OTHER_SHAPE,
             KeyKind::Other => &GATEWAY_TOKEN,
-        }
+            // `key::flaw` names these two first; the arms only keep the match whole.
+            KeyKind::Admin => &ADMIN_KEY,
+            KeyKind::OAuth => &OAUTH_TOKEN,
+        },
     };
     Some(
         Finding::new(CODE, outcome)

@@ -7,10 +7,10 @@
 use super::{Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
+use crate::core::input::{Applies, Context};
 use crate::core::observation::{NotSent, Observation, Observations, Response, ResponseKind};
 use crate::core::probe::{self, ProbeId};
 use crate::core::reply::{self, Reply};
-use crate::core::run::Context;
 
 const CODE: &str = "auth.model";
 
@@ -168,21 +168,23 @@ pub static NOT_RUN: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 8,
+    applies: Applies::Everywhere,
     layer: Layer::Auth,
     title: t("Access to the model", "模型访问权限"),
     depends_on: &["auth.key"],
     probes: &[ProbeId::Model],
     outcomes: &[
-        &NO_MODEL,
-        &BAD_NAME,
-        &AVAILABLE,
-        &NOT_FOUND,
-        &BUSY,
-        &UNEXPECTED,
-        &NO_KEY,
-        &UNREADABLE,
-        &TIMED_OUT,
-        &NOT_RUN,
+        (0, &NO_MODEL),
+        (1, &BAD_NAME),
+        (2, &AVAILABLE),
+        (3, &NOT_FOUND),
+        (4, &BUSY),
+        (5, &UNEXPECTED),
+        (6, &NO_KEY),
+        (7, &UNREADABLE),
+        (8, &TIMED_OUT),
+        (9, &NOT_RUN),
     ],
     evaluate,
 };
@@ -246,10 +248,10 @@ fn readable(r: &Response, model: &str) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixtures::{api_error, resp};
+    use crate::core::fixtures::{held_redirect, opaque};
+    use crate::core::input::Settings;
     use crate::core::key::{ApiKey, AuthMode};
-    use crate::core::observation::fixtures::{held_redirect, opaque};
-    use crate::core::reply::tests::{api_error, resp};
-    use crate::core::run::Settings;
     use std::collections::BTreeSet;
 
     fn ctx(model: Option<&str>) -> Context {

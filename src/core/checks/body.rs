@@ -85,7 +85,7 @@ pub fn judge(r: &Response, reply: &Reply) -> Option<&'static Outcome> {
 /// A readable answer whose body ended in `state` after its first bytes, for the checks' tables.
 #[cfg(test)]
 pub fn ended(state: BodyState) -> crate::core::observation::Observation {
-    let mut r = crate::core::reply::tests::resp(401, "application/json", r#"{"type":"er"#, &[]);
+    let mut r = crate::core::fixtures::resp(401, "application/json", r#"{"type":"er"#, &[]);
     r.body_state = state;
     crate::core::observation::Observation::Response(r)
 }
@@ -93,7 +93,7 @@ pub fn ended(state: BodyState) -> crate::core::observation::Observation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::reply::tests::resp;
+    use crate::core::fixtures::resp;
     use crate::core::reply::{self};
 
     #[test]

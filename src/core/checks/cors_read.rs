@@ -7,10 +7,10 @@
 use super::{body, Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
+use crate::core::input::{Applies, Context};
 use crate::core::observation::{Observation, Observations, Response, ResponseKind};
 use crate::core::probe::ProbeId;
 use crate::core::reply::{self, Reply};
-use crate::core::run::Context;
 
 const CODE: &str = "cors.read";
 
@@ -186,26 +186,27 @@ pub static NOT_RUN: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 5,
+    applies: Applies::BrowserOnly,
     layer: Layer::Cors,
     title: t("Reading the API from a browser", "在浏览器中读取 API"),
     depends_on: &["network.reach"],
     probes: &[ProbeId::CorsRead],
     outcomes: &[
-        &READABLE,
-        &OPEN_WITHOUT_KEY,
-        &UNEXPECTED,
-        &SERVICE_ERROR,
-        &EDGE_ERROR,
-        &NOT_FOUND,
-        &REGION,
-        &NOT_API,
-        &REFUSED,
-        &TIMED_OUT,
-        &NOT_RUN,
-        // Added later: report links refer to outcomes by place, so new ones come last.
-        &body::BODY_STALLED,
-        &body::BODY_CUT,
-        &body::BODY_TOO_LARGE,
+        (0, &READABLE),
+        (1, &OPEN_WITHOUT_KEY),
+        (2, &UNEXPECTED),
+        (3, &SERVICE_ERROR),
+        (4, &EDGE_ERROR),
+        (5, &NOT_FOUND),
+        (6, &REGION),
+        (7, &NOT_API),
+        (8, &REFUSED),
+        (9, &TIMED_OUT),
+        (10, &NOT_RUN),
+        (11, &body::BODY_STALLED),
+        (12, &body::BODY_CUT),
+        (13, &body::BODY_TOO_LARGE),
     ],
     evaluate,
 };
@@ -258,9 +259,9 @@ fn readable(r: &Response) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixtures::{api_error, resp};
     use crate::core::key::AuthMode;
     use crate::core::observation::BodyState;
-    use crate::core::reply::tests::{api_error, resp};
 
     fn outcome(obs: Observation) -> &'static str {
         let ctx = Context::new("https://api.anthropic.com", AuthMode::ApiKey, None, true);
@@ -343,10 +344,7 @@ mod tests {
                 Observation::Response(resp(200, "text/html", "<title>Wi-Fi login</title>", &[])),
                 "not_api",
             ),
-            (
-                crate::core::observation::fixtures::opaque(5.0),
-                "unexpected",
-            ),
+            (crate::core::fixtures::opaque(5.0), "unexpected"),
             (Observation::Rejected { elapsed_ms: 12.0 }, "refused"),
             (super::body::ended(BodyState::TimedOut), "body_stalled"),
             (super::body::ended(BodyState::Broken), "body_cut"),

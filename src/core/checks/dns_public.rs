@@ -22,9 +22,9 @@ use super::Check;
 use crate::core::dns::{self, AddrClass, DohAnswer};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
+use crate::core::input::{Applies, Context};
 use crate::core::observation::{Observation, Observations, ResponseKind};
 use crate::core::probe::ProbeId;
-use crate::core::run::Context;
 
 const CODE: &str = "dns.public";
 
@@ -242,24 +242,26 @@ pub static NOT_RUN: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 3,
+    applies: Applies::Everywhere,
     layer: Layer::Dns,
     title: t("The name in public DNS", "公共 DNS 中的域名"),
     depends_on: &["page.target", "page.online"],
     probes: &[ProbeId::Doh(0), ProbeId::Doh(1), ProbeId::Reach],
     outcomes: &[
-        &NOT_APPLICABLE,
-        &RESOLVES,
-        &NXDOMAIN,
-        &PRIVATE_NAME,
-        &SINKHOLE,
-        &SPLIT_VIEW,
-        &PRIVATE_ADDRESS,
-        &SERVFAIL,
-        &SERVFAIL_REACHED,
-        &NO_ADDRESS,
-        &DISAGREE,
-        &UNAVAILABLE,
-        &NOT_RUN,
+        (0, &NOT_APPLICABLE),
+        (1, &RESOLVES),
+        (2, &NXDOMAIN),
+        (3, &PRIVATE_NAME),
+        (4, &SINKHOLE),
+        (5, &SPLIT_VIEW),
+        (6, &PRIVATE_ADDRESS),
+        (7, &SERVFAIL),
+        (8, &SERVFAIL_REACHED),
+        (9, &NO_ADDRESS),
+        (10, &DISAGREE),
+        (11, &UNAVAILABLE),
+        (12, &NOT_RUN),
     ],
     evaluate,
 };
@@ -428,10 +430,10 @@ fn host_of(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixtures::opaque;
+    use crate::core::fixtures::resp;
     use crate::core::key::AuthMode;
-    use crate::core::observation::fixtures::opaque;
     use crate::core::observation::NotSent;
-    use crate::core::reply::tests::resp;
     use std::collections::BTreeSet;
 
     const API: &str = "https://api.anthropic.com";

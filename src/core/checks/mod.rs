@@ -2,9 +2,9 @@
 
 use super::finding::{Finding, Layer, Outcome, Snippet};
 use super::i18n::{t, Text};
+use super::input::{Applies, Context, Vantage};
 use super::observation::Observations;
 use super::probe::ProbeId;
-use super::run::Context;
 
 pub mod auth_key;
 pub mod auth_key_shape;
@@ -48,6 +48,10 @@ pub const NOT_RUN_DETAIL: Text = t(
 pub struct Check {
     /// Stable code, never reworded: `layer.name`.
     pub code: &'static str,
+    /// Stable wire id, never reused or renumbered: report links name the check by it (`wire_ids.txt`).
+    pub wire: u8,
+    /// The vantages the check is shown from.
+    pub applies: Applies,
     pub layer: Layer,
     /// What the check looks at, for people.
     pub title: Text,
@@ -55,10 +59,39 @@ pub struct Check {
     pub depends_on: &'static [&'static str],
     /// Probes whose observations it reads; none for local checks.
     pub probes: &'static [ProbeId],
-    /// Every outcome it can give, for the catalogue and its tests.
-    pub outcomes: &'static [&'static Outcome],
+    /// Every outcome it can give, each with its wire id within the check: stable like the check's own,
+    /// never reused or renumbered, so that report links keep their meaning (`wire_ids.txt`).
+    pub outcomes: &'static [(u8, &'static Outcome)],
     /// The decision; `None` while a probe it reads has not been observed.
     pub evaluate: fn(&Context, &Observations) -> Option<Finding>,
+}
+
+impl Check {
+    /// Every outcome, without wire ids.
+    pub fn outcome_list(&self) -> impl Iterator<Item = &'static Outcome> {
+        self.outcomes.iter().map(|(_, o)| *o)
+    }
+
+    /// The outcome with this wire id.
+    pub fn outcome_by_wire(&self, wire: u8) -> Option<&'static Outcome> {
+        self.outcomes
+            .iter()
+            .find(|(w, _)| *w == wire)
+            .map(|(_, o)| *o)
+    }
+
+    /// The wire id of the outcome with this id.
+    pub fn wire_of(&self, outcome_id: &str) -> Option<u8> {
+        self.outcomes
+            .iter()
+            .find(|(_, o)| o.id == outcome_id)
+            .map(|(w, _)| *w)
+    }
+
+    /// Whether the check is shown from `vantage`.
+    pub fn applies_to(&self, vantage: Vantage) -> bool {
+        self.applies.to(vantage)
+    }
 }
 
 impl std::fmt::Debug for Check {
@@ -98,6 +131,11 @@ pub fn by_code(code: &str) -> Option<&'static Check> {
     REGISTRY.iter().copied().find(|c| c.code == code)
 }
 
+/// The check with this wire id.
+pub fn by_wire(wire: u8) -> Option<&'static Check> {
+    REGISTRY.iter().copied().find(|c| c.wire == wire)
+}
+
 /// Test support shared by the checks.
 #[cfg(test)]
 pub mod testing {
@@ -120,7 +158,7 @@ pub mod testing {
         let mut got: Vec<&str> = produced.into_iter().collect();
         got.sort_unstable();
         got.dedup();
-        let mut all: Vec<&str> = check.outcomes.iter().map(|o| o.id).collect();
+        let mut all: Vec<&str> = check.outcome_list().map(|o| o.id).collect();
         all.sort_unstable();
         assert_eq!(
             got, all,
@@ -135,12 +173,163 @@ mod tests {
     use super::*;
     use crate::core::finding::Status;
 
+    /// One line of `wire_ids.txt`: a check or an outcome, in use or retired.
+    #[derive(Debug, PartialEq)]
+    enum WireLine<'a> {
+        Check { wire: u8, code: &'a str },
+        Outcome { check: u8, wire: u8, id: &'a str },
+    }
+
+    /// The file's lines, and whether each is retired.
+    fn wire_lines(file: &str) -> Vec<(bool, WireLine<'_>)> {
+        file.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| {
+                let (retired, rest) = match l.strip_prefix("retired ") {
+                    Some(rest) => (true, rest),
+                    None => (false, l),
+                };
+                let words: Vec<&str> = rest.split_whitespace().collect();
+                let num = |i: usize| -> u8 {
+                    words
+                        .get(i)
+                        .and_then(|w| w.parse().ok())
+                        .unwrap_or_else(|| panic!("wire_ids.txt: bad line {l:?}"))
+                };
+                let line = match words.first() {
+                    Some(&"check") if words.len() == 3 => WireLine::Check {
+                        wire: num(1),
+                        code: words[2],
+                    },
+                    Some(&"outcome") if words.len() == 4 => WireLine::Outcome {
+                        check: num(1),
+                        wire: num(2),
+                        id: words[3],
+                    },
+                    _ => panic!("wire_ids.txt: bad line {l:?}"),
+                };
+                (retired, line)
+            })
+            .collect()
+    }
+
+    /// Every way the registry can break the file's promise, as messages; empty when it keeps it.
+    fn wire_problems(file: &str) -> Vec<String> {
+        let lines = wire_lines(file);
+        let mut problems = Vec::new();
+        // A number is given once, ever: to one check, or to one outcome of a check.
+        for (i, (_, a)) in lines.iter().enumerate() {
+            for (_, b) in &lines[..i] {
+                let same = match (a, b) {
+                    (WireLine::Check { wire: x, .. }, WireLine::Check { wire: y, .. }) => x == y,
+                    (
+                        WireLine::Outcome {
+                            check: c, wire: x, ..
+                        },
+                        WireLine::Outcome {
+                            check: d, wire: y, ..
+                        },
+                    ) => c == d && x == y,
+                    _ => false,
+                };
+                if same {
+                    problems.push(format!("{a:?} reuses the number of {b:?}"));
+                }
+            }
+        }
+        let listed = |want: &WireLine| lines.iter().find(|(_, l)| l == want).map(|(r, _)| *r);
+        for check in REGISTRY {
+            let line = WireLine::Check {
+                wire: check.wire,
+                code: check.code,
+            };
+            match listed(&line) {
+                Some(false) => {}
+                Some(true) => problems.push(format!("{line:?} is retired but in use")),
+                None => problems.push(format!(
+                    "{} has wire id {}, which wire_ids.txt does not give it: a new check takes the next free number and appends `check {} {}`; an existing one never changes its number",
+                    check.code, check.wire, check.wire, check.code
+                )),
+            }
+            for (wire, o) in check.outcomes {
+                let line = WireLine::Outcome {
+                    check: check.wire,
+                    wire: *wire,
+                    id: o.id,
+                };
+                match listed(&line) {
+                    Some(false) => {}
+                    Some(true) => problems.push(format!("{line:?} is retired but in use")),
+                    None => problems.push(format!(
+                        "{}/{} has wire id {wire}, which wire_ids.txt does not give it: a new outcome takes the next free number and appends `outcome {} {wire} {}`; an existing one never changes its number",
+                        check.code, o.id, check.wire, o.id
+                    )),
+                }
+            }
+        }
+        // What the file lists and the registry no longer has must be marked retired, never deleted.
+        for (retired, line) in &lines {
+            let in_use = match line {
+                WireLine::Check { wire, code } => {
+                    REGISTRY.iter().any(|c| c.wire == *wire && c.code == *code)
+                }
+                WireLine::Outcome { check, wire, id } => REGISTRY.iter().any(|c| {
+                    c.wire == *check && c.outcomes.iter().any(|(w, o)| w == wire && o.id == *id)
+                }),
+            };
+            if !retired && !in_use {
+                problems.push(format!(
+                    "{line:?} is gone from the registry: mark its line `retired`, so that its number is never reused"
+                ));
+            }
+        }
+        problems
+    }
+
+    #[test]
+    fn wire_ids_are_frozen() {
+        let file = include_str!("wire_ids.txt");
+        let problems = wire_problems(file);
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        // Selections hold checks as bits of a u64.
+        assert!(REGISTRY.iter().all(|c| c.wire < 64));
+    }
+
+    #[test]
+    fn the_wire_id_test_catches_a_renumbering_a_reuse_and_a_deletion() {
+        let file = include_str!("wire_ids.txt");
+        // Renumbering an outcome: the file no longer gives the registry's number.
+        let renumbered = file.replace("outcome 7 2 invalid\n", "outcome 7 99 invalid\n");
+        assert_ne!(renumbered, file);
+        assert!(!wire_problems(&renumbered).is_empty());
+        // Reusing a number for a second outcome of the same check.
+        let reused = format!("{file}outcome 7 2 something_new\n");
+        assert!(wire_problems(&reused)
+            .iter()
+            .any(|p| p.contains("reuses the number")));
+        // Deleting a line instead of retiring it, and retiring one still in use.
+        let deleted = file.replace("check 5 cors.read\n", "");
+        assert!(!wire_problems(&deleted).is_empty());
+        let retired = file.replace("check 5 cors.read\n", "retired check 5 cors.read\n");
+        assert!(wire_problems(&retired)
+            .iter()
+            .any(|p| p.contains("retired but in use")));
+        // A retired line for something gone is fine, and its number stays taken.
+        let gone = format!("{file}retired check 63 old.check\n");
+        assert!(wire_problems(&gone).is_empty());
+        let taken = format!("{gone}check 63 new.check\n");
+        assert!(!wire_problems(&taken).is_empty());
+    }
+
     #[test]
     fn codes_are_unique_and_name_their_layer() {
         for (i, check) in REGISTRY.iter().enumerate() {
             assert!(
-                REGISTRY[..i].iter().all(|c| c.code != check.code),
-                "{} twice",
+                REGISTRY[..i]
+                    .iter()
+                    .all(|c| c.code != check.code && c.wire != check.wire),
+                "{} or its wire id twice",
                 check.code
             );
             let prefix = check.code.split('.').next().unwrap();
@@ -179,11 +368,13 @@ mod tests {
                 "{}",
                 check.code
             );
-            for (i, o) in check.outcomes.iter().enumerate() {
+            for (i, (wire, o)) in check.outcomes.iter().enumerate() {
                 let at = format!("{}/{}", check.code, o.id);
                 assert!(
-                    check.outcomes[..i].iter().all(|p| p.id != o.id),
-                    "{at} twice"
+                    check.outcomes[..i]
+                        .iter()
+                        .all(|(w, p)| p.id != o.id && w != wire),
+                    "{at} twice, or its wire id {wire} twice"
                 );
                 for text in [o.title, o.detail].into_iter().chain(o.fix) {
                     assert!(

@@ -6,9 +6,9 @@
 use super::{Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
+use crate::core::input::{Applies, Context};
 use crate::core::observation::{Observation, Observations};
 use crate::core::probe::ProbeId;
-use crate::core::run::Context;
 
 const CODE: &str = "network.reach";
 
@@ -97,6 +97,8 @@ pub static NOT_RUN: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 4,
+    applies: Applies::Everywhere,
     layer: Layer::Network,
     title: t("Reaching the host", "连接主机"),
     depends_on: &[
@@ -106,7 +108,13 @@ pub static CHECK: Check = Check {
         "dns.public",
     ],
     probes: &[ProbeId::Reach],
-    outcomes: &[&ANSWERED, &FAILED_FAST, &FAILED_SLOW, &TIMED_OUT, &NOT_RUN],
+    outcomes: &[
+        (0, &ANSWERED),
+        (1, &FAILED_FAST),
+        (2, &FAILED_SLOW),
+        (3, &TIMED_OUT),
+        (4, &NOT_RUN),
+    ],
     evaluate,
 };
 
@@ -131,8 +139,8 @@ fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixtures::opaque;
     use crate::core::key::AuthMode;
-    use crate::core::observation::fixtures::opaque;
     use crate::core::observation::NotSent;
 
     #[test]

@@ -3,9 +3,8 @@
 use super::Check;
 use crate::core::finding::{Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
+use crate::core::input::{Applies, Context};
 use crate::core::observation::Observations;
-use crate::core::run::Context;
-use crate::core::target::Scheme;
 
 const CODE: &str = "page.mixed_content";
 
@@ -43,27 +42,24 @@ pub static BLOCKED: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 1,
+    applies: Applies::BrowserOnly,
     layer: Layer::Page,
     title: t("Mixed content", "混合内容"),
     depends_on: &["page.target"],
     probes: &[],
-    outcomes: &[&OK, &BLOCKED],
+    outcomes: &[(0, &OK), (1, &BLOCKED)],
     evaluate,
 };
-
-/// Whether the browser will block every request of the run as mixed content.
-pub fn blocked(ctx: &Context) -> bool {
-    ctx.page_secure
-        && ctx
-            .target
-            .as_ref()
-            .is_ok_and(|t| t.scheme == Scheme::Http && !t.is_loopback())
-}
 
 fn evaluate(ctx: &Context, _: &Observations) -> Option<Finding> {
     Some(Finding::new(
         CODE,
-        if blocked(ctx) { &BLOCKED } else { &OK },
+        if ctx.mixed_content_blocked() {
+            &BLOCKED
+        } else {
+            &OK
+        },
     ))
 }
 

@@ -8,9 +8,9 @@
 use super::Check;
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
+use crate::core::input::{Applies, Context};
 use crate::core::observation::{Observation, Observations};
 use crate::core::probe::ProbeId;
-use crate::core::run::Context;
 
 const CODE: &str = "page.online";
 
@@ -123,18 +123,20 @@ pub static NOT_RUN: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 2,
+    applies: Applies::BrowserOnly,
     layer: Layer::Page,
     title: t("Internet connection", "互联网连接"),
     depends_on: &[],
     probes: &[ProbeId::Control, ProbeId::Reach],
     outcomes: &[
-        &ONLINE,
-        &OFFLINE,
-        &CONNECTION_DOWN,
-        &CONTROL_BLOCKED,
-        &CONTROL_FAILED,
-        &NO_CONTROL,
-        &NOT_RUN,
+        (0, &ONLINE),
+        (1, &OFFLINE),
+        (2, &CONNECTION_DOWN),
+        (3, &CONTROL_BLOCKED),
+        (4, &CONTROL_FAILED),
+        (5, &NO_CONTROL),
+        (6, &NOT_RUN),
     ],
     evaluate,
 };
@@ -192,8 +194,8 @@ fn origin_of(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixtures::opaque;
     use crate::core::key::AuthMode;
-    use crate::core::observation::fixtures::opaque;
     use crate::core::observation::NotSent;
     use std::collections::BTreeSet;
 

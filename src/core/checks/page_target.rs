@@ -3,8 +3,8 @@
 use super::Check;
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
+use crate::core::input::{Applies, Context};
 use crate::core::observation::Observations;
-use crate::core::run::Context;
 use crate::core::target::TargetError;
 
 const CODE: &str = "page.target";
@@ -208,24 +208,26 @@ pub static QUERY_OR_FRAGMENT: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 0,
+    applies: Applies::Everywhere,
     layer: Layer::Page,
     title: t("Base URL", "基础 URL"),
     depends_on: &[],
     probes: &[],
     outcomes: &[
-        &OK,
-        &TRAILING_V1,
-        &UNEXPECTED_PATH,
-        &PLAIN_HTTP,
-        &TRIMMED,
-        &EMPTY,
-        &NO_SCHEME,
-        &BAD_SCHEME,
-        &INNER_SPACE,
-        &CREDENTIALS,
-        &BAD_HOST,
-        &BAD_PORT,
-        &QUERY_OR_FRAGMENT,
+        (0, &OK),
+        (1, &TRAILING_V1),
+        (2, &UNEXPECTED_PATH),
+        (3, &PLAIN_HTTP),
+        (4, &TRIMMED),
+        (5, &EMPTY),
+        (6, &NO_SCHEME),
+        (7, &BAD_SCHEME),
+        (8, &INNER_SPACE),
+        (9, &CREDENTIALS),
+        (10, &BAD_HOST),
+        (11, &BAD_PORT),
+        (12, &QUERY_OR_FRAGMENT),
     ],
     evaluate,
 };

@@ -11,9 +11,9 @@
 use super::{Check, RETRY_SNIPPETS};
 use crate::core::finding::{Fact, Finding, Layer, Method, Outcome, Snippet, Status, Timing};
 use crate::core::i18n::t;
+use crate::core::input::{Applies, Context};
 use crate::core::observation::{NotSent, Observation, Observations, Phases};
 use crate::core::probe::ProbeId;
-use crate::core::run::{series_order, Context};
 use crate::core::stats::{summarize, Summary};
 
 const CODE: &str = "perf.latency";
@@ -184,19 +184,21 @@ pub static NOT_RUN: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 13,
+    applies: Applies::Everywhere,
     layer: Layer::Performance,
     title: t("Latency", "延迟"),
     depends_on: &["network.reach"],
     probes: &[ProbeId::Latency(0), ProbeId::ControlLatency(0)],
     outcomes: &[
-        &FAST,
-        &SLOW,
-        &VERY_SLOW,
-        &SLOW_NETWORK,
-        &UNSTABLE,
-        &SLOW_SETUP,
-        &LOSSY,
-        &NOT_RUN,
+        (0, &FAST),
+        (1, &SLOW),
+        (2, &VERY_SLOW),
+        (3, &SLOW_NETWORK),
+        (4, &UNSTABLE),
+        (5, &SLOW_SETUP),
+        (6, &LOSSY),
+        (7, &NOT_RUN),
     ],
     evaluate,
 };
@@ -220,7 +222,7 @@ fn collect(ctx: &Context, obs: &Observations) -> Option<Series> {
         failed: 0,
         control: Vec::new(),
     };
-    for id in series_order(ctx) {
+    for id in ctx.series_order() {
         let seen = obs.get(&id)?;
         match (id, seen) {
             (ProbeId::ControlLatency(_), Observation::Response(r)) => s.control.push(r.elapsed_ms),
@@ -326,9 +328,9 @@ fn grade(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::input::Settings;
     use crate::core::key::AuthMode;
     use crate::core::observation::Response;
-    use crate::core::run::Settings;
 
     fn ctx(samples: u16) -> Context {
         Context::new("https://api.anthropic.com", AuthMode::ApiKey, None, true).with_settings(
@@ -353,7 +355,7 @@ mod tests {
         let ctx = ctx(warm.len() as u16);
         let mut obs = Observations::new();
         let (mut w, mut c) = (warm.iter(), control.iter());
-        for id in series_order(&ctx) {
+        for id in ctx.series_order() {
             let seen = match id {
                 ProbeId::Latency(0) => answered(cold, None),
                 ProbeId::Latency(_) => answered(*w.next().unwrap(), None),

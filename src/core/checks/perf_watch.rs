@@ -9,10 +9,10 @@
 use super::{Check, RETRY_SNIPPETS};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Point, SampleKind, Snippet, Status};
 use crate::core::i18n::t;
+use crate::core::input::{Applies, Context};
 use crate::core::observation::{NotSent, Observation, Observations, ResponseKind};
 use crate::core::probe::ProbeId;
 use crate::core::reply::{self, Reply};
-use crate::core::run::{key_usable, Context};
 
 const CODE: &str = "perf.watch";
 
@@ -140,19 +140,21 @@ pub static NOT_RUN: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 14,
+    applies: Applies::Everywhere,
     layer: Layer::Performance,
     title: t("Watch over time", "持续观察"),
     depends_on: &["page.target", "page.mixed_content"],
     probes: &[ProbeId::Watch],
     outcomes: &[
-        &OFF,
-        &WATCHING,
-        &STEADY,
-        &FLAKY_NETWORK,
-        &FLAKY_SERVICE,
-        &DOWN_NETWORK,
-        &DOWN_SERVICE,
-        &NOT_RUN,
+        (0, &OFF),
+        (1, &WATCHING),
+        (2, &STEADY),
+        (3, &FLAKY_NETWORK),
+        (4, &FLAKY_SERVICE),
+        (5, &DOWN_NETWORK),
+        (6, &DOWN_SERVICE),
+        (7, &NOT_RUN),
     ],
     evaluate,
 };
@@ -167,7 +169,7 @@ pub fn classify(ctx: &Context, seen: &Observation) -> SampleKind {
     if r.kind != ResponseKind::Readable {
         return SampleKind::Unreadable;
     }
-    let expected = if key_usable(ctx) { 200 } else { 401 };
+    let expected = if ctx.key_usable() { 200 } else { 401 };
     match r.status {
         s if s == expected => match reply::classify(r) {
             Reply::Models { .. } | Reply::ApiError { .. } => SampleKind::Ok,
@@ -253,9 +255,9 @@ pub fn failed(ctx: &Context, seen: &Observation) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixtures::{api_error, resp};
     use crate::core::key::{ApiKey, AuthMode};
     use crate::core::observation::Sample;
-    use crate::core::reply::tests::{api_error, resp};
 
     fn ctx(key: bool) -> Context {
         let key = key.then(|| ApiKey::new(format!("sk-ant-api03-{}AA", "k".repeat(93))).unwrap());
@@ -310,7 +312,7 @@ mod tests {
             ),
             (
                 false,
-                crate::core::observation::fixtures::held_redirect(),
+                crate::core::fixtures::held_redirect(),
                 SampleKind::Unreadable,
             ),
             (

@@ -9,9 +9,9 @@
 use super::Check;
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
+use crate::core::input::{Applies, Context};
 use crate::core::observation::{Observation, Observations, Response, ResponseKind};
 use crate::core::probe::ProbeId;
-use crate::core::run::Context;
 use crate::core::time;
 
 const CODE: &str = "service.clock";
@@ -106,11 +106,19 @@ pub static NOT_RUN: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 10,
+    applies: Applies::Everywhere,
     layer: Layer::Service,
     title: t("This machine's clock", "本机时钟"),
     depends_on: &["cors.read"],
     probes: &[ProbeId::CorsRead, ProbeId::KeyModels],
-    outcomes: &[&IN_SYNC, &SKEWED, &FAR_OFF, &NO_DATE, &NOT_RUN],
+    outcomes: &[
+        (0, &IN_SYNC),
+        (1, &SKEWED),
+        (2, &FAR_OFF),
+        (3, &NO_DATE),
+        (4, &NOT_RUN),
+    ],
     evaluate,
 };
 
@@ -174,10 +182,10 @@ fn raw_date(raw: &str) -> Fact {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixtures::opaque;
+    use crate::core::fixtures::{api_error, resp};
     use crate::core::key::AuthMode;
-    use crate::core::observation::fixtures::opaque;
     use crate::core::observation::NotSent;
-    use crate::core::reply::tests::{api_error, resp};
     use std::collections::BTreeSet;
 
     const DATE: &str = "Thu, 26 Nov 2026 08:00:00 GMT";

@@ -11,12 +11,12 @@ use crate::core::json::Json;
 use super::{Check, NOT_RUN_DETAIL, NOT_RUN_TITLE, RETRY_SNIPPETS};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status, Timing};
 use crate::core::i18n::t;
+use crate::core::input::{Applies, Context};
 use crate::core::observation::{
     BodyState, NotSent, Observation, Observations, Response, ResponseKind,
 };
 use crate::core::probe::ProbeId;
 use crate::core::reply::{self, Reply};
-use crate::core::run::Context;
 use crate::core::sse::{SseEvent, SseParser};
 
 const CODE: &str = "service.message";
@@ -339,30 +339,32 @@ pub static NOT_RUN: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 12,
+    applies: Applies::Everywhere,
     layer: Layer::Service,
     title: t("A streamed test message", "流式测试消息"),
     depends_on: &["auth.key", "auth.model"],
     probes: &[ProbeId::KeyModels, ProbeId::Message],
     outcomes: &[
-        &OFF,
-        &NO_KEY,
-        &NO_MODEL,
-        &STREAMED,
-        &BUFFERED,
-        &ERROR_EVENT,
-        &CUT,
-        &NOT_STREAMED,
-        &CREDIT_LOW,
-        &BILLING,
-        &SPEND_CAP,
-        &RATE_LIMITED,
-        &OVERLOADED,
-        &SERVER_ERROR,
-        &UNKNOWN_MODEL,
-        &UNEXPECTED,
-        &FAILED,
-        &TIMED_OUT,
-        &NOT_RUN,
+        (0, &OFF),
+        (1, &NO_KEY),
+        (2, &NO_MODEL),
+        (3, &STREAMED),
+        (4, &BUFFERED),
+        (5, &ERROR_EVENT),
+        (6, &CUT),
+        (7, &NOT_STREAMED),
+        (8, &CREDIT_LOW),
+        (9, &BILLING),
+        (10, &SPEND_CAP),
+        (11, &RATE_LIMITED),
+        (12, &OVERLOADED),
+        (13, &SERVER_ERROR),
+        (14, &UNKNOWN_MODEL),
+        (15, &UNEXPECTED),
+        (16, &FAILED),
+        (17, &TIMED_OUT),
+        (18, &NOT_RUN),
     ],
     evaluate,
 };
@@ -583,11 +585,11 @@ fn bounded(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixtures::{api_error, resp};
+    use crate::core::fixtures::{held_redirect, opaque};
+    use crate::core::input::Settings;
     use crate::core::key::{ApiKey, AuthMode};
-    use crate::core::observation::fixtures::{held_redirect, opaque};
     use crate::core::observation::Chunk;
-    use crate::core::reply::tests::{api_error, resp};
-    use crate::core::run::Settings;
     use std::collections::BTreeSet;
 
     /// The events of a one-token answer, as the API streams them.

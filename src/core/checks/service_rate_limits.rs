@@ -8,10 +8,10 @@
 use super::{Check, RETRY_SNIPPETS};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
+use crate::core::input::{Applies, Context};
 use crate::core::observation::{NotSent, Observation, Observations, Response, ResponseKind};
 use crate::core::probe::ProbeId;
 use crate::core::reply::{self, Reply};
-use crate::core::run::Context;
 use crate::core::time;
 
 const CODE: &str = "service.rate_limits";
@@ -109,11 +109,20 @@ pub static NOT_RUN: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 11,
+    applies: Applies::Everywhere,
     layer: Layer::Service,
     title: t("Rate limits", "速率限制"),
     depends_on: &["auth.key"],
     probes: &[ProbeId::KeyModels, ProbeId::Message],
-    outcomes: &[&ABSENT, &AMPLE, &LOW, &EXHAUSTED, &NO_KEY, &NOT_RUN],
+    outcomes: &[
+        (0, &ABSENT),
+        (1, &AMPLE),
+        (2, &LOW),
+        (3, &EXHAUSTED),
+        (4, &NO_KEY),
+        (5, &NOT_RUN),
+    ],
     evaluate,
 };
 
@@ -244,10 +253,10 @@ fn rate_limited(r: &Response, retry_after: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixtures::opaque;
+    use crate::core::fixtures::{api_error, resp};
+    use crate::core::input::Settings;
     use crate::core::key::{ApiKey, AuthMode};
-    use crate::core::observation::fixtures::opaque;
-    use crate::core::reply::tests::{api_error, resp};
-    use crate::core::run::Settings;
     use std::collections::BTreeSet;
 
     const DATE: (&str, &str) = ("date", "Thu, 26 Nov 2026 08:00:00 GMT");

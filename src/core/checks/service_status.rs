@@ -9,9 +9,9 @@
 use super::{Check, RETRY_SNIPPETS};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
+use crate::core::input::{Applies, Context};
 use crate::core::observation::{Observation, Observations, ResponseKind};
 use crate::core::probe::ProbeId;
-use crate::core::run::Context;
 use crate::core::statuspage::{self, ComponentState, Incident, StatusSummary};
 
 const CODE: &str = "service.status";
@@ -164,20 +164,22 @@ pub static NOT_RUN: Outcome = Outcome {
 
 pub static CHECK: Check = Check {
     code: CODE,
+    wire: 9,
+    applies: Applies::Everywhere,
     layer: Layer::Service,
     title: t("The service's status page", "服务状态页"),
     depends_on: &["page.online"],
     probes: &[ProbeId::Status],
     outcomes: &[
-        &OPERATIONAL,
-        &DEGRADED,
-        &PARTIAL_OUTAGE,
-        &MAJOR_OUTAGE,
-        &MAINTENANCE,
-        &ELSEWHERE,
-        &UNKNOWN_COMPONENT,
-        &UNAVAILABLE,
-        &NOT_RUN,
+        (0, &OPERATIONAL),
+        (1, &DEGRADED),
+        (2, &PARTIAL_OUTAGE),
+        (3, &MAJOR_OUTAGE),
+        (4, &MAINTENANCE),
+        (5, &ELSEWHERE),
+        (6, &UNKNOWN_COMPONENT),
+        (7, &UNAVAILABLE),
+        (8, &NOT_RUN),
     ],
     evaluate,
 };
@@ -316,10 +318,10 @@ fn capped(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixtures::opaque;
+    use crate::core::fixtures::resp;
     use crate::core::key::AuthMode;
-    use crate::core::observation::fixtures::opaque;
     use crate::core::observation::NotSent;
-    use crate::core::reply::tests::resp;
     use std::collections::BTreeSet;
 
     /// A summary body: the API component in `api` (or none), the overall indicator, and open incidents and

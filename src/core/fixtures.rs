@@ -1,0 +1,169 @@
+//! Test fixtures shared by the core's tests: a key, responses, API error bodies, what a healthy world
+//! answers to each probe, and a run driven to its end the way a shell drives it.
+
+use super::input::Context;
+use super::key::ApiKey;
+use super::observation::{Chunk, Observation, Observations, Response, ResponseKind, Sample};
+use super::probe::ProbeId;
+use super::run::Run;
+
+/// The text of a well-shaped API key that is no one's.
+pub fn key_text() -> String {
+    format!("sk-ant-api03-{}AA", "k".repeat(93))
+}
+
+/// [`key_text`] as a key.
+pub fn key() -> Option<ApiKey> {
+    ApiKey::new(key_text())
+}
+
+/// A readable response.
+pub fn resp(status: u16, content_type: &str, body: &str, headers: &[(&str, &str)]) -> Response {
+    let mut all: Vec<(String, String)> = headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    all.push(("content-type".into(), content_type.into()));
+    Response {
+        status,
+        headers: all,
+        body: body.into(),
+        elapsed_ms: 42.0,
+        ..Response::default()
+    }
+}
+
+/// An API error body.
+pub fn api_error(kind: &str, message: &str) -> String {
+    format!(
+        r#"{{"type":"error","error":{{"type":"{kind}","message":"{message}"}},"request_id":"req_1"}}"#
+    )
+}
+
+/// A readable API error with a `request-id` header.
+pub fn api_error_response(status: u16, kind: &str, message: &str) -> Observation {
+    Observation::Response(resp(
+        status,
+        "application/json",
+        &api_error(kind, message),
+        &[("request-id", "req_1")],
+    ))
+}
+
+/// A response of `kind` that carries nothing readable, after `ms` milliseconds.
+fn unreadable(kind: ResponseKind, ms: f64) -> Observation {
+    Observation::Response(Response {
+        kind,
+        elapsed_ms: ms,
+        ..Response::default()
+    })
+}
+
+/// An opaque answer to a `no-cors` probe after `ms` milliseconds.
+pub fn opaque(ms: f64) -> Observation {
+    unreadable(ResponseKind::Opaque, ms)
+}
+
+/// A redirect that a keyed probe held back instead of following.
+pub fn held_redirect() -> Observation {
+    unreadable(ResponseKind::HeldRedirect, 8.0)
+}
+
+/// The server's `date` in the healthy answers, and the local clock that agrees with it.
+pub const DATE: &str = "Thu, 26 Nov 2026 12:00:00 GMT";
+
+/// A readable answer whose `date` agrees with the local clock.
+pub fn dated(mut r: Response) -> Observation {
+    r.headers.push(("date".into(), DATE.into()));
+    r.received_at_ms = crate::core::time::parse_http_date(DATE).unwrap() as f64 * 1000.0;
+    Observation::Response(r)
+}
+
+/// What a healthy API, resolver, status page and control endpoint answer to probe `id`.
+pub fn healthy(ctx: &Context, id: ProbeId) -> Observation {
+    let json = "application/json";
+    match id {
+        ProbeId::Control | ProbeId::ControlLatency(_) => opaque(15.0),
+        ProbeId::Reach | ProbeId::Latency(_) => opaque(40.0),
+        ProbeId::Doh(_) => Observation::Response(resp(
+            200,
+            "application/dns-json",
+            r#"{"Status":0,"Answer":[{"name":"api.anthropic.com.","type":1,"TTL":60,"data":"160.79.104.10"}]}"#,
+            &[],
+        )),
+        ProbeId::CorsRead => dated(resp(
+            401,
+            json,
+            &api_error("authentication_error", "x-api-key header is required"),
+            &[("request-id", "req_1")],
+        )),
+        ProbeId::KeyModels => dated(resp(
+            200,
+            json,
+            r#"{"data":[{"id":"claude-haiku-4-5","type":"model"}],"has_more":true}"#,
+            &[("request-id", "req_2")],
+        )),
+        ProbeId::Model => Observation::Response(resp(
+            200,
+            json,
+            r#"{"id":"claude-haiku-4-5","type":"model","display_name":"Claude Haiku 4.5"}"#,
+            &[],
+        )),
+        ProbeId::Status => Observation::Response(resp(
+            200,
+            json,
+            r#"{"page":{"url":"https://status.claude.com"},"status":{"indicator":"none","description":"All Systems Operational"},"components":[{"name":"Claude API (api.anthropic.com)","status":"operational"}],"incidents":[],"scheduled_maintenances":[]}"#,
+            &[],
+        )),
+        ProbeId::Message => {
+            let events = [
+                "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-haiku-4-5\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":8,\"output_tokens\":1}}}\n\n",
+                "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\nevent: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n",
+                "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\nevent: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"max_tokens\"},\"usage\":{\"output_tokens\":1}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+            ];
+            let mut r = resp(200, "text/event-stream", &events.concat(), &[]);
+            let mut end = 0;
+            r.chunks = events
+                .iter()
+                .zip([300.0, 700.0, 720.0])
+                .map(|(e, at_ms)| {
+                    end += e.len();
+                    Chunk { at_ms, end }
+                })
+                .collect();
+            Observation::Response(r)
+        }
+        ProbeId::Watch => Observation::Series {
+            samples: (0..3)
+                .map(|i| Sample {
+                    at_ms: f64::from(i) * 2_000.0,
+                    seen: if ctx.key_usable() {
+                        healthy(ctx, ProbeId::KeyModels)
+                    } else {
+                        healthy(ctx, ProbeId::CorsRead)
+                    },
+                })
+                .collect(),
+            done: true,
+        },
+    }
+}
+
+/// Runs a whole run the way a shell does: each probe it hands out is observed as `overrides` says, else as
+/// a healthy world answers; probes it declines are recorded by the run with its reason.
+pub fn run(ctx: &Context, overrides: &[(ProbeId, Observation)]) -> Observations {
+    let mut run = Run::new(ctx.clone());
+    loop {
+        let batch = run.next_probes();
+        if batch.is_empty() {
+            return run.observations().clone();
+        }
+        for spec in batch {
+            let seen = overrides
+                .iter()
+                .find(|(id, _)| *id == spec.id)
+                .map_or_else(|| healthy(ctx, spec.id), |(_, o)| o.clone());
+            run.record(spec.id, seen);
+        }
+    }
+}
