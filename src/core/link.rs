@@ -118,7 +118,11 @@ fn percent_decode(s: &str) -> Option<String> {
     while i < bytes.len() {
         match bytes[i] {
             b'%' => {
+                // Exactly two hex digits: `from_str_radix` alone would also take a sign, as in `%+1`.
                 let hex = bytes.get(i + 1..i + 3)?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
                 let hex = std::str::from_utf8(hex).ok()?;
                 out.push(u8::from_str_radix(hex, 16).ok()?);
                 i += 3;
@@ -468,6 +472,23 @@ impl Note {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_escapes_are_two_hex_digits_and_nothing_else() {
+        let rows = [
+            ("a%20b", Some("a b")),
+            ("%e4%b8%ad", Some("中")),
+            ("a+b", Some("a b")),
+            ("%+1", None),
+            ("%-1", None),
+            ("%1", None),
+            ("%zz", None),
+            ("%ff", None),
+        ];
+        for (text, want) in rows {
+            assert_eq!(percent_decode(text).as_deref(), want, "{text}");
+        }
+    }
 
     fn config(fragment: &str) -> (Config, Vec<Note>, Option<String>) {
         match read(fragment) {

@@ -259,7 +259,10 @@ mod tests {
             run.observations().get(&ProbeId::KeyModels),
             Some(&Observation::NotSent(NotSent::NoKey))
         );
-        assert!(run.next_probes().is_empty(), "nothing new until something lands");
+        assert!(
+            run.next_probes().is_empty(),
+            "nothing new until something lands"
+        );
         assert_eq!(run.in_flight().len(), first.len());
         assert!(run.busy());
         // A late or unknown answer is dropped, not recorded.

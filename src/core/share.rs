@@ -834,4 +834,120 @@ mod tests {
         w.uint(u64::MAX);
         assert_eq!(unpack(&w.0), Err(ShareError::Malformed));
     }
+
+    /// The golden reports: a healthy run, a broken run with many facts, and one with every kind of fact.
+    fn golden_reports() -> Vec<(&'static str, Report)> {
+        let key = ApiKey::new(format!("sk-ant-api03-{}AA", "g".repeat(93)));
+        let settings = Settings {
+            message: true,
+            model: Some("claude-haiku-4-5".into()),
+            ..Settings::default()
+        };
+        let ctx = Context::new("https://api.anthropic.com", AuthMode::ApiKey, key, true)
+            .with_settings(settings);
+        let freeze = |obs: &crate::core::observation::Observations| {
+            Report::new(
+                &ctx,
+                &diagnose(&ctx, obs),
+                "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0 Safari/537.36",
+                1_796_220_000_000.0,
+                2_345,
+            )
+        };
+        let healthy = freeze(&sim::run(&ctx, &[]));
+        let limited = Observation::Response(sim::resp(
+            401,
+            "application/json",
+            &sim::api_error("authentication_error", "invalid x-api-key"),
+            &[
+                ("request-id", "req_011CXgolden"),
+                ("retry-after", "17"),
+                ("cf-ray", "8f0c0ffee-FRA"),
+                ("server", "cloudflare"),
+                ("anthropic-ratelimit-requests-limit", "50"),
+                ("anthropic-ratelimit-requests-remaining", "0"),
+                ("anthropic-ratelimit-requests-reset", "2026-12-02T12:00:30Z"),
+            ],
+        ));
+        let broken = freeze(&sim::run(
+            &ctx,
+            &[
+                (ProbeId::KeyModels, limited),
+                (ProbeId::Model, Observation::TimedOut { after_ms: 10_000 }),
+            ],
+        ));
+        vec![
+            ("healthy", healthy),
+            ("broken", broken),
+            ("every-fact", report()),
+        ]
+    }
+
+    /// The link text of a report, deflated natively as the browser's `deflate-raw` does.
+    fn golden_link(r: &Report) -> String {
+        frame(&miniz_oxide::deflate::compress_to_vec(&pack(r), 9))
+    }
+
+    /// Opens a link text natively, as the page does with the browser's inflater.
+    fn open_link(text: &str) -> Result<Report, ShareError> {
+        let packed =
+            miniz_oxide::inflate::decompress_to_vec_with_limit(&unframe(text)?, MAX_PACK_BYTES)
+                .map_err(|_| ShareError::Corrupt)?;
+        unpack(&packed)
+    }
+
+    /// Writes the golden links and what they decode to. Run by hand, once per new golden link:
+    /// `cargo test --lib write_golden_links -- --ignored`. Existing files are never rewritten, so that a
+    /// golden link made by one version stays what every later version must read.
+    #[test]
+    #[ignore]
+    fn write_golden_links() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden");
+        std::fs::create_dir_all(dir).unwrap();
+        for (name, r) in golden_reports() {
+            let link = format!("{dir}/report-{name}.link");
+            if std::fs::read_to_string(&link).is_ok_and(|t| !t.trim().is_empty()) {
+                continue;
+            }
+            std::fs::write(&link, golden_link(&r) + "\n").unwrap();
+            std::fs::write(
+                format!("{dir}/report-{name}.json"),
+                crate::core::export::json(&r) + "\n",
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn golden_links_decode_into_the_same_report_forever() {
+        let golden = [
+            (
+                include_str!("../../tests/golden/report-healthy.link"),
+                include_str!("../../tests/golden/report-healthy.json"),
+            ),
+            (
+                include_str!("../../tests/golden/report-broken.link"),
+                include_str!("../../tests/golden/report-broken.json"),
+            ),
+            (
+                include_str!("../../tests/golden/report-every-fact.link"),
+                include_str!("../../tests/golden/report-every-fact.json"),
+            ),
+        ];
+        for (link, json) in golden {
+            let r = open_link(link).unwrap_or_else(|e| panic!("{e}: {link}"));
+            assert_eq!(crate::core::export::json(&r), json.trim_end(), "{link}");
+        }
+        // The golden set covers what it promises: a healthy run, a broken one, and every kind of fact.
+        let every = open_link(golden[2].0).unwrap();
+        let State::Done(f) = &every.entries[0].state else {
+            panic!("the first entry is done")
+        };
+        assert_eq!(f.facts, every_fact());
+        assert_eq!(open_link(golden[0].0).unwrap().verdict, Verdict::Healthy);
+        assert!(matches!(
+            open_link(golden[1].0).unwrap().verdict,
+            Verdict::Broken { .. }
+        ));
+    }
 }
