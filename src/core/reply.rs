@@ -40,6 +40,93 @@ pub enum Reply {
     Empty,
 }
 
+/// The most characters of an API error's message, `error.type` or `details.error_code` a finding keeps.
+pub const MESSAGE_CHARS: usize = 300;
+/// The most characters of a `retry-after` a finding keeps: seconds are a few digits, an HTTP date 29.
+pub const RETRY_AFTER_CHARS: usize = 40;
+
+/// The one reading of an API error response, used by every check that reads one: the status, the
+/// error's type, message and `details.error_code`, each bounded once, and the `retry-after` header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    /// `error.type`; types may grow, so an unknown one is kept as it is.
+    pub kind: String,
+    pub message: String,
+    /// `error.details.error_code`, such as `enforced_spend_limit_reached`.
+    pub code: Option<String>,
+    /// `retry-after`, trimmed.
+    pub retry_after: Option<String>,
+}
+
+/// The error code of the monthly spend cap.
+const SPEND_CAP_CODE: &str = "enforced_spend_limit_reached";
+
+impl ApiError {
+    /// Reads a response as the API's error, if its body is one.
+    pub fn read(resp: &Response) -> Option<ApiError> {
+        let Reply::ApiError {
+            kind,
+            message,
+            code,
+        } = classify(resp)
+        else {
+            return None;
+        };
+        Some(ApiError {
+            status: resp.status,
+            kind: bounded(&kind, MESSAGE_CHARS),
+            message: bounded(&message, MESSAGE_CHARS),
+            code: code.map(|c| bounded(&c, MESSAGE_CHARS)),
+            retry_after: retry_after(resp),
+        })
+    }
+
+    /// The monthly spend cap: `details.error_code` says so (under any type or status: the code alone is
+    /// specific), or an `invalid_request_error` says "You have reached your specified API usage limits".
+    /// Waiting for a rate-limit window does not lift it.
+    pub fn spend_cap(&self) -> bool {
+        self.code.as_deref() == Some(SPEND_CAP_CODE)
+            || (self.kind == "invalid_request_error"
+                && self.message.to_ascii_lowercase().contains("usage limits"))
+    }
+
+    /// "Your credit balance is too low…": an `invalid_request_error` or `billing_error` naming the credit
+    /// balance, under any status (the API pairs it with 400, and the type is what it promises to keep).
+    pub fn credit_low(&self) -> bool {
+        matches!(
+            self.kind.as_str(),
+            "invalid_request_error" | "billing_error"
+        ) && self.message.to_ascii_lowercase().contains("credit balance")
+    }
+
+    /// A rate limit that waiting lifts: `rate_limit_error` or a 429, unless it is the spend cap.
+    pub fn rate_limited(&self) -> bool {
+        (self.kind == "rate_limit_error" || self.status == 429) && !self.spend_cap()
+    }
+
+    /// The facts every check shows of an API error: its type and message.
+    pub fn facts(&self) -> [Fact; 2] {
+        [
+            Fact::ErrorType(self.kind.clone()),
+            Fact::ErrorMessage(self.message.clone()),
+        ]
+    }
+}
+
+/// `retry-after`, trimmed and bounded.
+pub fn retry_after(resp: &Response) -> Option<String> {
+    resp.header("retry-after")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| bounded(v, RETRY_AFTER_CHARS))
+}
+
+/// At most `max` characters of `s`.
+fn bounded(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
 /// Classifies a response body; status is judged by the checks.
 pub fn classify(resp: &Response) -> Reply {
     let body = resp.body.trim_start_matches('\u{feff}').trim();
@@ -151,6 +238,93 @@ fn body_request_id(body: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::core::fixtures::{api_error, resp};
+
+    #[test]
+    fn api_error_rules_table() {
+        let error = |status: u16, body: &str, headers: &[(&str, &str)]| {
+            ApiError::read(&resp(status, "application/json", body, headers)).unwrap()
+        };
+        let plain = |status, kind, message| error(status, &api_error(kind, message), &[]);
+        let capped = r#"{"type":"error","error":{"type":"rate_limit_error","message":"cap","details":{"error_code":"enforced_spend_limit_reached"}}}"#;
+        let capped_other = r#"{"type":"error","error":{"type":"invalid_request_error","message":"cap","details":{"error_code":"enforced_spend_limit_reached"}}}"#;
+        // (error, spend cap, credit low, rate limited)
+        let rows = [
+            (
+                plain(
+                    400,
+                    "invalid_request_error",
+                    "Your credit balance is too low to access the Anthropic API.",
+                ),
+                false,
+                true,
+                false,
+            ),
+            (
+                plain(402, "billing_error", "Your credit balance is too low."),
+                false,
+                true,
+                false,
+            ),
+            (
+                plain(
+                    403,
+                    "invalid_request_error",
+                    "Your credit balance is too low.",
+                ),
+                false,
+                true,
+                false,
+            ),
+            (
+                plain(
+                    400,
+                    "invalid_request_error",
+                    "You have reached your specified API usage limits.",
+                ),
+                true,
+                false,
+                false,
+            ),
+            (error(429, capped, &[]), true, false, false),
+            (error(400, capped_other, &[]), true, false, false),
+            (
+                plain(429, "rate_limit_error", "Number of requests exceeded"),
+                false,
+                false,
+                true,
+            ),
+            (plain(429, "something_new", "slow down"), false, false, true),
+            (
+                plain(400, "invalid_request_error", "max_tokens: field required"),
+                false,
+                false,
+                false,
+            ),
+        ];
+        for (e, cap, credit, limited) in rows {
+            assert_eq!(
+                (e.spend_cap(), e.credit_low(), e.rate_limited()),
+                (cap, credit, limited),
+                "{e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_api_error_is_bounded_once() {
+        let long = "x".repeat(5_000);
+        let e = ApiError::read(&resp(
+            429,
+            "application/json",
+            &api_error(&long, &long),
+            &[("retry-after", &format!(" {long} "))],
+        ))
+        .unwrap();
+        assert_eq!(e.kind.len(), MESSAGE_CHARS);
+        assert_eq!(e.message.chars().count(), MESSAGE_CHARS);
+        assert_eq!(e.retry_after.map(|r| r.len()), Some(RETRY_AFTER_CHARS));
+        assert_eq!(ApiError::read(&resp(200, "text/html", "<p>", &[])), None);
+    }
 
     #[test]
     fn classifies_known_bodies() {

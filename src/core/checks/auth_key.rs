@@ -7,7 +7,7 @@ use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
 use crate::core::observation::{NotSent, Observation, Observations, Response, ResponseKind};
 use crate::core::probe::ProbeId;
-use crate::core::reply::{self, Reply};
+use crate::core::reply::{self, ApiError, Reply};
 
 const CODE: &str = "auth.key";
 
@@ -416,18 +416,13 @@ fn readable(r: &Response) -> Finding {
         }
         (Reply::RegionBlock, _) => &REGION,
         (Reply::EdgeError { .. }, _) => &EDGE_ERROR,
-        (
-            Reply::ApiError {
-                kind,
-                message,
-                code,
-            },
-            status,
-        ) => {
-            extra.push(Fact::ErrorType(kind.clone()));
-            extra.push(Fact::ErrorMessage(message.chars().take(300).collect()));
-            api_error(status, kind, message, code.as_deref())
-        }
+        (Reply::ApiError { .. }, _) => match ApiError::read(r) {
+            Some(e) => {
+                extra.extend(e.facts());
+                api_error(&e)
+            }
+            None => &UNEXPECTED,
+        },
         (_, 404) => &NOT_FOUND,
         (
             Reply::Malformed
@@ -440,18 +435,19 @@ fn readable(r: &Response) -> Finding {
         (_, 500..=599) => &SERVER_ERROR,
         _ => &UNEXPECTED,
     };
-    if let Some(after) = r.header("retry-after") {
-        extra.push(Fact::RetryAfter(after.to_string()));
-    }
+    extra.extend(reply::retry_after(r).map(Fact::RetryAfter));
     Finding::new(CODE, outcome)
         .with_all(reply::response_facts(r))
         .with_all(extra)
 }
 
-/// Maps the API's error body to an outcome; unknown types fall back on the status, as the docs advise.
-fn api_error(status: u16, kind: &str, message: &str, code: Option<&str>) -> &'static Outcome {
-    let lower = message.to_ascii_lowercase();
-    match (status, kind) {
+/// Maps the API's error to an outcome; unknown types fall back on the status, as the docs advise. The
+/// spend cap and the credit balance are the rules of [`ApiError`], shared with every check.
+fn api_error(e: &ApiError) -> &'static Outcome {
+    let lower = e.message.to_ascii_lowercase();
+    match (e.status, e.kind.as_str()) {
+        _ if e.spend_cap() => &SPEND_CAP,
+        _ if e.credit_low() => &BILLING,
         (_, "authentication_error") if lower.contains("cors requests are not allowed") => {
             &ORG_BLOCKS_BROWSER
         }
@@ -460,10 +456,7 @@ fn api_error(status: u16, kind: &str, message: &str, code: Option<&str>) -> &'st
         (_, "authentication_error") => &INVALID,
         (_, "permission_error") => &PERMISSION,
         (_, "billing_error") => &BILLING,
-        (400, "invalid_request_error") if lower.contains("credit balance") => &BILLING,
-        (_, "invalid_request_error") if lower.contains("usage limits") => &SPEND_CAP,
-        (_, "rate_limit_error") if code == Some("enforced_spend_limit_reached") => &SPEND_CAP,
-        (_, "rate_limit_error") | (429, _) => &RATE_LIMITED,
+        _ if e.rate_limited() => &RATE_LIMITED,
         (_, "overloaded_error") | (529, _) => &OVERLOADED,
         (_, "not_found_error") | (404, _) => &NOT_FOUND,
         (_, "api_error" | "timeout_error") | (500..=599, _) => &SERVER_ERROR,

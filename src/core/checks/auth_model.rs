@@ -10,7 +10,7 @@ use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
 use crate::core::observation::{NotSent, Observation, Observations, Response, ResponseKind};
 use crate::core::probe::{self, ProbeId};
-use crate::core::reply::{self, Reply};
+use crate::core::reply::{self, ApiError, Reply};
 
 const CODE: &str = "auth.model";
 
@@ -223,10 +223,13 @@ fn readable(r: &Response, model: &str) -> Finding {
         (Reply::Model { id }, 200) => Finding::new(CODE, &AVAILABLE)
             .with(Fact::Model(id))
             .with_all(facts),
-        (Reply::ApiError { kind, message, .. }, status) => {
-            let outcome = if status == 404 && kind == "not_found_error" {
+        (Reply::ApiError { .. }, _) => {
+            let Some(e) = ApiError::read(r) else {
+                return Finding::new(CODE, &UNEXPECTED).with_all(facts);
+            };
+            let outcome = if e.status == 404 && e.kind == "not_found_error" {
                 &NOT_FOUND
-            } else if status == 429 || status >= 500 {
+            } else if e.rate_limited() || e.status == 429 || e.status >= 500 {
                 // The service's own trouble: auth.key reports it; blaming the model would mislead.
                 &BUSY
             } else {
@@ -234,8 +237,7 @@ fn readable(r: &Response, model: &str) -> Finding {
             };
             Finding::new(CODE, outcome)
                 .with(Fact::Offending(model.to_string()))
-                .with(Fact::ErrorType(kind))
-                .with(Fact::ErrorMessage(message.chars().take(300).collect()))
+                .with_all(e.facts())
                 .with_all(facts)
         }
         (Reply::Html { title }, _) => Finding::new(CODE, &UNEXPECTED)

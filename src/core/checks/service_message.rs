@@ -16,7 +16,7 @@ use crate::core::observation::{
     BodyState, NotSent, Observation, Observations, Response, ResponseKind,
 };
 use crate::core::probe::ProbeId;
-use crate::core::reply::{self, Reply};
+use crate::core::reply::{self, ApiError, Reply};
 use crate::core::sse::{SseEvent, SseParser};
 
 const CODE: &str = "service.message";
@@ -412,40 +412,35 @@ fn readable(r: &Response) -> Finding {
     }
     let mut extra = Vec::new();
     let outcome = match &reply {
-        Reply::ApiError {
-            kind,
-            message,
-            code,
-        } => {
-            extra.push(Fact::ErrorType(bounded(kind)));
-            extra.push(Fact::ErrorMessage(bounded(message)));
-            api_error(r.status, kind, message, code.as_deref())
-        }
+        Reply::ApiError { .. } => match ApiError::read(r) {
+            Some(e) => {
+                extra.extend(e.facts());
+                api_error(&e)
+            }
+            None => by_status(r.status),
+        },
         Reply::Html { title } => {
             extra.extend(title.clone().map(Fact::PageTitle));
             by_status(r.status)
         }
         _ => by_status(r.status),
     };
-    if let Some(after) = r.header("retry-after") {
-        extra.push(Fact::RetryAfter(bounded(after)));
-    }
+    extra.extend(reply::retry_after(r).map(Fact::RetryAfter));
     Finding::new(CODE, outcome).with_all(extra).with_all(facts)
 }
 
-/// Maps the API's error body to an outcome; unknown types fall back on the status, as the docs advise.
-fn api_error(status: u16, kind: &str, message: &str, code: Option<&str>) -> &'static Outcome {
-    let lower = message.to_ascii_lowercase();
-    match (status, kind) {
-        _ if code == Some("enforced_spend_limit_reached") => &SPEND_CAP,
-        (_, "invalid_request_error") if lower.contains("credit balance") => &CREDIT_LOW,
-        (_, "invalid_request_error") if lower.contains("usage limits") => &SPEND_CAP,
-        (_, "billing_error") => &BILLING,
-        (_, "rate_limit_error") => &RATE_LIMITED,
-        (_, "overloaded_error") => &OVERLOADED,
-        (_, "not_found_error") => &UNKNOWN_MODEL,
-        (_, "api_error" | "timeout_error") => &SERVER_ERROR,
-        _ => by_status(status),
+/// Maps the API's error to an outcome; unknown types fall back on the status, as the docs advise. The
+/// spend cap and the credit balance are the rules of [`ApiError`], shared with every check.
+fn api_error(e: &ApiError) -> &'static Outcome {
+    match e.kind.as_str() {
+        _ if e.spend_cap() => &SPEND_CAP,
+        _ if e.credit_low() => &CREDIT_LOW,
+        "billing_error" => &BILLING,
+        _ if e.rate_limited() => &RATE_LIMITED,
+        "overloaded_error" => &OVERLOADED,
+        "not_found_error" => &UNKNOWN_MODEL,
+        "api_error" | "timeout_error" => &SERVER_ERROR,
+        _ => by_status(e.status),
     }
 }
 

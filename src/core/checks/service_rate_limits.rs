@@ -11,7 +11,7 @@ use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
 use crate::core::observation::{NotSent, Observation, Observations, Response, ResponseKind};
 use crate::core::probe::ProbeId;
-use crate::core::reply::{self, Reply};
+use crate::core::reply::{self, ApiError};
 use crate::core::time;
 
 const CODE: &str = "service.rate_limits";
@@ -147,7 +147,8 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
         });
     };
     let limits = read_limits(r);
-    let retry_after = r.header("retry-after").map(str::trim);
+    let retry_after = reply::retry_after(r);
+    let retry_after = retry_after.as_deref();
     let outcome = if limits.iter().any(|l| l.remaining == 0) || rate_limited(r, retry_after) {
         &EXHAUSTED
     } else if limits.iter().any(|l| is_low(l.remaining, l.limit)) {
@@ -166,7 +167,7 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
     Some(
         Finding::new(CODE, outcome)
             .with_all(facts)
-            .with_all(retry_after.map(|s| Fact::RetryAfter(s.chars().take(40).collect()))),
+            .with_all(retry_after.map(|s| Fact::RetryAfter(s.to_string()))),
     )
 }
 
@@ -243,11 +244,7 @@ fn rate_limited(r: &Response, retry_after: Option<&str>) -> bool {
     if retry_after.is_some() {
         return true;
     }
-    matches!(
-        reply::classify(r),
-        Reply::ApiError { kind, code, .. }
-            if kind == "rate_limit_error" && code.as_deref() != Some("enforced_spend_limit_reached")
-    )
+    ApiError::read(r).is_some_and(|e| e.rate_limited())
 }
 
 #[cfg(test)]
