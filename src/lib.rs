@@ -3,6 +3,8 @@
 //! `core` is pure Rust and knows nothing of browsers; `web` is the thin shell that runs probes with `fetch`
 //! and renders, compiled for `wasm32` only.
 
+#![forbid(unsafe_code)]
+
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]

@@ -7,6 +7,7 @@
 //! `unpack`; natively there is no inflater, so the payload here is the pack itself. The inflater's own
 //! cap ([`share::MAX_PACK_BYTES`]) is tested by giving `unpack` packs of that size directly.
 #![cfg(not(target_arch = "wasm32"))]
+#![allow(unsafe_code)] // The counting allocator below: a global allocator cannot be written without it.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

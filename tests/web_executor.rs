@@ -1,5 +1,7 @@
 //! The executor's seams in headless Chromium: each kind of observation from a real `fetch` against the mock.
 #![cfg(target_arch = "wasm32")]
+// The whole file is tests: its helpers may unwrap like its test functions.
+#![allow(clippy::unwrap_used)]
 
 use api_doctor::core::checks::network_reach::FAST_FAIL_MS;
 use api_doctor::core::key::{ApiKey, AuthMode};

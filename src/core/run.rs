@@ -71,9 +71,6 @@ impl Run {
     /// that are not to be sent are recorded here with the reason, so the shell only executes what it gets.
     pub fn next_probes(&mut self) -> Vec<ProbeSpec> {
         let mut out = Vec::new();
-        if self.cancelled {
-            return out;
-        }
         loop {
             let started: Vec<ProbeId> = self
                 .obs
@@ -87,6 +84,11 @@ impl Run {
             }
             for planned in batch {
                 match planned {
+                    // After Cancel nothing more goes out: each probe whose turn comes is recorded as
+                    // cancelled, so that every check it feeds is decided (not run) rather than pending.
+                    Ok(spec) if self.cancelled => {
+                        self.obs.insert(spec.id, Observation::Cancelled);
+                    }
                     Ok(spec) => {
                         self.in_flight.push(spec.id);
                         out.push(spec);
@@ -108,7 +110,8 @@ impl Run {
         }
     }
 
-    /// Stops handing out probes; those in flight still land (as cancelled, once the shell aborts them).
+    /// Stops handing out probes: from now on each is recorded as cancelled when its turn comes. Those in
+    /// flight still land (as cancelled, once the shell aborts them).
     pub fn cancel(&mut self) {
         self.cancelled = true;
     }
@@ -308,6 +311,16 @@ mod tests {
         assert!(run.next_probes().is_empty(), "no probe after Cancel");
         assert_eq!(run.diagnosis().verdict, Verdict::Cancelled);
         assert!(!run.busy());
+        // Every check is decided: the ones whose probes never went out say they were not run.
+        let d = run.diagnosis();
+        assert!(d
+            .entries
+            .iter()
+            .all(|e| e.state != crate::core::diagnosis::State::Pending));
+        assert_eq!(
+            run.observations().get(&ProbeId::Latency(0)),
+            Some(&Observation::NotSent(NotSent::Prerequisite))
+        );
         // Cancelled between probes, with nothing in flight and nothing cancelled: still cancelled.
         let mut quiet = Run::new(ctx.clone());
         for spec in quiet.next_probes() {

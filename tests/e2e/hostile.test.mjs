@@ -1,7 +1,7 @@
 // Hostile servers and hostile report links: markup, script, Markdown specials, direction overrides and long
 // strings in every field a server controls and the page shows, end to end in the built page (CSP on).
 //
-// A small API server in this file plays the real API's CORS rules (API-FACTS.md: preflights allowed, `*`
+// A small API server in this file plays the real API's CORS rules (preflights allowed, `*`
 // origin, every header exposed) and puts a payload into each field: error types and messages, the
 // request-id, cf-ray, server, date and retry-after headers, the model list and one model, the streamed
 // message's model and error event, the status page's texts and links, and DNS-over-HTTPS answers. Four modes
@@ -55,7 +55,7 @@ const ROUNDS = [
 
 // --- The hostile API ----------------------------------------------------------------------------------------
 
-/** The real API's CORS answer to every request with an origin (API-FACTS.md). */
+/** The real API's CORS answer to every request with an origin. */
 const OPEN = { "access-control-allow-origin": "*", "access-control-expose-headers": "*" };
 
 /** A JSON answer with the API's CORS headers and `headers`. */

@@ -1,4 +1,4 @@
-//! The API itself: its headers, error bodies, auth rules and endpoints, as API-FACTS.md records them.
+//! The API itself: its headers, error bodies, auth rules and endpoints, as its public behaviour shows them.
 
 use crate::http::{self, Request, Response};
 use crate::sse::{self, Streaming};
@@ -63,7 +63,7 @@ pub const NO_VERSION: ApiError = ApiError::new(
     "anthropic-version: header is required",
 );
 pub const NOT_FOUND: ApiError = ApiError::new(404, "not_found_error", "Not Found");
-/// A guess: API-FACTS records the 405 but not its body.
+/// A guess: the 405 is on record, its body is not.
 pub const METHOD_NOT_ALLOWED: ApiError =
     ApiError::new(405, "invalid_request_error", "Method Not Allowed");
 
@@ -127,7 +127,7 @@ pub fn with_quota(mut resp: Response, quota: Quota) -> Response {
     resp
 }
 
-/// Which responses past authentication carry rate-limit headers. API-FACTS:
+/// Which responses past authentication carry rate-limit headers. On record:
 /// they are documented, but not guaranteed on `/v1/models`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateHeaders {

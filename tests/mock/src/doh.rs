@@ -39,7 +39,7 @@ pub enum Answer {
     Slow,
 }
 
-/// Where the API's published ranges put its front door (API-FACTS: 160.79.104.0/23, 2607:6bc0::/48).
+/// Where the API's published ranges put its front door (the published 160.79.104.0/23 and 2607:6bc0::/48).
 const OK: Answer = Answer::Address {
     v4: "160.79.104.10",
     v6: "2607:6bc0::10",

@@ -136,7 +136,7 @@ const CHALLENGE_HTML: &str = concat!(
 );
 
 /// Cloudflare's problem-details form of a 520. The field set is a guess built
-/// from the fields API-FACTS names (`cloudflare_error`, `zone`) and RFC 9457.
+/// from the fields the edge's error pages carry (`cloudflare_error`, `zone`) and RFC 9457.
 const CF_520_BODY: &str = concat!(
     "{\"type\":\"https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-5xx-errors/error-520/\",",
     "\"title\":\"Error 520: Web server is returning an unknown error\",",

@@ -24,7 +24,7 @@ pub const GAP: Duration = Duration::from_millis(120);
 /// How long the buffering proxy holds the whole stream.
 pub const HOLD: Duration = Duration::from_millis(300);
 
-/// What the `error` event of [`Streaming::Error`] carries, as API-FACTS's 529.
+/// What the `error` event of [`Streaming::Error`] carries, as the API's 529 error event.
 const OVERLOADED: &str =
     r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
 
