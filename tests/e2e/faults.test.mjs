@@ -566,7 +566,9 @@ const rows = [
     target: async (t, { cancel } = {}) => {
       const r = await relay(t, {
         upstream: h.scenario("reset"),
-        stall: (rec) => cancel && rec.kind === "keyed",
+        // Under Cancel both the readable and the keyed answers are held: a readable answer that broke
+        // before Cancel would fail cors.read and skip auth.key, and the test would race the page.
+        stall: (rec) => cancel && (rec.kind === "keyed" || rec.kind === "readable"),
         stallAfter: 4,
       });
       return { base: r.base, relay: r };
@@ -582,8 +584,12 @@ const rows = [
       const keyed = relay.recs.find((r) => r.kind === "keyed");
       assert.deepEqual([keyed.bytes, keyed.finished], [10, false]);
     },
-    cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed body to be stalled"),
+    cancelled: ["cors.read", "auth.key"],
+    underWay: ({ relay }) =>
+      until(
+        () => ["keyed", "readable"].every((kind) => relay.recs.some((r) => r.kind === kind && r.held)),
+        "the readable and the keyed bodies to be stalled",
+      ),
   },
   {
     id: "7b the keyed answer alone stalls after its first bytes",
