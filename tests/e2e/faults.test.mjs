@@ -566,8 +566,17 @@ const rows = [
     target: async (t, { cancel } = {}) => {
       const r = await relay(t, {
         upstream: h.scenario("reset"),
-        // Under Cancel both the readable and the keyed answers are held: a readable answer that broke
-        // before Cancel would fail cors.read and skip auth.key, and the test would race the page.
+        // Under Cancel the relay answers the readable and the keyed probes itself and holds both part-way:
+        // forwarded, the upstream's reset would break them even while held, a broken readable answer
+        // would fail cors.read and skip auth.key before Cancel, and the test would race the page.
+        answer: (rec) =>
+          cancel && (rec.kind === "keyed" || rec.kind === "readable")
+            ? {
+                status: rec.kind === "keyed" ? 200 : 401,
+                headers: { ...OPEN, "content-type": "application/json" },
+                body: rec.kind === "keyed" ? '{"data":[{"type":"model","id":"claude-x"}]}' : '{"type":"error"}',
+              }
+            : null,
         stall: (rec) => cancel && (rec.kind === "keyed" || rec.kind === "readable"),
         stallAfter: 4,
       });
