@@ -15,6 +15,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use api_doctor::core::checks::REGISTRY;
 use api_doctor::core::diagnosis::{Entry, State, Verdict};
+use api_doctor::core::dns::ResolverView;
 use api_doctor::core::export;
 use api_doctor::core::finding::{Fact, Finding, Method, Point};
 use api_doctor::core::i18n::Lang;
@@ -698,7 +699,7 @@ fn random_fact(rng: &mut Rng) -> Fact {
         25 => Fact::ComponentState(s),
         26 => Fact::Incident(s),
         27 => Fact::Link(s),
-        28 => Fact::Resolver(rng.below(256) as u8, s),
+        28 => Fact::Resolver(rng.below(256) as u8, ResolverView::parse(&s)),
         29 => Fact::Command(s),
         30 => Fact::ControlHost(s),
         31 => Fact::SuccessRatio {
@@ -1026,7 +1027,7 @@ fn tamed(r: &Report) -> Report {
         if let State::Done(f) = &mut e.state {
             for fact in &mut f.facts {
                 let plain = match &*fact {
-                    Fact::Resolver(n, _) => Fact::Resolver(*n, "x".into()),
+                    Fact::Resolver(n, _) => Fact::Resolver(*n, ResolverView::parse("x")),
                     other if other.as_text().is_some() => Fact::Model("x".into()),
                     other => other.clone(),
                 };
@@ -1103,8 +1104,8 @@ fn exports_keep_hostile_text_inert() {
                 .zip(f["facts"].as_array().expect("facts"))
             {
                 match fact {
-                    Fact::Resolver(_, s) => {
-                        assert_eq!(j["value"]["answer"].as_str(), Some(s.as_str()))
+                    Fact::Resolver(_, view) => {
+                        assert_eq!(j["value"]["answer"].as_str(), Some(&*view.canonical()))
                     }
                     _ => {
                         if let Some(s) = fact.as_text() {

@@ -5,6 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::i18n::{t, Lang, Text};
 use super::json::Json;
 
 /// The default resolvers, in the order used.
@@ -174,6 +175,109 @@ fn percent_encode(text: &str) -> String {
         }
     }
     out
+}
+
+/// What one public resolver answered, as a report carries it: the resolver's host and a typed answer, so
+/// the renderer words it in the reader's language.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolverView {
+    /// The resolver's host as the settings gave it; empty when a report named none.
+    pub host: String,
+    pub answer: ResolverAnswer,
+}
+
+/// A public resolver's answer, reduced to what a reader needs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResolverAnswer {
+    /// The addresses, already listed as text (`"1.2.3.4, 5.6.7.8 (+2)"`).
+    Addresses(String),
+    NxDomain,
+    NoAddress,
+    /// Another DNS status code: 2 is SERVFAIL.
+    Failure(u16),
+    /// Not asked, or not answered in the DoH JSON format.
+    Unavailable,
+}
+
+impl ResolverAnswer {
+    /// The answer in `lang`; addresses and DNS's own status names are the same in every language.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            ResolverAnswer::Addresses(list) => list.clone(),
+            ResolverAnswer::NxDomain => "NXDOMAIN".to_string(),
+            ResolverAnswer::NoAddress => t("no address", "无地址记录").get(lang).to_string(),
+            ResolverAnswer::Failure(code) => format!(
+                "{} ({} {code})",
+                rcode_name(*code).get(lang),
+                t("status", "状态码").get(lang)
+            ),
+            ResolverAnswer::Unavailable => t("unavailable", "不可用").get(lang).to_string(),
+        }
+    }
+
+    /// Reads an answer's English text back; anything that is not one of the fixed answers, exactly as
+    /// [`ResolverAnswer::text`] writes it, is a list of addresses.
+    fn parse(text: &str) -> ResolverAnswer {
+        let fixed = [
+            ResolverAnswer::NxDomain,
+            ResolverAnswer::NoAddress,
+            ResolverAnswer::Unavailable,
+        ];
+        if let Some(answer) = fixed.into_iter().find(|a| a.text(Lang::En) == text) {
+            return answer;
+        }
+        let code = text
+            .strip_suffix(')')
+            .and_then(|rest| rest.rsplit_once(" (status "))
+            .and_then(|(_, code)| code.parse::<u16>().ok());
+        match code.map(ResolverAnswer::Failure) {
+            Some(failure) if failure.text(Lang::En) == text => failure,
+            _ => ResolverAnswer::Addresses(text.to_string()),
+        }
+    }
+}
+
+impl ResolverView {
+    /// The view in `lang`, as shown beside the fact's label: `"dns.google: no address"`.
+    pub fn text(&self, lang: Lang) -> String {
+        let answer = self.answer.text(lang);
+        if self.host.is_empty() {
+            answer
+        } else {
+            format!("{}: {answer}", self.host)
+        }
+    }
+
+    /// The English line that report links and JSON carry. Links made before the answer was typed carried
+    /// exactly this line, so [`ResolverView::parse`] reads links of every version alike.
+    pub fn canonical(&self) -> String {
+        self.text(Lang::En)
+    }
+
+    /// Reads a canonical line back; `parse(s).canonical() == s` for every string, so a report survives
+    /// any number of round trips unchanged. Hosts hold no `": "`, so the first one ends a
+    /// non-empty host.
+    pub fn parse(line: &str) -> ResolverView {
+        let (host, answer) = match line.split_once(": ") {
+            Some((host, answer)) if !host.is_empty() => (host, answer),
+            _ => ("", line),
+        };
+        ResolverView {
+            host: host.to_string(),
+            answer: ResolverAnswer::parse(answer),
+        }
+    }
+}
+
+/// The usual name of a DNS response code.
+fn rcode_name(code: u16) -> Text {
+    match code {
+        1 => t("FORMERR", "FORMERR"),
+        2 => t("SERVFAIL", "SERVFAIL"),
+        4 => t("NOTIMP", "NOTIMP"),
+        5 => t("REFUSED", "REFUSED"),
+        _ => t("DNS error", "DNS 错误"),
+    }
 }
 
 #[cfg(test)]
@@ -371,6 +475,80 @@ mod tests {
         ];
         for (resolver, host, rtype, want) in rows {
             assert_eq!(query_url(resolver, host, rtype), want, "{host}");
+        }
+    }
+
+    #[test]
+    fn resolver_views_are_worded_in_both_languages_and_read_back_from_their_english_line() {
+        let view = |host: &str, answer| ResolverView {
+            host: host.to_string(),
+            answer,
+        };
+        let rows = [
+            (
+                view("dns.google", ResolverAnswer::NoAddress),
+                "dns.google: no address",
+                "dns.google: 无地址记录",
+            ),
+            (
+                view("dns.google", ResolverAnswer::Unavailable),
+                "dns.google: unavailable",
+                "dns.google: 不可用",
+            ),
+            (
+                view("a", ResolverAnswer::Failure(2)),
+                "a: SERVFAIL (status 2)",
+                "a: SERVFAIL (状态码 2)",
+            ),
+            (
+                view("a", ResolverAnswer::Failure(9)),
+                "a: DNS error (status 9)",
+                "a: DNS 错误 (状态码 9)",
+            ),
+            (
+                view("a", ResolverAnswer::NxDomain),
+                "a: NXDOMAIN",
+                "a: NXDOMAIN",
+            ),
+            (
+                view(
+                    "127.0.0.1:8053",
+                    ResolverAnswer::Addresses("::1, 10.0.0.1 (+2)".into()),
+                ),
+                "127.0.0.1:8053: ::1, 10.0.0.1 (+2)",
+                "127.0.0.1:8053: ::1, 10.0.0.1 (+2)",
+            ),
+            (
+                view("", ResolverAnswer::Addresses("1.2.3.4".into())),
+                "1.2.3.4",
+                "1.2.3.4",
+            ),
+        ];
+        for (v, en, zh) in rows {
+            assert_eq!(v.text(Lang::En), en);
+            assert_eq!(v.text(Lang::Zh), zh);
+            assert_eq!(v.canonical(), en);
+            assert_eq!(ResolverView::parse(en), v, "{en}");
+        }
+    }
+
+    #[test]
+    fn any_line_survives_a_round_trip_through_the_typed_view() {
+        let lines = [
+            "",
+            ": ",
+            "x: SERVFAIL (status 02)",
+            "x: FOO (status 2)",
+            "x: DNS error (status 2)",
+            "x: SERVFAIL (status 99999)",
+            "x: SERVFAIL (status -1)",
+            "a: b: no address",
+            "no address",
+            "x: NXDOMAIN ",
+            "日本: 不可用",
+        ];
+        for line in lines {
+            assert_eq!(ResolverView::parse(line).canonical(), line, "{line:?}");
         }
     }
 }

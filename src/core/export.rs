@@ -455,7 +455,7 @@ fn fact_json(w: &mut Json, fact: &Fact) {
             w.key("resolver");
             w.int(i64::from(*which));
             w.key("answer");
-            w.str(answer);
+            w.str(&answer.canonical());
             w.close('}');
         }
         Fact::SuccessRatio { ok, total } => {
@@ -1166,7 +1166,7 @@ mod tests {
             (Fact::Incident("i".into()), "incident", j!("i")),
             (Fact::Link("l".into()), "link", j!("l")),
             (
-                Fact::Resolver(2, "NXDOMAIN".into()),
+                Fact::Resolver(2, crate::core::dns::ResolverView::parse("NXDOMAIN")),
                 "resolver",
                 j!({"resolver": 2, "answer": "NXDOMAIN"}),
             ),

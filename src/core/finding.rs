@@ -1,5 +1,6 @@
 //! Findings: what one check concluded, as a stable outcome with typed facts.
 
+use super::dns::ResolverView;
 use super::i18n::{t, Lang, Text};
 
 /// The layers, lowest first: the verdict names the lowest one that fails.
@@ -279,7 +280,7 @@ pub enum Fact {
     /// Where to look next.
     Link(String),
     /// What public resolver 1 or 2 answered: its host and the addresses or the DNS status.
-    Resolver(u8, String),
+    Resolver(u8, ResolverView),
     /// A command that shows what a browser cannot see.
     Command(String),
     /// The control endpoint's host.
@@ -405,7 +406,7 @@ impl Fact {
                 ),
                 None => format!("{remaining} / {limit}"),
             },
-            Fact::Resolver(_, s) => s.clone(),
+            Fact::Resolver(_, view) => view.text(lang),
             Fact::SuccessRatio { ok, total } => {
                 format!(
                     "{ok} / {total} ({} %)",

@@ -10,6 +10,7 @@
 use super::b64;
 use super::checks::{by_code, by_wire, Check, REGISTRY};
 use super::diagnosis::{Entry, State, Verdict};
+use super::dns::ResolverView;
 use super::finding::{Fact, Finding, Method, Point, SampleKind, Timing};
 use super::i18n::{t, Lang, Text};
 use super::report::{KeyPrint, Report};
@@ -329,10 +330,11 @@ fn pack_fact(w: &mut Writer, fact: &Fact) {
         Fact::ComponentState(s) => text(w, 25, s),
         Fact::Incident(s) => text(w, 26, s),
         Fact::Link(s) => text(w, 27, s),
-        Fact::Resolver(n, s) => {
+        Fact::Resolver(n, view) => {
+            // The English line, as links carried it before the answer was typed; see `ResolverView::parse`.
             w.u8(28);
             w.u8(*n);
-            w.str(s);
+            w.str(&view.canonical());
         }
         Fact::Command(s) => text(w, 29, s),
         Fact::ControlHost(s) => text(w, 30, s),
@@ -597,7 +599,7 @@ fn unpack_fact(r: &mut Reader) -> R<Fact> {
         27 => Fact::Link(r.str()?),
         28 => {
             let n = r.u8()?;
-            Fact::Resolver(n, r.str()?)
+            Fact::Resolver(n, ResolverView::parse(&r.str()?))
         }
         29 => Fact::Command(r.str()?),
         30 => Fact::ControlHost(r.str()?),
@@ -686,7 +688,7 @@ mod tests {
             Fact::ComponentState("partial_outage".into()),
             Fact::Incident("Elevated errors".into()),
             Fact::Link("https://status.example/".into()),
-            Fact::Resolver(2, "1.2.3.4".into()),
+            Fact::Resolver(2, crate::core::dns::ResolverView::parse("1.2.3.4")),
             Fact::Command("nslookup api.anthropic.com".into()),
             Fact::ControlHost("control.example".into()),
             Fact::SuccessRatio { ok: 3, total: 4 },

@@ -19,7 +19,7 @@
 use std::net::IpAddr;
 
 use super::Check;
-use crate::core::dns::{self, AddrClass, DohAnswer};
+use crate::core::dns::{self, AddrClass, DohAnswer, ResolverAnswer, ResolverView};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
@@ -330,8 +330,8 @@ impl View {
         }
     }
 
-    /// The answer as shown beside the resolver's host.
-    fn describe(&self) -> String {
+    /// The answer as a report carries it.
+    fn answer(&self) -> ResolverAnswer {
         match self {
             View::Public(ips) | View::Private(ips) | View::Sinkhole(ips) => {
                 let mut text = ips
@@ -343,24 +343,13 @@ impl View {
                 if ips.len() > MAX_ADDRESSES {
                     text.push_str(&format!(" (+{})", ips.len() - MAX_ADDRESSES));
                 }
-                text
+                ResolverAnswer::Addresses(text)
             }
-            View::NxDomain => "NXDOMAIN".to_string(),
-            View::NoAddress => "no address".to_string(),
-            View::Failure(code) => format!("{} (status {code})", rcode_name(*code)),
-            View::Unavailable | View::Cancelled => "unavailable".to_string(),
+            View::NxDomain => ResolverAnswer::NxDomain,
+            View::NoAddress => ResolverAnswer::NoAddress,
+            View::Failure(code) => ResolverAnswer::Failure(*code),
+            View::Unavailable | View::Cancelled => ResolverAnswer::Unavailable,
         }
-    }
-}
-
-/// The usual name of a DNS response code.
-fn rcode_name(code: u16) -> &'static str {
-    match code {
-        1 => "FORMERR",
-        2 => "SERVFAIL",
-        4 => "NOTIMP",
-        5 => "REFUSED",
-        _ => "DNS error",
     }
 }
 
@@ -410,9 +399,12 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
     }
 }
 
-/// `"<resolver host>: <answer>"` for one resolver.
-fn resolver_fact(resolver_url: &str, view: &View) -> String {
-    format!("{}: {}", host_of(resolver_url), view.describe())
+/// What one resolver answered, beside its host.
+fn resolver_fact(resolver_url: &str, view: &View) -> ResolverView {
+    ResolverView {
+        host: host_of(resolver_url),
+        answer: view.answer(),
+    }
 }
 
 /// The host of a resolver's URL, found simply; it is only shown as text.
@@ -432,6 +424,7 @@ mod tests {
     use super::*;
     use crate::core::fixtures::opaque;
     use crate::core::fixtures::resp;
+    use crate::core::i18n::Lang;
     use crate::core::key::AuthMode;
     use crate::core::observation::NotSent;
     use std::collections::BTreeSet;
@@ -644,10 +637,11 @@ mod tests {
             [
                 Fact::Resolver(
                     1,
-                    "cloudflare-dns.com: 104.18.0.1, 104.18.0.2, 104.18.0.3, 104.18.0.4 (+2)"
-                        .into()
+                    ResolverView::parse(
+                        "cloudflare-dns.com: 104.18.0.1, 104.18.0.2, 104.18.0.3, 104.18.0.4 (+2)"
+                    )
                 ),
-                Fact::Resolver(2, "dns.google: SERVFAIL (status 2)".into()),
+                Fact::Resolver(2, ResolverView::parse("dns.google: SERVFAIL (status 2)")),
                 Fact::Command("nslookup api.anthropic.com".into()),
             ]
         );
@@ -663,8 +657,20 @@ mod tests {
         assert_eq!(
             f.facts,
             [
-                Fact::Resolver(1, "cloudflare-dns.com: no address".into()),
-                Fact::Resolver(2, "dns.google: unavailable".into()),
+                Fact::Resolver(
+                    1,
+                    ResolverView {
+                        host: "cloudflare-dns.com".into(),
+                        answer: ResolverAnswer::NoAddress
+                    }
+                ),
+                Fact::Resolver(
+                    2,
+                    ResolverView {
+                        host: "dns.google".into(),
+                        answer: ResolverAnswer::Unavailable
+                    }
+                ),
                 Fact::Command("nslookup gw.example.com".into()),
             ]
         );
@@ -680,7 +686,7 @@ mod tests {
             (View::Cancelled, "unavailable"),
         ];
         for (view, want) in rows {
-            assert_eq!(view.describe(), want, "{view:?}");
+            assert_eq!(view.answer().text(Lang::En), want, "{view:?}");
         }
     }
 
