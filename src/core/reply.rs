@@ -105,6 +105,25 @@ impl ApiError {
         (self.kind == "rate_limit_error" || self.status == 429) && !self.spend_cap()
     }
 
+    /// Overloaded across all users: `overloaded_error` under any status, or a 529 whatever its type.
+    pub fn overloaded(&self) -> bool {
+        self.kind == "overloaded_error" || self.status == 529
+    }
+
+    /// A fault inside the service that is not an overload: `api_error` or `timeout_error` under any
+    /// status, or another 5xx.
+    pub fn server_fault(&self) -> bool {
+        !self.overloaded()
+            && (matches!(self.kind.as_str(), "api_error" | "timeout_error")
+                || (500..=599).contains(&self.status))
+    }
+
+    /// The service's own trouble, which says nothing about a key or a model: a rate limit, any 429
+    /// (the spend cap's too), an overload or a server fault.
+    pub fn service_trouble(&self) -> bool {
+        self.rate_limited() || self.status == 429 || self.overloaded() || self.server_fault()
+    }
+
     /// The facts every check shows of an API error: its type and message.
     pub fn facts(&self) -> [Fact; 2] {
         [
@@ -305,6 +324,62 @@ mod tests {
             assert_eq!(
                 (e.spend_cap(), e.credit_low(), e.rate_limited()),
                 (cap, credit, limited),
+                "{e:?}"
+            );
+        }
+        // (error, overloaded, server fault, service trouble)
+        let rows = [
+            (
+                plain(529, "overloaded_error", "Overloaded"),
+                true,
+                false,
+                true,
+            ),
+            (
+                plain(503, "overloaded_error", "Overloaded"),
+                true,
+                false,
+                true,
+            ),
+            (plain(529, "something_new", "busy"), true, false, true),
+            (
+                plain(500, "api_error", "Internal server error"),
+                false,
+                true,
+                true,
+            ),
+            (plain(504, "timeout_error", "Timed out"), false, true, true),
+            (plain(200, "api_error", "odd"), false, true, true),
+            (
+                plain(502, "something_new", "bad gateway"),
+                false,
+                true,
+                true,
+            ),
+            (
+                plain(429, "rate_limit_error", "slow down"),
+                false,
+                false,
+                true,
+            ),
+            (error(429, capped, &[]), false, false, true),
+            (
+                plain(401, "authentication_error", "invalid x-api-key"),
+                false,
+                false,
+                false,
+            ),
+            (
+                plain(404, "not_found_error", "model: x"),
+                false,
+                false,
+                false,
+            ),
+        ];
+        for (e, overloaded, fault, trouble) in rows {
+            assert_eq!(
+                (e.overloaded(), e.server_fault(), e.service_trouble()),
+                (overloaded, fault, trouble),
                 "{e:?}"
             );
         }

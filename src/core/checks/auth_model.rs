@@ -229,7 +229,7 @@ fn readable(r: &Response, model: &str) -> Finding {
             };
             let outcome = if e.status == 404 && e.kind == "not_found_error" {
                 &NOT_FOUND
-            } else if e.rate_limited() || e.status == 429 || e.status >= 500 {
+            } else if e.service_trouble() {
                 // The service's own trouble: auth.key reports it; blaming the model would mislead.
                 &BUSY
             } else {

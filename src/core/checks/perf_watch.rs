@@ -12,7 +12,7 @@ use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
 use crate::core::observation::{NotSent, Observation, Observations, ResponseKind};
 use crate::core::probe::ProbeId;
-use crate::core::reply::{self, Reply};
+use crate::core::reply::{self, ApiError, Reply};
 
 const CODE: &str = "perf.watch";
 
@@ -170,15 +170,26 @@ pub fn classify(ctx: &Context, seen: &Observation) -> SampleKind {
         return SampleKind::Unreadable;
     }
     let expected = if ctx.key_usable() { 200 } else { 401 };
-    match r.status {
-        s if s == expected => match reply::classify(r) {
+    if r.status == expected {
+        return match reply::classify(r) {
             Reply::Models { .. } | Reply::ApiError { .. } => SampleKind::Ok,
             _ => SampleKind::Unexpected,
+        };
+    }
+    // The API's own error by the one reading; the spend cap is a limit of the account, counted with the
+    // rate limits as the service's side. A body that is not the API's (an edge page, a gateway's
+    // limiter) is judged by its status alone.
+    match ApiError::read(r) {
+        Some(e) if e.rate_limited() || e.spend_cap() => SampleKind::RateLimited,
+        Some(e) if e.overloaded() => SampleKind::Overloaded,
+        Some(e) if e.server_fault() => SampleKind::ServerError,
+        Some(_) => SampleKind::Unexpected,
+        None => match r.status {
+            429 => SampleKind::RateLimited,
+            529 => SampleKind::Overloaded,
+            500..=599 => SampleKind::ServerError,
+            _ => SampleKind::Unexpected,
         },
-        429 => SampleKind::RateLimited,
-        529 => SampleKind::Overloaded,
-        500..=599 => SampleKind::ServerError,
-        _ => SampleKind::Unexpected,
     }
 }
 
@@ -305,6 +316,38 @@ mod tests {
             (false, api(429, "rate_limit_error"), SampleKind::RateLimited),
             (false, api(529, "overloaded_error"), SampleKind::Overloaded),
             (false, api(500, "api_error"), SampleKind::ServerError),
+            (false, api(503, "overloaded_error"), SampleKind::Overloaded),
+            (false, api(400, "rate_limit_error"), SampleKind::RateLimited),
+            (
+                false,
+                api(400, "invalid_request_error"),
+                SampleKind::Unexpected,
+            ),
+            (
+                true,
+                Observation::Response(resp(
+                    429,
+                    "application/json",
+                    r#"{"type":"error","error":{"type":"rate_limit_error","message":"cap","details":{"error_code":"enforced_spend_limit_reached"}}}"#,
+                    &[],
+                )),
+                SampleKind::RateLimited,
+            ),
+            (
+                false,
+                Observation::Response(resp(
+                    502,
+                    "text/html",
+                    "<title>502 Bad Gateway</title>",
+                    &[],
+                )),
+                SampleKind::ServerError,
+            ),
+            (
+                false,
+                Observation::Response(resp(429, "text/plain", "slow down", &[])),
+                SampleKind::RateLimited,
+            ),
             (
                 false,
                 Observation::Response(resp(401, "text/html", "<title>x</title>", &[])),

@@ -437,9 +437,9 @@ fn api_error(e: &ApiError) -> &'static Outcome {
         _ if e.credit_low() => &CREDIT_LOW,
         "billing_error" => &BILLING,
         _ if e.rate_limited() => &RATE_LIMITED,
-        "overloaded_error" => &OVERLOADED,
+        _ if e.overloaded() => &OVERLOADED,
         "not_found_error" => &UNKNOWN_MODEL,
-        "api_error" | "timeout_error" => &SERVER_ERROR,
+        _ if e.server_fault() => &SERVER_ERROR,
         _ => by_status(e.status),
     }
 }
