@@ -409,7 +409,7 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testjson::{self, Value};
+    use serde_json::Value;
 
     fn get(target: &str) -> Response {
         let req = Request::for_test("GET", target, &[("origin", "http://localhost:1")]);
@@ -417,19 +417,23 @@ mod tests {
     }
 
     fn parsed(r: &Response) -> Value {
-        testjson::parse(&r.text()).unwrap_or_else(|e| panic!("{e}: {}", r.text()))
+        serde_json::from_str::<Value>(&r.text()).unwrap_or_else(|e| panic!("{e}: {}", r.text()))
     }
 
     /// (type, data) of each Answer record.
     fn answers(v: &Value) -> Vec<(u16, String)> {
         v.get("Answer")
-            .and_then(Value::arr)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
             .unwrap_or_default()
             .iter()
             .map(|r| {
                 (
-                    r.get("type").and_then(Value::num).unwrap_or(-1.0) as u16,
-                    r.get("data").and_then(Value::str).unwrap_or("").to_string(),
+                    r.get("type").and_then(Value::as_f64).unwrap_or(-1.0) as u16,
+                    r.get("data")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
                 )
             })
             .collect()
@@ -486,16 +490,20 @@ mod tests {
                 };
                 assert_eq!(r.header("content-type"), Some(ct), "{what}");
                 let v = parsed(&r);
-                assert_eq!(v.get("Status").and_then(Value::num), Some(status), "{what}");
+                assert_eq!(
+                    v.get("Status").and_then(Value::as_f64),
+                    Some(status),
+                    "{what}"
+                );
                 for flag in ["TC", "AD", "CD"] {
-                    assert_eq!(v.get(flag).and_then(Value::bool), Some(false), "{what}");
+                    assert_eq!(v.get(flag).and_then(Value::as_bool), Some(false), "{what}");
                 }
                 for flag in ["RD", "RA"] {
-                    assert_eq!(v.get(flag).and_then(Value::bool), Some(true), "{what}");
+                    assert_eq!(v.get(flag).and_then(Value::as_bool), Some(true), "{what}");
                 }
-                let q = &v.get("Question").and_then(Value::arr).unwrap()[0];
+                let q = &v.get("Question").and_then(Value::as_array).unwrap()[0];
                 assert_eq!(
-                    q.get("name").and_then(Value::str),
+                    q.get("name").and_then(Value::as_str),
                     Some("api.anthropic.com.")
                 );
                 let got = answers(&v);
@@ -504,11 +512,11 @@ mod tests {
                 assert_eq!(got, want, "{what}");
                 assert_eq!(v.get("Answer").is_some(), !want.is_empty(), "{what}");
                 assert_eq!(v.get("Authority").is_some(), authority, "{what}");
-                if let Some(records) = v.get("Answer").and_then(Value::arr) {
-                    let first = records[0].get("name").and_then(Value::str);
+                if let Some(records) = v.get("Answer").and_then(Value::as_array) {
+                    let first = records[0].get("name").and_then(Value::as_str);
                     assert_eq!(first, Some("api.anthropic.com."), "{what}");
                     for rec in records {
-                        assert_eq!(rec.get("TTL").and_then(Value::num), Some(60.0));
+                        assert_eq!(rec.get("TTL").and_then(Value::as_f64), Some(60.0));
                     }
                 }
             }
@@ -520,9 +528,12 @@ mod tests {
         let v = parsed(&get(
             "/doh/nxdomain/dns-query?name=api.anthropic.com&type=A",
         ));
-        let soa = &v.get("Authority").and_then(Value::arr).unwrap()[0];
-        assert_eq!(soa.get("type").and_then(Value::num), Some(6.0));
-        assert_eq!(soa.get("name").and_then(Value::str), Some("anthropic.com."));
+        let soa = &v.get("Authority").and_then(Value::as_array).unwrap()[0];
+        assert_eq!(soa.get("type").and_then(Value::as_f64), Some(6.0));
+        assert_eq!(
+            soa.get("name").and_then(Value::as_str),
+            Some("anthropic.com.")
+        );
     }
 
     #[test]
@@ -555,7 +566,7 @@ mod tests {
             );
             assert_eq!(r.header("access-control-allow-origin"), Some("*"));
         }
-        assert!(testjson::parse(&get("/doh/garbage/resolve?name=a").text()).is_err());
+        assert!(serde_json::from_str::<Value>(&get("/doh/garbage/resolve?name=a").text()).is_err());
     }
 
     #[test]
@@ -570,7 +581,11 @@ mod tests {
             let r = get(target);
             assert_eq!(r.status, 400, "{target}");
             let v = parsed(&r);
-            assert_eq!(v.get("Status").and_then(Value::num), Some(1.0), "{target}");
+            assert_eq!(
+                v.get("Status").and_then(Value::as_f64),
+                Some(1.0),
+                "{target}"
+            );
             assert_eq!(r.header("access-control-allow-origin"), Some("*"));
         }
     }
@@ -579,9 +594,9 @@ mod tests {
     fn names_are_echoed_safely() {
         let r = get("/doh/ok/resolve?name=x%22y.example.&type=a");
         let v = parsed(&r);
-        let q = &v.get("Question").and_then(Value::arr).unwrap()[0];
-        assert_eq!(q.get("name").and_then(Value::str), Some("x\"y.example."));
-        assert_eq!(q.get("type").and_then(Value::num), Some(1.0));
+        let q = &v.get("Question").and_then(Value::as_array).unwrap()[0];
+        assert_eq!(q.get("name").and_then(Value::as_str), Some("x\"y.example."));
+        assert_eq!(q.get("type").and_then(Value::as_f64), Some(1.0));
         // Broken escapes and odd bytes never panic.
         for query in [
             "name=%",
@@ -592,7 +607,7 @@ mod tests {
         ] {
             let r = get(&format!("/doh/ok/resolve?{query}"));
             assert!(r.status == 200 || r.status == 400, "{query}");
-            assert!(testjson::parse(&r.text()).is_ok(), "{query}");
+            assert!(serde_json::from_str::<Value>(&r.text()).is_ok(), "{query}");
         }
     }
 

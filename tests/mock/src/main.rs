@@ -16,8 +16,6 @@ mod http;
 mod scenarios;
 mod sse;
 mod statuspage;
-#[cfg(test)]
-mod testjson;
 
 use http::{Body, Framing, ReadError, Request, Response};
 use scenarios::Outcome;

@@ -114,19 +114,20 @@ fn head() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testjson;
+    use serde_json::Value;
     use std::time::Instant;
 
     /// The events of a body: (name, parsed data).
-    fn events(text: &str) -> Vec<(String, testjson::Value)> {
+    fn events(text: &str) -> Vec<(String, Value)> {
         text.split("\n\n")
             .filter(|e| !e.is_empty())
             .map(|e| {
                 let (kind, data) = e.split_once('\n').expect("two lines");
                 let kind = kind.strip_prefix("event: ").expect("event line");
                 let data = data.strip_prefix("data: ").expect("data line");
-                let value = testjson::parse(data).unwrap_or_else(|e| panic!("{e}: {data}"));
-                assert_eq!(value.get("type").and_then(|t| t.str()), Some(kind));
+                let value =
+                    serde_json::from_str::<Value>(data).unwrap_or_else(|e| panic!("{e}: {data}"));
+                assert_eq!(value.get("type").and_then(|t| t.as_str()), Some(kind));
                 (kind.to_string(), value)
             })
             .collect()
@@ -202,10 +203,13 @@ mod tests {
         let r = stream("msg_abc", "claude-\"q\"", Streaming::Real);
         let evs = events(&r.text());
         let msg = evs[0].1.get("message").unwrap();
-        assert_eq!(msg.get("id").and_then(|v| v.str()), Some("msg_abc"));
-        assert_eq!(msg.get("model").and_then(|v| v.str()), Some("claude-\"q\""));
-        assert_eq!(msg.get("role").and_then(|v| v.str()), Some("assistant"));
-        assert_eq!(msg.get("stop_reason"), Some(&testjson::Value::Null));
+        assert_eq!(msg.get("id").and_then(|v| v.as_str()), Some("msg_abc"));
+        assert_eq!(
+            msg.get("model").and_then(|v| v.as_str()),
+            Some("claude-\"q\"")
+        );
+        assert_eq!(msg.get("role").and_then(|v| v.as_str()), Some("assistant"));
+        assert_eq!(msg.get("stop_reason"), Some(&Value::Null));
         assert!(msg
             .get("usage")
             .and_then(|u| u.get("input_tokens"))
@@ -215,14 +219,14 @@ mod tests {
             delta
                 .get("delta")
                 .and_then(|d| d.get("text"))
-                .and_then(|v| v.str()),
+                .and_then(|v| v.as_str()),
             Some("Hi")
         );
         let md = &evs[5].1;
         assert_eq!(
             md.get("delta")
                 .and_then(|d| d.get("stop_reason"))
-                .and_then(|v| v.str()),
+                .and_then(|v| v.as_str()),
             Some("max_tokens")
         );
         let r = stream("msg_abc", "m", Streaming::Error);
@@ -232,7 +236,7 @@ mod tests {
                 .1
                 .get("error")
                 .and_then(|e| e.get("type"))
-                .and_then(|v| v.str()),
+                .and_then(|v| v.as_str()),
             Some("overloaded_error")
         );
     }

@@ -380,7 +380,7 @@ fn summary_json(summary: &Summary, url: &str, now: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testjson::{self, Value};
+    use serde_json::Value;
 
     fn get(state: &str, headers: &[(&str, &str)]) -> Response {
         let target = format!("/status/{state}/api/v2/summary.json");
@@ -392,12 +392,12 @@ mod tests {
 
     fn component<'a>(v: &'a Value, name: &str) -> &'a str {
         v.get("components")
-            .and_then(Value::arr)
+            .and_then(Value::as_array)
             .unwrap()
             .iter()
-            .find(|c| c.get("name").and_then(Value::str) == Some(name))
+            .find(|c| c.get("name").and_then(Value::as_str) == Some(name))
             .and_then(|c| c.get("status"))
-            .and_then(Value::str)
+            .and_then(Value::as_str)
             .unwrap_or_else(|| panic!("no component {name}"))
     }
 
@@ -491,19 +491,20 @@ mod tests {
                     .iter()
                     .all(|(n, _)| !n.starts_with("access-control-")));
             }
-            let v = testjson::parse(&r.text()).unwrap_or_else(|e| panic!("{state}: {e}"));
+            let v =
+                serde_json::from_str::<Value>(&r.text()).unwrap_or_else(|e| panic!("{state}: {e}"));
             let status = v.get("status").unwrap();
             assert_eq!(
-                status.get("indicator").and_then(Value::str),
+                status.get("indicator").and_then(Value::as_str),
                 Some(indicator),
                 "{state}"
             );
-            assert!(status.get("description").and_then(Value::str).is_some());
+            assert!(status.get("description").and_then(Value::as_str).is_some());
             assert_eq!(component(&v, API), api, "{state}");
             assert_eq!(component(&v, "claude.ai"), claude_ai, "{state}");
             assert_eq!(component(&v, "platform.claude.com"), "operational");
             assert_eq!(component(&v, "Claude Code"), "operational");
-            let list = |key| v.get(key).and_then(Value::arr).map(<[Value]>::len);
+            let list = |key| v.get(key).and_then(Value::as_array).map(Vec::len);
             assert_eq!(list("incidents"), Some(incidents), "{state}");
             assert_eq!(
                 list("scheduled_maintenances"),
@@ -512,11 +513,11 @@ mod tests {
             );
             let page = v.get("page").unwrap();
             assert_eq!(
-                page.get("url").and_then(Value::str),
+                page.get("url").and_then(Value::as_str),
                 Some(format!("http://127.0.0.1:8787/status/{state}").as_str())
             );
             for key in ["id", "name", "time_zone", "updated_at"] {
-                assert!(page.get(key).and_then(Value::str).is_some(), "{key}");
+                assert!(page.get(key).and_then(Value::as_str).is_some(), "{key}");
             }
         }
     }
@@ -527,8 +528,8 @@ mod tests {
             .iter()
             .filter(|s| matches!(s.page, Page::Summary { .. }))
         {
-            let v = testjson::parse(&get(state.name, &[]).text()).unwrap();
-            for c in v.get("components").and_then(Value::arr).unwrap() {
+            let v = serde_json::from_str::<Value>(&get(state.name, &[]).text()).unwrap();
+            for c in v.get("components").and_then(Value::as_array).unwrap() {
                 for key in [
                     "id",
                     "name",
@@ -537,17 +538,17 @@ mod tests {
                     "updated_at",
                     "description",
                 ] {
-                    assert!(c.get(key).and_then(Value::str).is_some(), "{key}");
+                    assert!(c.get(key).and_then(Value::as_str).is_some(), "{key}");
                 }
-                assert!(c.get("position").and_then(Value::num).is_some());
+                assert!(c.get("position").and_then(Value::as_f64).is_some());
                 for key in ["showcase", "group", "only_show_if_degraded"] {
-                    assert!(c.get(key).and_then(Value::bool).is_some(), "{key}");
+                    assert!(c.get(key).and_then(Value::as_bool).is_some(), "{key}");
                 }
                 assert_eq!(c.get("group_id"), Some(&Value::Null));
             }
             let open = ["incidents", "scheduled_maintenances"]
                 .iter()
-                .flat_map(|k| v.get(k).and_then(Value::arr).unwrap().iter());
+                .flat_map(|k| v.get(k).and_then(Value::as_array).unwrap().iter());
             for i in open {
                 for key in [
                     "id",
@@ -560,14 +561,17 @@ mod tests {
                     "started_at",
                 ] {
                     assert!(
-                        i.get(key).and_then(Value::str).is_some(),
+                        i.get(key).and_then(Value::as_str).is_some(),
                         "{}: {key}",
                         state.name
                     );
                 }
-                let updates = i.get("incident_updates").and_then(Value::arr).unwrap();
+                let updates = i.get("incident_updates").and_then(Value::as_array).unwrap();
                 for key in ["id", "status", "body", "created_at"] {
-                    assert!(updates[0].get(key).and_then(Value::str).is_some(), "{key}");
+                    assert!(
+                        updates[0].get(key).and_then(Value::as_str).is_some(),
+                        "{key}"
+                    );
                 }
             }
         }
@@ -576,12 +580,12 @@ mod tests {
     #[test]
     fn incidents_say_what_the_brief_says() {
         let first = |state: &str, list: &str| {
-            let v = testjson::parse(&get(state, &[]).text()).unwrap();
-            let i = v.get(list).and_then(Value::arr).unwrap()[0].clone();
-            let field = |k: &str| i.get(k).and_then(Value::str).unwrap().to_string();
-            let update = i.get("incident_updates").and_then(Value::arr).unwrap()[0]
+            let v = serde_json::from_str::<Value>(&get(state, &[]).text()).unwrap();
+            let i = v.get(list).and_then(Value::as_array).unwrap()[0].clone();
+            let field = |k: &str| i.get(k).and_then(Value::as_str).unwrap().to_string();
+            let update = i.get("incident_updates").and_then(Value::as_array).unwrap()[0]
                 .get("body")
-                .and_then(Value::str)
+                .and_then(Value::as_str)
                 .unwrap()
                 .to_string();
             (field("name"), field("status"), field("impact"), update)
@@ -615,7 +619,7 @@ mod tests {
         assert_eq!(r.header("access-control-allow-origin"), Some("*"));
         let r = get("garbage", &[]);
         assert_eq!(r.status, 200);
-        assert!(testjson::parse(&r.text()).is_err());
+        assert!(serde_json::from_str::<Value>(&r.text()).is_err());
         assert_eq!(r.header("access-control-allow-origin"), Some("*"));
     }
 
@@ -656,11 +660,11 @@ mod tests {
             .all(|(n, _)| !n.starts_with("access-control-")));
         // A hostile Host header stays inside its JSON string.
         let r = get("operational", &[("host", "a\"b")]);
-        let v = testjson::parse(&r.text()).unwrap();
+        let v = serde_json::from_str::<Value>(&r.text()).unwrap();
         assert_eq!(
             v.get("page")
                 .and_then(|p| p.get("url"))
-                .and_then(Value::str),
+                .and_then(Value::as_str),
             Some("http://a\"b/status/operational")
         );
     }
