@@ -442,6 +442,17 @@ impl Fact {
         }
     }
 
+    /// The fact's stable name within one finding: its [`Fact::key`], told apart where a finding can hold two
+    /// of a kind (`resolver_1`, `rate_limit_input-tokens`); the items of a list (incidents) share theirs. Never
+    /// reworded; the page renders it as `data-fact`.
+    pub fn slot(&self) -> String {
+        match self {
+            Fact::Resolver(n, _) => format!("resolver_{n}"),
+            Fact::RateLimit { name, .. } => format!("rate_limit_{name}"),
+            other => other.key().to_string(),
+        }
+    }
+
     /// The fact's stable snake_case name for machine-readable exports; never reworded, like check codes.
     pub fn key(&self) -> &'static str {
         match self {
@@ -548,6 +559,28 @@ impl Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slots_tell_apart_two_facts_of_a_kind() {
+        let limit = |name| Fact::RateLimit {
+            name,
+            remaining: 1,
+            limit: 2,
+            reset_in_s: None,
+        };
+        let view = crate::core::dns::ResolverView::parse("x: no address");
+        let rows = [
+            (Fact::Resolver(1, view.clone()), "resolver_1"),
+            (Fact::Resolver(2, view), "resolver_2"),
+            (limit("requests"), "rate_limit_requests"),
+            (limit("input-tokens"), "rate_limit_input-tokens"),
+            (Fact::HttpStatus(401), "http_status"),
+            (Fact::Duration(Timing::P90, 1.0), "duration_p90_ms"),
+        ];
+        for (fact, slot) in rows {
+            assert_eq!(fact.slot(), slot, "{fact:?}");
+        }
+    }
 
     #[test]
     fn values_carry_their_units() {

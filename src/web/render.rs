@@ -158,8 +158,13 @@ fn outcome_body(parent: &Element, finding: &Finding, lang: Lang) {
     if !finding.facts.is_empty() {
         let dl = el("dl", "facts", None);
         for fact in &finding.facts {
-            append(&dl, &el("dt", "", Some(fact.label().get(lang))));
+            // The fact's stable slot lets tests and tools read it without depending on its wording.
+            let slot = fact.slot();
+            let dt = el("dt", "", Some(fact.label().get(lang)));
+            let _ = dt.set_attribute("data-fact", &slot);
+            append(&dl, &dt);
             let dd = el("dd", "", Some(&fact.value(lang)));
+            let _ = dd.set_attribute("data-fact", &slot);
             if let Fact::Timeline(points) = fact {
                 append(&dd, &timeline(points, lang));
             }

@@ -256,12 +256,12 @@ async function measureLatency(browser, site, mock) {
     const latency = await page.$eval('#findings li.finding[data-code="perf.latency"]', (li) => ({
       outcome: li.dataset.outcome,
       facts: Object.fromEntries(
-        [...li.querySelectorAll("dl.facts > dt")].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent ?? ""]),
+        [...li.querySelectorAll("dl.facts > dt")].map((dt) => [dt.dataset.fact, dt.nextElementSibling?.textContent ?? ""]),
       ),
       verdict: document.getElementById("verdict").dataset,
     }));
-    const m = /^(\d+) ms$/.exec(latency.facts["Median round trip"] ?? "");
-    if (!m || ["lossy", "not_run"].includes(latency.outcome) || latency.facts["Round trips"] !== String(samples)) {
+    const m = /^(\d+) ms$/.exec(latency.facts["duration_median_ms"] ?? "");
+    if (!m || ["lossy", "not_run"].includes(latency.outcome) || latency.facts["samples"] !== String(samples)) {
       throw new Error(`run ${i} (${t.state}): perf.latency ${latency.outcome}, ${JSON.stringify(latency.facts)}`);
     }
     if (t.state !== "healthy") degraded.push(`${latency.verdict.code}/${latency.verdict.outcome}`);

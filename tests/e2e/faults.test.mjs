@@ -341,7 +341,7 @@ const rows = [
       "auth.key": ["skipped", "skipped"],
     },
     also: async (page, { relay }) => {
-      assert.equal((await factsOf(page, "cors.read"))["HTTP status"], "401");
+      assert.equal((await factsOf(page, "cors.read"))["http_status"], "401");
       // The page gave up on the dripping bodies: the browser closed them before their end.
       const keyed = relay.recs.filter((r) => r.kind === "keyed");
       assert.ok(keyed.length && keyed.every((r) => r.closedEarly && r.bytes > 0), JSON.stringify(keyed));
@@ -396,7 +396,7 @@ const rows = [
     verdict: broken("auth", "auth.key", "invalid"),
     findings: { ...pathWorks, "auth.key": ["fail", "invalid"] },
     also: async (page) =>
-      assert.equal((await factsOf(page, "auth.key"))["Message"], "invalid x-api-key: cl\u{fffd} invalide"),
+      assert.equal((await factsOf(page, "auth.key"))["error_message"], "invalid x-api-key: cl\u{fffd} invalide"),
     cancelled: ["auth.key"],
     underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
   },
@@ -411,7 +411,7 @@ const rows = [
     },
     verdict: healthy,
     findings: { ...pathWorks, "auth.key": ["pass", "accepted"] },
-    also: async (page) => assert.equal((await factsOf(page, "auth.key"))["Model"], "claude-\u{fffd}\u{fffd}-haiku"),
+    also: async (page) => assert.equal((await factsOf(page, "auth.key"))["model"], "claude-\u{fffd}\u{fffd}-haiku"),
     cancelled: ["auth.key"],
     underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
   },
@@ -493,7 +493,7 @@ const rows = [
     },
     also: async (page) => {
       const facts = await factsOf(page, "cors.read");
-      if (title) assert.equal(facts["Page title"], title);
+      if (title) assert.equal(facts["page_title"], title);
     },
     cancelled: ["cors.read", "auth.key"],
     underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the page to be stalled"),
@@ -511,7 +511,7 @@ const rows = [
     findings: { ...pathWorks, "auth.key": ["fail", "not_api"] },
     also: async (page) => {
       const facts = await factsOf(page, "auth.key");
-      assert.deepEqual([facts["HTTP status"], facts["Page title"]], ["502", "502 Bad Gateway"]);
+      assert.deepEqual([facts["http_status"], facts["page_title"]], ["502", "502 Bad Gateway"]);
     },
     cancelled: ["auth.key"],
     underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
@@ -557,7 +557,7 @@ const rows = [
     verdict: broken("auth", "auth.key", "redirected"),
     findings: { ...pathWorks, "auth.key": ["fail", "redirected"] },
     also: async (page, { elsewhere }) =>
-      assert.equal((await factsOf(page, "cors.read"))["Redirected to"], `${elsewhere}/v1/models`),
+      assert.equal((await factsOf(page, "cors.read"))["redirected_to"], `${elsewhere}/v1/models`),
     cancelled: ["auth.key"],
     underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed redirect to be stalled"),
   },
@@ -689,7 +689,7 @@ const rows = [
     },
     also: async (page) =>
       assert.equal(
-        (await factsOf(page, "dns.public"))["To see your own resolver's answer, run"],
+        (await factsOf(page, "dns.public"))["command"],
         "nslookup api-doctor-test.invalid",
       ),
   },

@@ -945,14 +945,19 @@ export function harness() {
       }));
     },
 
-    /** Every finding: code, status, outcome, text and facts (label → value). */
+    /**
+     * Every finding: code, status, outcome, text and facts (slot → value, by the stable `data-fact`, never the
+     * label, so rewording a label breaks no test; of a list of facts sharing a slot, the first).
+     */
     findings(page) {
       return page.$$eval("#findings li.finding", (items) =>
         items.map((li) => {
           const facts = {};
           for (const dt of li.querySelectorAll("dl.facts > dt")) {
             const dd = dt.nextElementSibling;
-            if (dd && dd.tagName === "DD") facts[dt.textContent] = dd.textContent;
+            if (dd && dd.tagName === "DD" && dd.dataset.fact === dt.dataset.fact && !(dt.dataset.fact in facts)) {
+              facts[dt.dataset.fact] = dd.textContent;
+            }
           }
           return {
             code: li.dataset.code,

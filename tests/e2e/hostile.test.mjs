@@ -221,17 +221,17 @@ function census(page) {
 /** What a clean page shows: nothing ran, nothing injected. */
 const CLEAN = { xss: "undefined", violations: [], img: 0, inlineScript: 0, svg: 0, iframe: 0, jsLinks: 0, onAttributes: [] };
 
-/** Every fact of every finding as [code, label, value], duplicates kept. */
+/** Every fact of every finding as [code, slot, value], duplicates kept. */
 function facts(page) {
   return page.$$eval("#findings li.finding", (items) =>
     items.flatMap((li) =>
-      [...li.querySelectorAll("dl.facts > dt")].map((dt) => [li.dataset.code, dt.textContent, dt.nextElementSibling?.textContent ?? ""]),
+      [...li.querySelectorAll("dl.facts > dt")].map((dt) => [li.dataset.code, dt.dataset.fact, dt.nextElementSibling?.textContent ?? ""]),
     ),
   );
 }
 
 /**
- * Asserts that the page shows `sent` as text in the fact `label` of `code`: the value shown is the sent text
+ * Asserts that the page shows `sent` as text in the fact `label` (its slot) of `code`: the value shown is the sent text
  * or its beginning (fields are capped), and at least its first 40 characters.
  */
 function assertShown(all, code, label, sent, where) {
@@ -295,13 +295,13 @@ function assertMarkdownInert(md, where) {
 
 /** The facts every readable answer adds, from its headers. */
 const HEADERS = [
-  ["Request id", "header"],
-  ["Edge location", "header"],
-  ["Server date", "header"],
-  ["Server", "header"],
+  ["request_id", "header"],
+  ["edge", "header"],
+  ["server_date", "header"],
+  ["server", "header"],
 ];
-/** The status page's texts; its link ("See") is checked on its own. */
-const STATUS = { "service.status": [["Status page says", "text"], ["Open incident", "text"]], "service.clock": [["Server date", "header"]] };
+/** The status page's texts; its link (slot `link`) is checked on its own. */
+const STATUS = { "service.status": [["status_description", "text"], ["incident", "text"]], "service.clock": [["server_date", "header"]] };
 
 /** Each mode: whether the test message is on, and every field it shows from server text, by check. */
 const MODES = {
@@ -309,39 +309,39 @@ const MODES = {
     message: true,
     fields: {
       "cors.read": HEADERS,
-      "auth.key": [...HEADERS, ["Model", "text"], ["Retry after (s)", "header"]],
-      "auth.model": [...HEADERS, ["Model", "text"]],
+      "auth.key": [...HEADERS, ["model", "text"], ["retry_after", "header"]],
+      "auth.model": [...HEADERS, ["model", "text"]],
       ...STATUS,
-      "service.rate_limits": [["Retry after (s)", "header"]],
-      "service.message": [...HEADERS, ["Model", "text"]],
+      "service.rate_limits": [["retry_after", "header"]],
+      "service.message": [...HEADERS, ["model", "text"]],
     },
   },
   event: {
     message: true,
     fields: {
       "cors.read": HEADERS,
-      "auth.key": [...HEADERS, ["Model", "text"], ["Retry after (s)", "header"]],
-      "auth.model": [...HEADERS, ["Error type", "text"], ["Message", "text"]],
+      "auth.key": [...HEADERS, ["model", "text"], ["retry_after", "header"]],
+      "auth.model": [...HEADERS, ["error_type", "text"], ["error_message", "text"]],
       ...STATUS,
-      "service.rate_limits": [["Retry after (s)", "header"]],
-      "service.message": [...HEADERS, ["Error type", "text"], ["Message", "text"]],
+      "service.rate_limits": [["retry_after", "header"]],
+      "service.message": [...HEADERS, ["error_type", "text"], ["error_message", "text"]],
     },
   },
   refused: {
     message: false,
     fields: {
       "cors.read": HEADERS,
-      "auth.key": [...HEADERS, ["Error type", "text"], ["Message", "text"], ["Retry after (s)", "header"]],
-      "auth.model": [...HEADERS, ["Model", "text"]],
+      "auth.key": [...HEADERS, ["error_type", "text"], ["error_message", "text"], ["retry_after", "header"]],
+      "auth.model": [...HEADERS, ["model", "text"]],
       ...STATUS,
-      "service.rate_limits": [["Retry after (s)", "header"]],
+      "service.rate_limits": [["retry_after", "header"]],
     },
   },
   html: {
     message: false,
     fields: {
       "cors.read": HEADERS,
-      "auth.key": [...HEADERS, ["Page title", "text"]],
+      "auth.key": [...HEADERS, ["page_title", "text"]],
       ...STATUS,
     },
   },
@@ -363,9 +363,9 @@ function assertFields(all, mode, round, origin, where) {
   const fields = fieldsOf(mode);
   for (const [code, label, which] of fields) assertShown(all, code, label, round[which], where);
   const listed = new Set(fields.map(([c, l]) => `${c} · ${l}`));
-  const other = all.filter(([c, l, v]) => fromPayload(v) && !listed.has(`${c} · ${l}`) && !(c === "service.status" && l === "See"));
+  const other = all.filter(([c, l, v]) => fromPayload(v) && !listed.has(`${c} · ${l}`) && !(c === "service.status" && l === "link"));
   assert.deepEqual(other.map(([c, l]) => `${c} · ${l}`), [], `${where}: fields not in the list`);
-  const see = all.filter(([c, l]) => c === "service.status" && l === "See").map(([, , v]) => v);
+  const see = all.filter(([c, l]) => c === "service.status" && l === "link").map(([, , v]) => v);
   assert.equal(see.length, 1, `${where}: ${JSON.stringify(see)}`);
   assert.equal(see[0], round.link.startsWith("https:") ? round.link : `${origin}/status`, `${where}: the status link`);
 }

@@ -259,7 +259,7 @@ describe("page.target: the base URL", () => {
         "cors.read": ["skipped", "skipped"],
         "auth.key": ["skipped", "skipped"],
       });
-      assert.equal(fs.find((f) => f.code === "page.target").facts["The part in question"], row.offending);
+      assert.equal(fs.find((f) => f.code === "page.target").facts["offending"], row.offending);
       assert.deepEqual((await toTarget(page, requests)).map((r) => r.url), []);
     });
   }
@@ -272,7 +272,7 @@ describe("page.target: the base URL", () => {
     assertVerdict(v, degraded("page", "page.target", "trimmed"));
     const fs = await h.findings(page);
     assertFindings(fs, { "page.target": ["warn", "trimmed"], ...pathWorks, "auth.key": ["pass", "accepted"] });
-    assert.equal(fs.find((f) => f.code === "page.target").facts["Base URL used"], base);
+    assert.equal(fs.find((f) => f.code === "page.target").facts["base_used"], base);
   });
 
   test("plain_http: a host name over http is named; the run goes on", async () => {
@@ -288,7 +288,7 @@ describe("page.target: the base URL", () => {
       ...pathWorks,
       "auth.key": ["pass", "accepted"],
     });
-    assert.equal(fs.find((f) => f.code === "page.target").facts.Host, "api.mock.test");
+    assert.equal(fs.find((f) => f.code === "page.target").facts.host, "api.mock.test");
   });
 
   test("unexpected_path: api.anthropic.com with a path is named, and the API's 404 shows why", async () => {
@@ -306,7 +306,7 @@ describe("page.target: the base URL", () => {
       "network.reach": ["pass", "answered"],
       "cors.read": ["fail", "not_found"],
     });
-    assert.equal(fs.find((f) => f.code === "page.target").facts["Base URL used"], "https://api.anthropic.com/anthropic");
+    assert.equal(fs.find((f) => f.code === "page.target").facts["base_used"], "https://api.anthropic.com/anthropic");
   });
 });
 
@@ -403,7 +403,7 @@ describe("cors.read: the keyless read", () => {
     assertVerdict(v, degraded("cors", "cors.read", "unexpected"));
     const fs = await h.findings(page);
     assertFindings(fs, { "network.reach": ["pass", "answered"], "cors.read": ["warn", "unexpected"] });
-    assert.equal(fs.find((f) => f.code === "cors.read").facts["HTTP status"], "200");
+    assert.equal(fs.find((f) => f.code === "cors.read").facts["http_status"], "200");
   });
 
   test("timed_out: the host answers, but a gateway never answers the CORS preflight", async (t) => {
@@ -413,7 +413,7 @@ describe("cors.read: the keyless read", () => {
     assertVerdict(v, broken("cors", "cors.read", "timed_out"));
     const fs = await h.findings(page);
     assertFindings(fs, { "network.reach": ["pass", "answered"], "cors.read": ["fail", "timed_out"] });
-    assert.equal(fs.find((f) => f.code === "cors.read").facts["Gave up after"], "10.0 s");
+    assert.equal(fs.find((f) => f.code === "cors.read").facts["timeout_ms"], "10.0 s");
     assert.ok(gw.received.some((r) => r.preflight && r.held), "no preflight reached the gateway");
   });
 
@@ -470,7 +470,7 @@ describe("auth.key_shape: the key as pasted", () => {
     assertVerdict(v, broken("auth", "auth.key", "invalid"));
     const fs = await h.findings(page);
     assertFindings(fs, { ...pathWorks, "auth.key_shape": ["warn", "compliance_key"], "auth.key": ["fail", "invalid"] });
-    assert.equal(fs.find((f) => f.code === "auth.key_shape").facts["Key kind"], "compliance-key");
+    assert.equal(fs.find((f) => f.code === "auth.key_shape").facts["key_kind"], "compliance-key");
   });
 
   test("gateway_token: a gateway's own token, sent as Bearer, is not taken for a broken key", async (t) => {
@@ -486,7 +486,7 @@ describe("auth.key_shape: the key as pasted", () => {
     assertVerdict(v, healthy);
     const fs = await h.findings(page);
     assertFindings(fs, { ...pathWorks, "auth.key_shape": ["info", "gateway_token"], "auth.key": ["pass", "accepted"] });
-    assert.equal(fs.find((f) => f.code === "auth.key_shape").facts["Key kind"], "other");
+    assert.equal(fs.find((f) => f.code === "auth.key_shape").facts["key_kind"], "other");
     assert.ok(gw.received.some((r) => r.headers.authorization === `Bearer ${token}`), "the token did not arrive as Bearer");
   });
 
@@ -542,7 +542,7 @@ describe("auth.key: the keyed request, behind a gateway", () => {
       decide: keyedOnly({ to: "healthy", headers: without("x-api-key", "authorization") }),
       verdict: broken("auth", "auth.key", "key_missing"),
       status: "fail",
-      also: (f) => assert.equal(f.facts.Message, "x-api-key header is required"),
+      also: (f) => assert.equal(f.facts.error_message, "x-api-key header is required"),
     },
     {
       outcome: "region",
@@ -564,7 +564,7 @@ describe("auth.key: the keyed request, behind a gateway", () => {
       decide: keyedOnly({ to: "edge-html-cors" }),
       verdict: broken("auth", "auth.key", "not_api"),
       status: "fail",
-      also: (f) => assert.equal(f.facts["Page title"], "Just a moment..."),
+      also: (f) => assert.equal(f.facts["page_title"], "Just a moment..."),
     },
     {
       outcome: "not_found",
@@ -580,8 +580,8 @@ describe("auth.key: the keyed request, behind a gateway", () => {
       verdict: degraded("auth", "auth.key", "unexpected"),
       status: "warn",
       also: (f) => {
-        assert.equal(f.facts["HTTP status"], "400");
-        assert.equal(f.facts["Error type"], "invalid_request_error");
+        assert.equal(f.facts["http_status"], "400");
+        assert.equal(f.facts["error_type"], "invalid_request_error");
       },
     },
     {
@@ -604,7 +604,7 @@ describe("auth.key: the keyed request, behind a gateway", () => {
       decide: keyedOnly({ hang: true }),
       verdict: broken("service", "auth.key", "timed_out"),
       status: "fail",
-      also: (f) => assert.equal(f.facts["Gave up after"], "10.0 s"),
+      also: (f) => assert.equal(f.facts["timeout_ms"], "10.0 s"),
     },
   ];
   for (const row of rows) {
@@ -637,7 +637,7 @@ describe("auth.model: the model named in the form", () => {
     assertVerdict(v, healthy);
     const fs = await h.findings(page);
     assertFindings(fs, { ...pathWorks, "auth.key": ["pass", "accepted"], "auth.model": ["pass", "available"] });
-    assert.equal(fs.find((f) => f.code === "auth.model").facts.Model, MODEL);
+    assert.equal(fs.find((f) => f.code === "auth.model").facts.model, MODEL);
   });
 
   test("not_found: a model the API does not know; the message check waits on it", async () => {
@@ -656,7 +656,7 @@ describe("auth.model: the model named in the form", () => {
       "auth.model": ["fail", "not_found"],
       "service.message": ["skipped", "skipped"],
     });
-    assert.equal(fs.find((f) => f.code === "auth.model").facts["The part in question"], UNKNOWN_MODEL);
+    assert.equal(fs.find((f) => f.code === "auth.model").facts["offending"], UNKNOWN_MODEL);
   });
 
   test("bad_name: a model name no API accepts is named, and not looked up", async () => {
@@ -667,7 +667,7 @@ describe("auth.model: the model named in the form", () => {
     assertVerdict(v, broken("page", "auth.model", "bad_name"));
     const fs = await h.findings(page);
     assertFindings(fs, { ...pathWorks, "auth.key": ["pass", "accepted"], "auth.model": ["fail", "bad_name"] });
-    assert.equal(fs.find((f) => f.code === "auth.model").facts["The part in question"], "bad name!");
+    assert.equal(fs.find((f) => f.code === "auth.model").facts["offending"], "bad name!");
     const lookups = (await toTarget(page, requests)).filter((r) => new URL(r.url).pathname.includes("/v1/models/"));
     assert.deepEqual(lookups.map((r) => r.url), []);
   });
@@ -695,7 +695,7 @@ describe("auth.model: the model named in the form", () => {
     assertVerdict(v, degraded("auth", "auth.model", "unexpected"));
     const fs = await h.findings(page);
     assertFindings(fs, { ...pathWorks, "auth.key": ["pass", "accepted"], "auth.model": ["warn", "unexpected"] });
-    assert.equal(fs.find((f) => f.code === "auth.model").facts["Page title"], "Just a moment...");
+    assert.equal(fs.find((f) => f.code === "auth.model").facts["page_title"], "Just a moment...");
   });
 
   test("unreadable: a gateway refuses CORS for the model lookup", async (t) => {
@@ -717,7 +717,7 @@ describe("service.rate_limits: the rate-limit headers", () => {
     assertVerdict(v, degraded("service", "service.rate_limits", "low"));
     const fs = await h.findings(page);
     assertFindings(fs, { ...pathWorks, "auth.key": ["pass", "accepted"], "service.rate_limits": ["warn", "low"] });
-    assert.match(fs.find((f) => f.code === "service.rate_limits").facts["Requests left"] ?? "", /^2 \/ 50\b/);
+    assert.match(fs.find((f) => f.code === "service.rate_limits").facts["rate_limit_requests"] ?? "", /^2 \/ 50\b/);
   });
 
   test("ample: the model list's headers leave plenty", async () => {
@@ -726,7 +726,7 @@ describe("service.rate_limits: the rate-limit headers", () => {
     assertVerdict(v, healthy);
     const fs = await h.findings(page);
     assertFindings(fs, { ...pathWorks, "auth.key": ["pass", "accepted"], "service.rate_limits": ["pass", "ample"] });
-    assert.match(fs.find((f) => f.code === "service.rate_limits").facts["Requests left"] ?? "", /^49 \/ 50\b/);
+    assert.match(fs.find((f) => f.code === "service.rate_limits").facts["rate_limit_requests"] ?? "", /^49 \/ 50\b/);
   });
 });
 
@@ -745,9 +745,9 @@ describe("service.message: a streamed message", () => {
       "service.rate_limits": ["pass", "ample"],
     });
     const message = fs.find((f) => f.code === "service.message");
-    const first = millis(message, "Time to first token");
+    const first = millis(message, "duration_first_token_ms");
     assert.ok(first >= 100 && first < 10_000, `time to first token ${first} ms; the mock waits 120 ms`);
-    assert.equal(message.facts.Model, "claude-opus-4-5");
+    assert.equal(message.facts.model, "claude-opus-4-5");
   });
 
   test("no_key: asked for without a key, nothing is sent", async () => {
@@ -767,7 +767,7 @@ describe("service.message: a streamed message", () => {
     assertVerdict(v, healthy);
     const fs = await h.findings(page);
     assertFindings(fs, { ...pathWorks, "auth.key": ["pass", "accepted"], "service.message": ["info", "no_model"] });
-    assert.equal(fs.find((f) => f.code === "auth.key").facts["Models listed"], "0");
+    assert.equal(fs.find((f) => f.code === "auth.key").facts["model_count"], "0");
   });
 
   // Mock scenarios that spoil the message.
@@ -782,13 +782,13 @@ describe("service.message: a streamed message", () => {
     ["overloaded-messages", broken("service", "service.message", "overloaded"), "fail"],
   ];
   const checks = {
-    "stream-buffered": (f) => assert.match(f.facts["Events / network chunks"] ?? "", /^7 \//),
-    "stream-error": (f) => assert.equal(f.facts["Error type"], "overloaded_error"),
-    "stream-cut": (f) => assert.match(f.facts["Events / network chunks"] ?? "", /^3 \//),
-    "credit-low-messages": (f) => assert.match(f.facts.Message ?? "", /credit balance is too low/),
-    "billing-messages": (f) => assert.equal(f.facts["Error type"], "billing_error"),
-    "spend-cap-messages": (f) => assert.equal(f.facts["HTTP status"], "429"),
-    "overloaded-messages": (f) => assert.equal(f.facts["HTTP status"], "529"),
+    "stream-buffered": (f) => assert.match(f.facts["stream_chunks"] ?? "", /^7 \//),
+    "stream-error": (f) => assert.equal(f.facts["error_type"], "overloaded_error"),
+    "stream-cut": (f) => assert.match(f.facts["stream_chunks"] ?? "", /^3 \//),
+    "credit-low-messages": (f) => assert.match(f.facts.error_message ?? "", /credit balance is too low/),
+    "billing-messages": (f) => assert.equal(f.facts["error_type"], "billing_error"),
+    "spend-cap-messages": (f) => assert.equal(f.facts["http_status"], "429"),
+    "overloaded-messages": (f) => assert.equal(f.facts["http_status"], "529"),
   };
   for (const [scenario, verdict, status] of spoilt) {
     test(`${verdict.outcome}: ${scenario}`, async () => {
@@ -809,28 +809,28 @@ describe("service.message: a streamed message", () => {
       what: "messages are rate limited",
       decide: messages({ to: "rate-limited" }),
       verdict: broken("service", "service.message", "rate_limited"),
-      also: (f) => assert.equal(f.facts["Retry after (s)"], "17"),
+      also: (f) => assert.equal(f.facts["retry_after"], "17"),
     },
     {
       outcome: "server_error",
       what: "messages meet a 500",
       decide: messages({ to: "server-error" }),
       verdict: broken("service", "service.message", "server_error"),
-      also: (f) => assert.equal(f.facts["Error type"], "api_error"),
+      also: (f) => assert.equal(f.facts["error_type"], "api_error"),
     },
     {
       outcome: "unknown_model",
       what: "lists models that its messages upstream does not serve",
       decide: messages({ to: "no-models" }),
       verdict: broken("auth", "service.message", "unknown_model"),
-      also: (f) => assert.equal(f.facts["Error type"], "not_found_error"),
+      also: (f) => assert.equal(f.facts["error_type"], "not_found_error"),
     },
     {
       outcome: "unexpected",
       what: "answers messages with an HTML page",
       decide: messages({ to: "edge-html-cors" }),
       verdict: degraded("service", "service.message", "unexpected"),
-      also: (f) => assert.equal(f.facts["Page title"], "Just a moment..."),
+      also: (f) => assert.equal(f.facts["page_title"], "Just a moment..."),
     },
     {
       outcome: "failed",
@@ -872,8 +872,8 @@ describe("service.message: a streamed message", () => {
       "auth.model": ["warn", "timed_out"],
       "service.message": ["fail", "timed_out"],
     });
-    assert.equal(fs.find((f) => f.code === "auth.model").facts["Gave up after"], "10.0 s");
-    assert.equal(fs.find((f) => f.code === "service.message").facts["Gave up after"], "30.0 s");
+    assert.equal(fs.find((f) => f.code === "auth.model").facts["timeout_ms"], "10.0 s");
+    assert.equal(fs.find((f) => f.code === "service.message").facts["timeout_ms"], "30.0 s");
   });
 
   test("not_run: Cancel while the message is out", async (t) => {

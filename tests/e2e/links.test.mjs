@@ -288,7 +288,7 @@ describe("Markdown and JSON", () => {
     const md = await page.evaluate(() => navigator.clipboard.readText());
     assert.ok(md.includes(link), "the Markdown carries the report link");
     for (const f of findings) assert.ok(md.includes(f.code), `Markdown lacks ${f.code}`);
-    const ids = findings.flatMap((f) => Object.entries(f.facts).filter(([k]) => k === "Request id").map(([, v]) => v));
+    const ids = findings.flatMap((f) => Object.entries(f.facts).filter(([k]) => k === "request_id").map(([, v]) => v));
     assert.ok(ids.length > 0, "the bad-key scenario gives request ids");
     for (const id of ids) assert.ok(md.includes(id), `Markdown lacks ${id}`);
 

@@ -57,7 +57,7 @@ test("a base URL ending in /v1 is named, and the probes use the base without it"
     "cors.read": ["pass", "readable"],
     "auth.key": ["pass", "accepted"],
   });
-  assert.equal(fs.find((f) => f.code === "page.target").facts["Base URL used"], base);
+  assert.equal(fs.find((f) => f.code === "page.target").facts["base_used"], base);
   const probes = (await requests.settle()).filter((r) => r.url.startsWith(base + "/")).map((r) => r.url);
   assert.deepEqual(
     [...new Set(probes)].sort(),

@@ -78,7 +78,7 @@ const rows = [
     // An edge that sends CORS headers also passes the preflight, so the page can read what it says.
     verdict: broken("cors", "cors.read", "not_api"),
     findings: { "cors.read": ["fail", "not_api"], "auth.key": ["skipped", "skipped"] },
-    also: (_, fs) => assert.equal(fs.find((f) => f.code === "cors.read").facts["Page title"], "Just a moment..."),
+    also: (_, fs) => assert.equal(fs.find((f) => f.code === "cors.read").facts["page_title"], "Just a moment..."),
   },
   {
     name: "not-found",
@@ -161,7 +161,7 @@ const rows = [
     findings: { ...pathWorks, "auth.key": ["warn", "rate_limited"] },
     also: (_, fs) => {
       const f = fs.find((x) => x.code === "auth.key");
-      assert.equal(f.facts["Retry after (s)"], "17");
+      assert.equal(f.facts["retry_after"], "17");
       assert.match(f.text, /\b17\b/);
     },
   },
@@ -170,7 +170,7 @@ const rows = [
     key: true,
     verdict: degraded("service", "auth.key", "rate_limited"),
     findings: { ...pathWorks, "auth.key": ["warn", "rate_limited"] },
-    also: (_, fs) => assert.equal(fs.find((x) => x.code === "auth.key").facts["Retry after (s)"], undefined),
+    also: (_, fs) => assert.equal(fs.find((x) => x.code === "auth.key").facts["retry_after"], undefined),
   },
   {
     name: "server-error",
@@ -204,7 +204,7 @@ const rows = [
     verdict: broken("auth", "auth.key", "redirected"),
     findings: { "network.reach": ["pass", "answered"], "cors.read": ["pass", "readable"], "auth.key": ["fail", "redirected"] },
     also: (_, fs) =>
-      assert.match(fs.find((x) => x.code === "cors.read").facts["Redirected to"] ?? "", /\/s\/healthy\/v1\/models$/),
+      assert.match(fs.find((x) => x.code === "cors.read").facts["redirected_to"] ?? "", /\/s\/healthy\/v1\/models$/),
   },
   {
     name: "slow-1500",
@@ -232,7 +232,7 @@ const rows = [
     // The probes' own 10 s timeout ends it.
     verdict: broken("network", "network.reach", "timed_out"),
     findings: { "network.reach": ["fail", "timed_out"], "cors.read": ["skipped", "skipped"], "auth.key": ["skipped", "skipped"] },
-    also: (_, fs) => assert.equal(fs.find((x) => x.code === "network.reach").facts["Gave up after"], "10.0 s"),
+    also: (_, fs) => assert.equal(fs.find((x) => x.code === "network.reach").facts["timeout_ms"], "10.0 s"),
   },
 ];
 
