@@ -213,7 +213,7 @@ const rows = [
     verdict: degraded("performance", "perf.latency", "very_slow"),
     findings: { ...pathWorks, "auth.key": ["pass", "accepted"], "perf.latency": ["warn", "very_slow"] },
     also: (_, fs) => {
-      const time = fs.find((x) => x.code === "network.reach").facts.Time;
+      const time = fs.find((x) => x.code === "network.reach").facts.elapsed_ms;
       const m = /^(\d+) ms$/.exec(time ?? "");
       assert.ok(m, `network.reach time fact: ${time}`);
       assert.ok(Number(m[1]) >= 1500, `network.reach took ${time}, the scenario waits 1500 ms`);
