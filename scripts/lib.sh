@@ -18,6 +18,9 @@ BINARYEN_VERSION="132.0.0"
 # so that every clone on the same machine shares them.
 TOOLS_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/api-doctor"
 BINARYEN_DIR="$TOOLS_CACHE/binaryen"
+# The Python SDK for the snippet test, in a venv of its own (scripts/setup makes it).
+SDK_VENV="$TOOLS_CACHE/sdk-venv"
+export SDK_PYTHON="$SDK_VENV/bin/python"
 
 # Cargo installs into $CARGO_HOME/bin. The npm binaryen comes first on PATH so
 # that Debian's binaryen (which miscompiles today's rustc output) is never

@@ -57,6 +57,11 @@ impl Form {
         ]
     }
 
+    /// The auth menu's default: the header today's SDKs send a key in.
+    pub fn default_auth() -> &'static str {
+        AuthMode::default().as_str()
+    }
+
     /// The run the form describes, from a page loaded over `https:` or not, while the browser is online
     /// or not.
     pub fn context(&self, page_secure: bool, online: bool) -> Context {
@@ -149,7 +154,7 @@ impl Form {
         }
         Config {
             base: text(&self.base).filter(|b| b != link::DEFAULT_BASE),
-            auth: AuthMode::parse(&self.auth).filter(|a| *a == AuthMode::Bearer),
+            auth: AuthMode::parse(&self.auth).filter(|a| *a != AuthMode::default()),
             model: text(&self.model),
             version: text(&self.version).filter(|v| v != API_VERSION),
             lang: (lang != preferred).then_some(lang),
@@ -187,7 +192,7 @@ mod tests {
     fn form() -> Form {
         let mut f = Form {
             base: link::DEFAULT_BASE.into(),
-            auth: "key".into(),
+            auth: Form::default_auth().into(),
             watch: "0".into(),
             ..Form::default()
         };
@@ -263,7 +268,8 @@ mod tests {
         assert_eq!(ctx.settings.version, API_VERSION);
         assert_eq!(ctx.settings.samples, Settings::default().samples);
         assert_eq!(ctx.settings.watch_secs, 0);
-        assert_eq!(ctx.auth, AuthMode::ApiKey);
+        assert_eq!(ctx.auth, AuthMode::Bearer);
+        assert_eq!(Form::default_auth(), "bearer");
         assert!(!ctx.online);
     }
 
@@ -306,7 +312,7 @@ mod tests {
         assert_eq!(f.config(Lang::En, Lang::En), Config::default());
         f.apply(&Config {
             base: Some("https://gw.example.com".into()),
-            auth: Some(AuthMode::Bearer),
+            auth: Some(AuthMode::ApiKey),
             model: Some("claude-x".into()),
             watch: Some(120),
             ..Config::default()
@@ -314,7 +320,7 @@ mod tests {
         f.link_run = true;
         let c = f.config(Lang::Zh, Lang::En);
         assert_eq!(c.base.as_deref(), Some("https://gw.example.com"));
-        assert_eq!(c.auth, Some(AuthMode::Bearer));
+        assert_eq!(c.auth, Some(AuthMode::ApiKey));
         assert_eq!(c.model.as_deref(), Some("claude-x"));
         assert_eq!((c.watch, c.run, c.lang), (Some(120), true, Some(Lang::Zh)));
         assert!(!link::write(&c).contains(&key_text()));

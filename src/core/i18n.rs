@@ -91,8 +91,8 @@ pub const UI: &[(&str, Text)] = &[
         ),
     ),
     ("auth-label", t("Send the key as", "密钥发送方式")),
-    ("auth-key", t("x-api-key header (API key)", "x-api-key 请求头（API 密钥）")),
-    ("auth-bearer", t("Authorization: Bearer (gateway token)", "Authorization: Bearer（网关令牌）")),
+    ("auth-bearer", t("Authorization: Bearer (as today's SDKs send a key)", "Authorization: Bearer（当前 SDK 发送密钥的方式）")),
+    ("auth-key", t("x-api-key (older SDKs, curl examples)", "x-api-key（旧版 SDK、curl 示例）")),
     ("key-label", t("API key (optional)", "API 密钥（可选）")),
     (
         "key-hint",

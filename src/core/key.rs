@@ -2,13 +2,14 @@
 
 use std::fmt;
 
-/// How the key is sent.
+/// How the key is sent. The API takes an API key in either header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum AuthMode {
-    /// `x-api-key: <key>`, as the SDKs send API keys.
-    #[default]
+    /// `x-api-key: <key>`, as the 0.x Python SDK and the API's curl examples send API keys.
     ApiKey,
-    /// `Authorization: Bearer <token>`, as gateways and `ANTHROPIC_AUTH_TOKEN` use.
+    /// `Authorization: Bearer <key or token>`, as today's SDKs send an API key (Python `anthropic` 1.0 and
+    /// later, `@anthropic-ai/sdk`), and as gateway and OAuth tokens (`ANTHROPIC_AUTH_TOKEN`) travel.
+    #[default]
     Bearer,
 }
 

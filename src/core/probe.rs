@@ -5,7 +5,7 @@ use super::key::AuthMode;
 use super::target::Target;
 
 /// The `anthropic-version` sent on every API request; a config link may override it later.
-pub const API_VERSION: &str = "2023-06-01";
+pub const API_VERSION: &str = "2026-10-21";
 /// Every probe's own timeout, in milliseconds, unless a probe says otherwise. Ten seconds is far beyond
 /// any healthy round trip (hundreds of milliseconds even across continents) and short enough to wait for.
 pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;

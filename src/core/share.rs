@@ -761,6 +761,27 @@ mod tests {
     }
 
     #[test]
+    fn a_retired_outcome_in_an_old_report_still_opens_and_shares_on() {
+        let mut r = report();
+        let shape = r
+            .entries
+            .iter_mut()
+            .find(|e| e.check.code == "auth.key_shape")
+            .expect("auth.key_shape is in the report");
+        let retired = &crate::core::checks::auth_key_shape::WRONG_MODE;
+        shape.state = State::Done(Finding::new("auth.key_shape", retired));
+        let back = unpack(&pack(&r)).expect("a retired outcome decodes");
+        assert_eq!(back, r);
+        let shape = back
+            .entries
+            .iter()
+            .find(|e| e.check.code == "auth.key_shape");
+        assert!(
+            matches!(shape.map(|e| &e.state), Some(State::Done(f)) if f.outcome.id == "wrong_mode")
+        );
+    }
+
+    #[test]
     fn framing_checks_length_encoding_and_version() {
         let text = frame(&[9, 8, 7]);
         assert_eq!(unframe(&text), Ok(vec![9, 8, 7]));

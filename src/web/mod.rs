@@ -189,7 +189,7 @@ fn form_changed(app: &Shared) {
     links::update_guard(form.guarding(a.guarded.as_deref()), a.lang);
 }
 
-/// Puts the default endpoints into the advanced settings, so that the page holds no copy of them.
+/// Puts the default endpoints and the auth header into the form, so that the page holds no copy of them.
 fn fill_defaults() {
     for (id, value) in Form::defaults() {
         let input = by_id::<HtmlInputElement>(id);
@@ -198,6 +198,7 @@ fn fill_defaults() {
         }
     }
     by_id::<HtmlInputElement>("samples").set_max(&MAX_SAMPLES.to_string());
+    select("auth").set_value(Form::default_auth());
 }
 
 /// Attaches the form's event handlers.

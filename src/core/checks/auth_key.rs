@@ -5,6 +5,7 @@ use super::{body, Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
+use crate::core::key::AuthMode;
 use crate::core::observation::{NotSent, Observation, Observations, Response, ResponseKind};
 use crate::core::probe::ProbeId;
 use crate::core::reply::{self, ApiError, Reply};
@@ -50,7 +51,7 @@ pub static INVALID: Outcome = Outcome {
         "Create a new API key in the Claude Console and set it as ANTHROPIC_API_KEY; check that no older value overrides it (a .env file, a shell profile).",
         "在 Claude Console 中创建新的 API 密钥并设置为 ANTHROPIC_API_KEY；检查是否有旧值覆盖了它（.env 文件、shell 配置文件）。",
     )),
-    snippets: &[Snippet { tool: "curl", code: "curl https://api.anthropic.com/v1/models -H \"x-api-key: $ANTHROPIC_API_KEY\" -H 'anthropic-version: 2023-06-01'" }],
+    snippets: &[Snippet { tool: "curl", code: "curl https://api.anthropic.com/v1/models -H \"Authorization: Bearer $ANTHROPIC_API_KEY\" -H 'anthropic-version: 2026-10-21'" }],
 };
 
 pub static KEY_MISSING: Outcome = Outcome {
@@ -59,12 +60,12 @@ pub static KEY_MISSING: Outcome = Outcome {
     layer: Layer::Auth,
     title: t("The key did not arrive", "密钥没有送达"),
     detail: t(
-        "The key was sent, yet the API answered \"x-api-key header is required\": it was sent as a Bearer token, or a proxy or gateway on the way dropped the header.",
-        "密钥已发送，但 API 返回 \"x-api-key header is required\"：它是以 Bearer 令牌的方式发送的，或者途中的代理或网关丢弃了该请求头。",
+        "The key was sent in the header named below, yet the server answered \"x-api-key header is required\", as the API does when no key arrives: a proxy or gateway on the way dropped that header, or it passes on only the other one. The API itself takes an API key in either x-api-key or Authorization: Bearer.",
+        "密钥已通过下方所列的请求头发送，但服务器返回 \"x-api-key header is required\"，这是 API 在没有收到密钥时的响应：途中的代理或网关丢弃了该请求头，或者只转发另一个请求头。API 本身在 x-api-key 和 Authorization: Bearer 中都接受 API 密钥。",
     ),
     fix: Some(t(
-        "Send API keys in x-api-key (ANTHROPIC_API_KEY, not ANTHROPIC_AUTH_TOKEN); if a gateway sits in between, make it pass x-api-key through.",
-        "通过 x-api-key 发送 API 密钥（使用 ANTHROPIC_API_KEY，而不是 ANTHROPIC_AUTH_TOKEN）；如果中间有网关，请让它透传 x-api-key。",
+        "Make the gateway or proxy pass both x-api-key and Authorization through: today's SDKs send an API key as Authorization: Bearer, older SDKs and the API's curl examples as x-api-key. Run this page again with the other header to see which one gets through.",
+        "让网关或代理同时透传 x-api-key 和 Authorization：当前的 SDK 以 Authorization: Bearer 发送 API 密钥，旧版 SDK 和 API 的 curl 示例使用 x-api-key。可在本页改用另一个请求头再运行一次，看哪一个能通过。",
     )),
     snippets: &[],
 };
@@ -300,8 +301,8 @@ pub static REDIRECTED: Outcome = Outcome {
     layer: Layer::Auth,
     title: t("The target redirects requests that carry the key", "目标对带密钥的请求进行了重定向"),
     detail: t(
-        "The keyed request was answered with a redirect, which was not followed: a browser carries the x-api-key header on to wherever a redirect points, even another host. A base URL that redirects is either outdated or not the API.",
-        "带密钥的请求得到了重定向响应，本工具没有跟随：浏览器会把 x-api-key 请求头一起带到重定向指向的任何地方，哪怕是另一台主机。会重定向的基础 URL 要么已过时，要么并不是 API。",
+        "The keyed request was answered with a redirect, which was not followed: following it can carry the key's header on to wherever the redirect points, even another host. A base URL that redirects is either outdated or not the API.",
+        "带密钥的请求得到了重定向响应，本工具没有跟随：跟随重定向可能会把携带密钥的请求头一起带到它指向的任何地方，哪怕是另一台主机。会重定向的基础 URL 要么已过时，要么并不是 API。",
     ),
     fix: Some(t(
         "Find where it points (curl -i on the base URL shows the Location header) and, if you trust that host, use it as the base URL.",
@@ -368,12 +369,21 @@ pub static CHECK: Check = Check {
         (23, &body::BODY_CUT),
         (24, &body::BODY_TOO_LARGE),
     ],
+    retired: &[],
     evaluate,
 };
 
-fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
+fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
     Some(match obs.get(&ProbeId::KeyModels)? {
-        Observation::Response(r) => readable(r),
+        Observation::Response(r) => {
+            let finding = readable(r);
+            if finding.outcome.id == KEY_MISSING.id {
+                // Which header lost the key is what the reader acts on.
+                finding.with(Fact::Offending(sent_in(ctx.auth).to_string()))
+            } else {
+                finding
+            }
+        }
         Observation::Rejected { elapsed_ms } => {
             Finding::new(CODE, &REJECTED).with(Fact::Elapsed(*elapsed_ms))
         }
@@ -385,6 +395,14 @@ fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
             Finding::new(CODE, &NOT_RUN)
         }
     })
+}
+
+/// The header the key travelled in, as the reader would look for it in a gateway's settings.
+fn sent_in(auth: AuthMode) -> &'static str {
+    match auth {
+        AuthMode::ApiKey => "x-api-key",
+        AuthMode::Bearer => "Authorization: Bearer",
+    }
 }
 
 /// Classifies the answer to the keyed request by status, `error.type` and the known messages.
@@ -491,6 +509,33 @@ mod tests {
             &body(kind, message),
             &[("request-id", "req_k")],
         ))
+    }
+
+    #[test]
+    fn a_key_that_did_not_arrive_names_the_header_it_was_sent_in() {
+        for (mode, header) in [
+            (AuthMode::Bearer, "Authorization: Bearer"),
+            (AuthMode::ApiKey, "x-api-key"),
+        ] {
+            let ctx = Context::new(
+                "https://gw.example.com",
+                mode,
+                ApiKey::new("k".into()),
+                true,
+            );
+            let seen = json(401, "authentication_error", "x-api-key header is required");
+            let all = [(ProbeId::KeyModels, seen)].into_iter().collect();
+            let f = evaluate(&ctx, &all).unwrap();
+            assert_eq!(f.outcome.id, "key_missing");
+            assert!(
+                f.facts.contains(&Fact::Offending(header.into())),
+                "{:?}",
+                f.facts
+            );
+        }
+        // Other outcomes carry no such fact.
+        let f = run(json(401, "authentication_error", "invalid x-api-key"));
+        assert!(!f.facts.iter().any(|x| matches!(x, Fact::Offending(_))));
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! `auth.key_shape`: the pasted key, judged locally by its public shape; nothing is sent.
 
 use super::Check;
-use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
+use crate::core::finding::{Fact, Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
-use crate::core::key::{self, AuthMode, Flaw, KeyKind};
+use crate::core::key::{self, Flaw, KeyKind};
 use crate::core::observation::Observations;
 
 const CODE: &str = "auth.key_shape";
@@ -186,23 +186,20 @@ pub static COMPLIANCE_KEY: Outcome = Outcome {
     snippets: &[],
 };
 
+/// Retired: earlier versions warned that an API key sent as `Authorization: Bearer` was a mistake. Today's
+/// SDKs send API keys exactly so and the API takes them, so nothing gives this any more; it stays only so
+/// that report links made then still open, and it now says what is true.
 pub static WRONG_MODE: Outcome = Outcome {
     id: "wrong_mode",
-    status: Status::Warn,
+    status: Status::Info,
     layer: Layer::Auth,
-    title: t("An API key sent as a Bearer token", "API 密钥被作为 Bearer 令牌发送"),
+    title: t("An API key sent as a Bearer token", "API 密钥作为 Bearer 令牌发送"),
     detail: t(
-        "The API takes API keys in the x-api-key header; Authorization: Bearer is for gateway tokens (ANTHROPIC_AUTH_TOKEN).",
-        "API 通过 x-api-key 请求头接收 API 密钥；Authorization: Bearer 用于网关令牌（ANTHROPIC_AUTH_TOKEN）。",
+        "A report from an older version of this page warned here that the key was sent as Authorization: Bearer. That is how today's SDKs send API keys, and the API accepts it: it is not a problem.",
+        "这是旧版本页面生成的报告，它在此处警告密钥以 Authorization: Bearer 方式发送。如今的 SDK 正是这样发送 API 密钥的，API 也接受：这不是问题。",
     ),
-    fix: Some(t(
-        "Set ANTHROPIC_API_KEY (not ANTHROPIC_AUTH_TOKEN), or pass api_key= / apiKey:.",
-        "设置 ANTHROPIC_API_KEY（而不是 ANTHROPIC_AUTH_TOKEN），或传入 api_key= / apiKey:。",
-    )),
-    snippets: &[
-        Snippet { tool: "Python", code: "client = anthropic.Anthropic(api_key=os.environ[\"ANTHROPIC_API_KEY\"])" },
-        Snippet { tool: "curl", code: "curl https://api.anthropic.com/v1/models -H \"x-api-key: $ANTHROPIC_API_KEY\" -H 'anthropic-version: 2023-06-01'" },
-    ],
+    fix: None,
+    snippets: &[],
 };
 
 pub static CHECK: Check = Check {
@@ -226,8 +223,8 @@ pub static CHECK: Check = Check {
         (9, &ADMIN_KEY),
         (10, &OAUTH_TOKEN),
         (11, &COMPLIANCE_KEY),
-        (12, &WRONG_MODE),
     ],
+    retired: &[(12, &WRONG_MODE)],
     evaluate,
 };
 
@@ -247,7 +244,6 @@ fn evaluate(ctx: &Context, _: &Observations) -> Option<Finding> {
         Some(Flaw::Admin) => &ADMIN_KEY,
         Some(Flaw::OAuth) => &OAUTH_TOKEN,
         None => match kind {
-            KeyKind::Api if official && ctx.auth == AuthMode::Bearer => &WRONG_MODE,
             KeyKind::Api => &API_KEY,
             KeyKind::Compliance => &COMPLIANCE_KEY,
             KeyKind::Other if official => &OTHER_SHAPE,
@@ -266,7 +262,7 @@ fn evaluate(ctx: &Context, _: &Observations) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::key::ApiKey;
+    use crate::core::key::{ApiKey, AuthMode};
 
     fn good() -> String {
         format!("sk-ant-api03-{}AA", "a1_-".repeat(23) + "b")
@@ -286,7 +282,8 @@ mod tests {
             (api, AuthMode::ApiKey, String::new(), "no_key"),
             (api, AuthMode::ApiKey, k.clone(), "api_key"),
             (gw, AuthMode::Bearer, k.clone(), "api_key"),
-            (api, AuthMode::Bearer, k.clone(), "wrong_mode"),
+            // Today's SDKs send an API key as a Bearer token: not a mistake, to the API or a gateway.
+            (api, AuthMode::Bearer, k.clone(), "api_key"),
             (gw, AuthMode::Bearer, "gw_live_123".into(), "gateway_token"),
             (api, AuthMode::ApiKey, "sk-proj-abc".into(), "other_shape"),
             (api, AuthMode::ApiKey, k[..100].to_string(), "truncated"),

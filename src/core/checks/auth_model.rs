@@ -21,7 +21,7 @@ pub const SHOWN_NAME_CHARS: usize = 128;
 /// Lists the models this key can see; the same call in every fix that asks for a model id.
 const LIST_MODELS: Snippet = Snippet {
     tool: "curl",
-    code: "curl https://api.anthropic.com/v1/models -H \"x-api-key: $ANTHROPIC_API_KEY\" -H \"anthropic-version: 2023-06-01\"",
+    code: "curl https://api.anthropic.com/v1/models -H \"Authorization: Bearer $ANTHROPIC_API_KEY\" -H \"anthropic-version: 2026-10-21\"",
 };
 
 pub static NO_MODEL: Outcome = Outcome {
@@ -186,6 +186,7 @@ pub static CHECK: Check = Check {
         (8, &TIMED_OUT),
         (9, &NOT_RUN),
     ],
+    retired: &[],
     evaluate,
 };
 

@@ -154,7 +154,7 @@ pub static REFUSED: Outcome = Outcome {
     )),
     snippets: &[Snippet {
         tool: "curl",
-        code: "curl -i https://api.anthropic.com/v1/models -H 'anthropic-version: 2023-06-01'",
+        code: "curl -i https://api.anthropic.com/v1/models -H 'anthropic-version: 2026-10-21'",
     }],
 };
 
@@ -208,6 +208,7 @@ pub static CHECK: Check = Check {
         (12, &body::BODY_CUT),
         (13, &body::BODY_TOO_LARGE),
     ],
+    retired: &[],
     evaluate,
 };
 

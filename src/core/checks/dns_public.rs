@@ -263,6 +263,7 @@ pub static CHECK: Check = Check {
         (11, &UNAVAILABLE),
         (12, &NOT_RUN),
     ],
+    retired: &[],
     evaluate,
 };
 

@@ -36,6 +36,46 @@ pub const RETRY_SNIPPETS: &[Snippet] = &[
     },
 ];
 
+/// The proxy, for each runtime as it reads one (measured): Claude Code, curl and the Python SDK read
+/// `HTTPS_PROXY`; Node ignores it unless `NODE_USE_ENV_PROXY=1` on Node 22 and later, and on Node 20 the app
+/// passes a `ProxyAgent` from undici 7 (undici 8 does not load on Node 20).
+pub const PROXY_SNIPPETS: &[Snippet] = &[
+    Snippet {
+        tool: "Claude Code",
+        code: "export HTTPS_PROXY=http://proxy.example.com:8080",
+    },
+    Snippet {
+        tool: "Python",
+        code: "client = anthropic.Anthropic(http_client=anthropic.DefaultHttpxClient(proxy=\"http://proxy.example.com:8080\"))",
+    },
+    Snippet {
+        tool: "TypeScript",
+        code: "import { ProxyAgent } from \"undici\"; // npm install undici@7 on Node 20\nconst client = new Anthropic({ fetchOptions: { dispatcher: new ProxyAgent(\"http://proxy.example.com:8080\") } });",
+    },
+    Snippet {
+        tool: "Node 22+",
+        code: "export NODE_USE_ENV_PROXY=1 HTTPS_PROXY=http://proxy.example.com:8080",
+    },
+];
+
+/// A private or intercepting CA, trusted as each runtime reads trust (measured): Node and Claude Code add
+/// `NODE_EXTRA_CA_CERTS` to their own roots; the Python SDK (1.0 and later) trusts the system store, or
+/// the CA given to its client.
+pub const TRUST_SNIPPETS: &[Snippet] = &[
+    Snippet {
+        tool: "Claude Code, Node",
+        code: "export NODE_EXTRA_CA_CERTS=/path/to/corporate-ca.pem",
+    },
+    Snippet {
+        tool: "Python",
+        code: "import ssl\nclient = anthropic.Anthropic(http_client=anthropic.DefaultHttpxClient(verify=ssl.create_default_context(cafile=\"/path/to/corporate-ca.pem\")))",
+    },
+    Snippet {
+        tool: "Debian, Ubuntu",
+        code: "sudo cp corporate-ca.pem /usr/local/share/ca-certificates/corporate-ca.crt && sudo update-ca-certificates",
+    },
+];
+
 /// The words of a check's `not_run` outcome: the run was cancelled, or its probe was not sent.
 pub const NOT_RUN_TITLE: Text = t("Not checked", "未检测");
 /// See [`NOT_RUN_TITLE`].
@@ -62,6 +102,9 @@ pub struct Check {
     /// Every outcome it can give, each with its wire id within the check: stable like the check's own,
     /// never reused or renumbered, so that report links keep their meaning (`wire_ids.txt`).
     pub outcomes: &'static [(u8, &'static Outcome)],
+    /// Outcomes the check no longer gives, with their wire ids: kept only so that report links naming them
+    /// still open and say what they said. Their lines in `wire_ids.txt` are marked `retired`.
+    pub retired: &'static [(u8, &'static Outcome)],
     /// The decision; `None` while a probe it reads has not been observed.
     pub evaluate: fn(&Context, &Observations) -> Option<Finding>,
 }
@@ -72,18 +115,20 @@ impl Check {
         self.outcomes.iter().map(|(_, o)| *o)
     }
 
-    /// The outcome with this wire id.
+    /// The outcome with this wire id, retired ones included: a report link may name either.
     pub fn outcome_by_wire(&self, wire: u8) -> Option<&'static Outcome> {
         self.outcomes
             .iter()
+            .chain(self.retired)
             .find(|(w, _)| *w == wire)
             .map(|(_, o)| *o)
     }
 
-    /// The wire id of the outcome with this id.
+    /// The wire id of the outcome with this id, retired ones included, so an old report can be shared on.
     pub fn wire_of(&self, outcome_id: &str) -> Option<u8> {
         self.outcomes
             .iter()
+            .chain(self.retired)
             .find(|(_, o)| o.id == outcome_id)
             .map(|(w, _)| *w)
     }
@@ -92,6 +137,22 @@ impl Check {
     pub fn applies_to(&self, vantage: Vantage) -> bool {
         self.applies.to(vantage)
     }
+}
+
+/// Every snippet any outcome shows, once each in registry order, with the first check and outcome that
+/// show it: the list the snippet-running test goes through.
+pub fn snippets() -> Vec<(&'static str, &'static str, &'static Snippet)> {
+    let mut out: Vec<(&'static str, &'static str, &'static Snippet)> = Vec::new();
+    for check in REGISTRY {
+        for o in check.outcome_list() {
+            for s in o.snippets {
+                if !out.iter().any(|(_, _, seen)| seen == &s) {
+                    out.push((check.code, o.id, s));
+                }
+            }
+        }
+    }
+    out
 }
 
 impl std::fmt::Debug for Check {
@@ -265,6 +326,25 @@ mod tests {
                         "{}/{} has wire id {wire}, which wire_ids.txt does not give it: a new outcome takes the next free number and appends `outcome {} {wire} {}`; an existing one never changes its number",
                         check.code, o.id, check.wire, o.id
                     )),
+                }
+            }
+        }
+        // An outcome kept for old links must be listed as retired, under its own number.
+        for check in REGISTRY {
+            for (wire, o) in check.retired {
+                let line = WireLine::Outcome {
+                    check: check.wire,
+                    wire: *wire,
+                    id: o.id,
+                };
+                if listed(&line) != Some(true) {
+                    problems.push(format!(
+                        "{}/{} is kept as retired, but wire_ids.txt does not list `retired outcome {} {wire} {}`",
+                        check.code, o.id, check.wire, o.id
+                    ));
+                }
+                if check.outcomes.iter().any(|(w, _)| w == wire) {
+                    problems.push(format!("{line:?} is retired but its number is in use"));
                 }
             }
         }

@@ -4,6 +4,7 @@
 //! silence until the probe's timeout is dropped packets (a firewall or a dead route). They have different fixes.
 
 use super::{Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
+use super::{PROXY_SNIPPETS, TRUST_SNIPPETS};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
@@ -39,13 +40,14 @@ pub static FAILED_FAST: Outcome = Outcome {
         "浏览器几乎立刻就放弃了。可能的原因：域名无法解析（DNS）、该端口没有服务在监听、TLS 证书不受信任（企业代理拦截 TLS、自签名网关），扩展程序或策略拦截了该主机，或者该地址陷入重定向循环（浏览器在 20 次重定向后放弃）。浏览器不会告诉我们具体是哪一种。",
     ),
     fix: Some(t(
-        "Run curl -v against the base URL from the same machine: it names the failing step (curl -L --max-redirs 5 shows a loop). Check the host name, the port, an ad or privacy blocker, and whether a proxy or antivirus intercepts TLS (then trust its CA: SSL_CERT_FILE for Python, NODE_EXTRA_CA_CERTS for Node and Claude Code).",
-        "在同一台机器上对基础 URL 运行 curl -v，它会指出失败的步骤（curl -L --max-redirs 5 可以看出重定向循环）。检查主机名、端口、广告或隐私拦截扩展，以及是否有代理或杀毒软件拦截 TLS（如果有，请信任其 CA：Python 用 SSL_CERT_FILE，Node 和 Claude Code 用 NODE_EXTRA_CA_CERTS）。",
+        "Run curl -v against the base URL from the same machine: it names the failing step (curl -L --max-redirs 5 shows a loop). Check the host name, the port, an ad or privacy blocker, and whether a proxy or antivirus intercepts TLS. If one does, trust its CA: Node and Claude Code through NODE_EXTRA_CA_CERTS; the Python SDK (1.0 and later) through the system store or its client, as below. SSL_CERT_FILE works for Python too but replaces the whole system store, and REQUESTS_CA_BUNDLE is read by neither SDK.",
+        "在同一台机器上对基础 URL 运行 curl -v，它会指出失败的步骤（curl -L --max-redirs 5 可以看出重定向循环）。检查主机名、端口、广告或隐私拦截扩展，以及是否有代理或杀毒软件拦截 TLS。如果有，请信任其 CA：Node 和 Claude Code 使用 NODE_EXTRA_CA_CERTS；Python SDK（1.0 及以后）通过系统证书库或其客户端设置，见下方示例。SSL_CERT_FILE 对 Python 也有效，但会替换整个系统证书库；两个 SDK 都不读取 REQUESTS_CA_BUNDLE。",
     )),
     snippets: &[
         Snippet { tool: "curl", code: "curl -v https://api.anthropic.com/v1/models" },
-        Snippet { tool: "Claude Code", code: "export NODE_EXTRA_CA_CERTS=/path/to/corporate-ca.pem" },
-        Snippet { tool: "Python", code: "client = anthropic.Anthropic(http_client=anthropic.DefaultHttpxClient(verify=\"/path/to/corporate-ca.pem\"))" },
+        TRUST_SNIPPETS[0],
+        TRUST_SNIPPETS[1],
+        TRUST_SNIPPETS[2],
     ],
 };
 
@@ -75,14 +77,10 @@ pub static TIMED_OUT: Outcome = Outcome {
         "在探测超时之前没有任何返回，数据包被静默丢弃：防火墙、屏蔽该主机的网络，或者路由不通。SDK 会将其报告为 \"Request timed out\" 或 \"Connection error.\"。",
     ),
     fix: Some(t(
-        "Allow api.anthropic.com on port 443 in the firewall (by address: 160.79.104.0/23 and 2607:6bc0::/48), or route through your proxy: HTTPS_PROXY for the SDKs and Claude Code. traceroute shows where packets stop.",
-        "在防火墙中放行 api.anthropic.com 的 443 端口（按地址放行：160.79.104.0/23 和 2607:6bc0::/48），或通过代理访问：SDK 与 Claude Code 使用 HTTPS_PROXY。traceroute 可以显示数据包在哪里中断。",
+        "Allow api.anthropic.com on port 443 in the firewall (by address: 160.79.104.0/23 and 2607:6bc0::/48), or route through your proxy: Claude Code, curl and the Python SDK read HTTPS_PROXY; Node ignores it unless NODE_USE_ENV_PROXY=1 (Node 22 and later), so on Node 20 the app passes a proxy agent, as below. traceroute shows where packets stop.",
+        "在防火墙中放行 api.anthropic.com 的 443 端口（按地址放行：160.79.104.0/23 和 2607:6bc0::/48），或通过代理访问：Claude Code、curl 和 Python SDK 读取 HTTPS_PROXY；Node 会忽略它，除非设置 NODE_USE_ENV_PROXY=1（Node 22 及以后），因此在 Node 20 上需要由应用传入代理 agent，见下方示例。traceroute 可以显示数据包在哪里中断。",
     )),
-    snippets: &[
-        Snippet { tool: "Claude Code", code: "export HTTPS_PROXY=http://proxy.example.com:8080" },
-        Snippet { tool: "Python", code: "client = anthropic.Anthropic(http_client=anthropic.DefaultHttpxClient(proxy=\"http://proxy.example.com:8080\"))" },
-        Snippet { tool: "TypeScript", code: "const client = new Anthropic({ fetchOptions: { dispatcher: new undici.ProxyAgent(\"http://proxy.example.com:8080\") } });" },
-    ],
+    snippets: PROXY_SNIPPETS,
 };
 
 pub static NOT_RUN: Outcome = Outcome {
@@ -115,6 +113,7 @@ pub static CHECK: Check = Check {
         (3, &TIMED_OUT),
         (4, &NOT_RUN),
     ],
+    retired: &[],
     evaluate,
 };
 

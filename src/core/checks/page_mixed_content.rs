@@ -49,6 +49,7 @@ pub static CHECK: Check = Check {
     depends_on: &["page.target"],
     probes: &[],
     outcomes: &[(0, &OK), (1, &BLOCKED)],
+    retired: &[],
     evaluate,
 };
 

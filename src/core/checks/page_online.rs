@@ -6,7 +6,8 @@
 //! the API. The target's own probe is read only when the control failed, to make that comparison.
 
 use super::Check;
-use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
+use super::PROXY_SNIPPETS;
+use crate::core::finding::{Fact, Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
 use crate::core::observation::{Observation, Observations};
@@ -59,14 +60,10 @@ pub static CONNECTION_DOWN: Outcome = Outcome {
         "一个独立的对照端点也失败了，所以问题出在这条网络连接、一个需要配置的代理，或者同时拦截了两个主机的过滤器。",
     ),
     fix: Some(t(
-        "Check the connection (open any website), sign in on a captive portal page (hotel, airport, guest Wi-Fi), and check the proxy settings: the SDKs and Claude Code read HTTPS_PROXY.",
-        "检查网络连接（打开任意网站试试），如果是酒店、机场或访客 Wi-Fi，请先在认证页面登录，并检查代理设置：SDK 和 Claude Code 会读取 HTTPS_PROXY。",
+        "Check the connection (open any website), sign in on a captive portal page (hotel, airport, guest Wi-Fi), and check the proxy settings: Claude Code, curl and the Python SDK read HTTPS_PROXY; Node reads it only with NODE_USE_ENV_PROXY=1 (Node 22 and later), and on Node 20 the app passes a proxy agent.",
+        "检查网络连接（打开任意网站试试），如果是酒店、机场或访客 Wi-Fi，请先在认证页面登录，并检查代理设置：Claude Code、curl 和 Python SDK 会读取 HTTPS_PROXY；Node 只有在设置 NODE_USE_ENV_PROXY=1（Node 22 及以后）时才读取，在 Node 20 上需要由应用传入代理 agent。",
     )),
-    snippets: &[
-        Snippet { tool: "Claude Code", code: "export HTTPS_PROXY=http://proxy.example.com:8080" },
-        Snippet { tool: "Python", code: "client = anthropic.Anthropic(http_client=anthropic.DefaultHttpxClient(proxy=\"http://proxy.example.com:8080\"))" },
-        Snippet { tool: "TypeScript", code: "const client = new Anthropic({ fetchOptions: { dispatcher: new undici.ProxyAgent(\"http://proxy.example.com:8080\") } });" },
-    ],
+    snippets: PROXY_SNIPPETS,
 };
 
 pub static CONTROL_BLOCKED: Outcome = Outcome {
@@ -138,6 +135,7 @@ pub static CHECK: Check = Check {
         (5, &NO_CONTROL),
         (6, &NOT_RUN),
     ],
+    retired: &[],
     evaluate,
 };
 

@@ -229,6 +229,7 @@ pub static CHECK: Check = Check {
         (11, &BAD_PORT),
         (12, &QUERY_OR_FRAGMENT),
     ],
+    retired: &[],
     evaluate,
 };
 

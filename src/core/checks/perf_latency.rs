@@ -43,7 +43,7 @@ pub const SETUP_FACTOR: f64 = 2.0;
 const TIMEOUT_SNIPPETS: &[Snippet] = &[
     Snippet {
         tool: "Python",
-        code: "client = anthropic.Anthropic(timeout=httpx.Timeout(600.0, connect=10.0), max_retries=2)",
+        code: "import httpx2\nclient = anthropic.Anthropic(timeout=httpx2.Timeout(600.0, connect=10.0), max_retries=2)",
     },
     Snippet {
         tool: "TypeScript",
@@ -200,6 +200,7 @@ pub static CHECK: Check = Check {
         (6, &LOSSY),
         (7, &NOT_RUN),
     ],
+    retired: &[],
     evaluate,
 };
 

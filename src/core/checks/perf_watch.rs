@@ -6,8 +6,8 @@
 //! finding is `watching`, so the rest of the report stands; when it ends, the share that answered as
 //! expected and the kind of failure that dominated decide the outcome.
 
-use super::{Check, RETRY_SNIPPETS};
-use crate::core::finding::{Fact, Finding, Layer, Outcome, Point, SampleKind, Snippet, Status};
+use super::{Check, PROXY_SNIPPETS, RETRY_SNIPPETS};
+use crate::core::finding::{Fact, Finding, Layer, Outcome, Point, SampleKind, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
 use crate::core::observation::{NotSent, Observation, Observations, ResponseKind};
@@ -100,13 +100,10 @@ pub static DOWN_NETWORK: Outcome = Outcome {
         "不到一半的探测成功；大多数连接失败或超时。目前到该主机的连接很不可靠。",
     ),
     fix: Some(t(
-        "Check the network path: another network, without the VPN or proxy, or through the proxy your company requires (HTTPS_PROXY). The timeline shows when it started.",
-        "检查网络路径：换一个网络，不使用 VPN 或代理，或通过公司要求的代理（HTTPS_PROXY）。时间线可以显示问题何时开始。",
+        "Check the network path: another network, without the VPN or proxy, or through the proxy your company requires (each runtime reads it its own way, as below). The timeline shows when it started.",
+        "检查网络路径：换一个网络，不使用 VPN 或代理，或通过公司要求的代理（各运行时读取代理的方式不同，见下方示例）。时间线可以显示问题何时开始。",
     )),
-    snippets: &[Snippet {
-        tool: "Claude Code",
-        code: "export HTTPS_PROXY=http://proxy.example.com:8080",
-    }],
+    snippets: PROXY_SNIPPETS,
 };
 
 pub static DOWN_SERVICE: Outcome = Outcome {
@@ -156,6 +153,7 @@ pub static CHECK: Check = Check {
         (6, &DOWN_SERVICE),
         (7, &NOT_RUN),
     ],
+    retired: &[],
     evaluate,
 };
 

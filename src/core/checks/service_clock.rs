@@ -119,6 +119,7 @@ pub static CHECK: Check = Check {
         (3, &NO_DATE),
         (4, &NOT_RUN),
     ],
+    retired: &[],
     evaluate,
 };
 

@@ -33,13 +33,13 @@ const MAX_TEXT: usize = 300;
 /// A streamed request from the command line; `-N` prints events as they arrive, so a buffering path shows.
 const STREAM_CURL: Snippet = Snippet {
     tool: "curl",
-    code: "curl -N https://api.anthropic.com/v1/messages -H \"x-api-key: $ANTHROPIC_API_KEY\" -H \"anthropic-version: 2023-06-01\" -H \"content-type: application/json\" -d '{\"model\":\"claude-haiku-4-5\",\"max_tokens\":16,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}'",
+    code: "curl -N https://api.anthropic.com/v1/messages -H \"Authorization: Bearer $ANTHROPIC_API_KEY\" -H \"anthropic-version: 2026-10-21\" -H \"content-type: application/json\" -d '{\"model\":\"claude-haiku-4-5\",\"max_tokens\":16,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}'",
 };
 
 /// Lists the models this key can see.
 const LIST_MODELS: Snippet = Snippet {
     tool: "curl",
-    code: "curl https://api.anthropic.com/v1/models -H \"x-api-key: $ANTHROPIC_API_KEY\" -H \"anthropic-version: 2023-06-01\"",
+    code: "curl https://api.anthropic.com/v1/models -H \"Authorization: Bearer $ANTHROPIC_API_KEY\" -H \"anthropic-version: 2026-10-21\"",
 };
 
 pub static OFF: Outcome = Outcome {
@@ -318,7 +318,7 @@ pub static TIMED_OUT: Outcome = Outcome {
     snippets: &[
         Snippet {
             tool: "Python",
-            code: "client = anthropic.Anthropic(timeout=httpx.Timeout(600.0, connect=5.0))",
+            code: "import httpx2\nclient = anthropic.Anthropic(timeout=httpx2.Timeout(600.0, connect=5.0))",
         },
         Snippet {
             tool: "TypeScript",
@@ -366,6 +366,7 @@ pub static CHECK: Check = Check {
         (17, &TIMED_OUT),
         (18, &NOT_RUN),
     ],
+    retired: &[],
     evaluate,
 };
 

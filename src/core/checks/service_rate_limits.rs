@@ -123,6 +123,7 @@ pub static CHECK: Check = Check {
         (4, &NO_KEY),
         (5, &NOT_RUN),
     ],
+    retired: &[],
     evaluate,
 };
 

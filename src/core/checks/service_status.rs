@@ -181,6 +181,7 @@ pub static CHECK: Check = Check {
         (7, &UNAVAILABLE),
         (8, &NOT_RUN),
     ],
+    retired: &[],
     evaluate,
 };
 

@@ -240,7 +240,8 @@ pub fn error(e: &ApiError, message: Option<&str>) -> Response {
 pub enum Credential {
     /// Neither `x-api-key` nor `authorization` (empty values count as absent).
     Missing,
-    /// An `x-api-key`, with whether its shape is an API key's.
+    /// An API key, in `x-api-key` or as `Authorization: Bearer` (as today's SDKs send it), with whether
+    /// its shape is an API key's.
     ApiKey { well_formed: bool },
     /// `authorization: Bearer sk-ant-oat01-…`, a subscription token.
     OAuth,
@@ -249,7 +250,8 @@ pub enum Credential {
 }
 
 impl Credential {
-    /// Reads the credential headers; `x-api-key` wins when both are sent.
+    /// Reads the credential headers; `x-api-key` wins when both are sent. The API takes an API key in
+    /// either header, so a Bearer token with the API key's prefix is read as one.
     pub fn of(req: &Request) -> Self {
         let non_empty = |name| req.header(name).filter(|v| !v.trim().is_empty());
         if let Some(key) = non_empty("x-api-key") {
@@ -266,6 +268,10 @@ impl Credential {
                     .map_or("", |(_, t)| t.trim());
                 if token.starts_with("sk-ant-oat01-") {
                     Credential::OAuth
+                } else if token.starts_with("sk-ant-api") {
+                    Credential::ApiKey {
+                        well_formed: is_api_key(token),
+                    }
                 } else {
                     Credential::OtherBearer
                 }
@@ -531,6 +537,13 @@ mod tests {
             (
                 &[("authorization", "Basic Zm9vOmJhcg==")],
                 Some(INVALID_BEARER),
+            ),
+            // An API key as Bearer, as today's SDKs send it, in any case of the scheme.
+            (&[("authorization", &*format!("Bearer {k}"))], None),
+            (&[("authorization", &*format!("bearer {k}"))], None),
+            (
+                &[("authorization", "Bearer sk-ant-api03-short")],
+                Some(INVALID_KEY),
             ),
             // x-api-key wins over authorization.
             (
