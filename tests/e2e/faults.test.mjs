@@ -58,10 +58,9 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import https from "node:https";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -69,21 +68,23 @@ import {
   assertFindings,
   assertVerdict,
   broken,
+  cancelled,
   degraded,
   harness,
   healthy,
   launchChromium,
+  pathWorks,
   startServer,
   validKey,
   watchPageErrors,
 } from "./harness.mjs";
+import { freePort, haveOpenssl, selfSignedCert, until } from "./lib/util.mjs";
 
 const h = harness();
 const KEY = validKey();
 
-
-/** The keyless path works: the mock answers a readable 401 "x-api-key header is required". */
-const pathWorks = { "network.reach": ["pass", "answered"], "cors.read": ["pass", "readable"] };
+// Here `pathWorks` means that the mock answered the keyless read with a readable 401, "x-api-key header
+// is required".
 
 /** How long Cancel may take to end a run: under every probe's own timeout (5 s for side probes). */
 const CANCEL_MS = 4000;
@@ -91,8 +92,6 @@ const CANCEL_MS = 4000;
 /** The mock's body for `huge`, and the most of it the browser may take before closing (see the test). */
 const HUGE_BYTES = 50_000_000;
 const HUGE_SEEN_MAX = HUGE_BYTES / 5;
-
-const mockPort = () => new URL(h.mockOrigin).port;
 
 // --- The relay -----------------------------------------------------------------------------------------
 
@@ -209,64 +208,31 @@ function drained(res) {
   });
 }
 
-/** Resolves once `predicate()` holds, polling; fails with `what` after `ms`. */
-async function until(predicate, what, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === "function" ? what() : what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 // --- Other listeners ---------------------------------------------------------------------------------------
 
-/** An https server with a self-signed certificate made by `openssl req -x509` in a temp dir. */
+/** An https server with a self-signed certificate for 127.0.0.1; `seen` counts failed handshakes and requests. */
 async function selfSigned(t) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "faults-tls-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const [key, cert] = [path.join(dir, "key.pem"), path.join(dir, "cert.pem")];
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ],
-    { stdio: "ignore" },
-  );
+  const tls = selfSignedCert(t, [
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+  ]);
   const seen = { handshakeErrors: 0, requests: 0 };
-  const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
-    seen.requests++;
-    res.writeHead(200, OPEN).end("{}");
-  });
-  server.on("tlsClientError", () => seen.handshakeErrors++);
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(() => new Promise((done) => server.close(() => done())));
-  return { base: `https://127.0.0.1:${server.address().port}`, seen };
-}
-
-/** Whether `openssl` is on PATH; node:crypto makes keys but cannot sign an X.509 certificate. */
-function haveOpenssl() {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
+  const server = await startServer(
+    (req, res) => {
+      seen.requests++;
+      res.writeHead(200, OPEN).end("{}");
+    },
+    { tls },
+  );
+  server.server.on("tlsClientError", () => seen.handshakeErrors++);
+  t.after(() => server.close());
+  return { base: server.origin, seen };
 }
 
 // --- The faults ----------------------------------------------------------------------------------------------
@@ -304,9 +270,6 @@ const keyedAnswer = (status, type, body) => (rec) =>
     ? { status, headers: { ...OPEN, "content-type": type, "request-id": "req_relay" }, body }
     : null;
 
-/** Facts of one finding. */
-const factsOf = async (page, code) => (await h.finding(page, code)).facts;
-
 /**
  * The rows. `target(t, { cancel })` starts what the fault needs and returns { base, relay?, tls? }; with
  * `cancel` set, a relay stalls the fault part-way. `run` adds runAgainst options (key, model, sides).
@@ -341,7 +304,7 @@ const rows = [
       "auth.key": ["skipped", "skipped"],
     },
     also: async (page, { relay }) => {
-      assert.equal((await factsOf(page, "cors.read"))["http_status"], "401");
+      assert.equal((await h.factsOf(page, "cors.read"))["http_status"], "401");
       // The page gave up on the dripping bodies: the browser closed them before their end.
       const keyed = relay.recs.filter((r) => r.kind === "keyed");
       assert.ok(keyed.length && keyed.every((r) => r.closedEarly && r.bytes > 0), JSON.stringify(keyed));
@@ -396,7 +359,7 @@ const rows = [
     verdict: broken("auth", "auth.key", "invalid"),
     findings: { ...pathWorks, "auth.key": ["fail", "invalid"] },
     also: async (page) =>
-      assert.equal((await factsOf(page, "auth.key"))["error_message"], "invalid x-api-key: cl\u{fffd} invalide"),
+      assert.equal((await h.factsOf(page, "auth.key"))["error_message"], "invalid x-api-key: cl\u{fffd} invalide"),
     cancelled: ["auth.key"],
     underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
   },
@@ -411,7 +374,7 @@ const rows = [
     },
     verdict: healthy,
     findings: { ...pathWorks, "auth.key": ["pass", "accepted"] },
-    also: async (page) => assert.equal((await factsOf(page, "auth.key"))["model"], "claude-\u{fffd}\u{fffd}-haiku"),
+    also: async (page) => assert.equal((await h.factsOf(page, "auth.key"))["model"], "claude-\u{fffd}\u{fffd}-haiku"),
     cancelled: ["auth.key"],
     underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
   },
@@ -492,7 +455,7 @@ const rows = [
       "auth.key": ["skipped", "skipped"],
     },
     also: async (page) => {
-      const facts = await factsOf(page, "cors.read");
+      const facts = await h.factsOf(page, "cors.read");
       if (title) assert.equal(facts["page_title"], title);
     },
     cancelled: ["cors.read", "auth.key"],
@@ -510,7 +473,7 @@ const rows = [
     verdict: broken("auth", "auth.key", "not_api"),
     findings: { ...pathWorks, "auth.key": ["fail", "not_api"] },
     also: async (page) => {
-      const facts = await factsOf(page, "auth.key");
+      const facts = await h.factsOf(page, "auth.key");
       assert.deepEqual([facts["http_status"], facts["page_title"]], ["502", "502 Bad Gateway"]);
     },
     cancelled: ["auth.key"],
@@ -546,7 +509,7 @@ const rows = [
     id: "6b redirect to another origin",
     target: async (t, { cancel } = {}) => {
       // The same mock under another host name is another origin.
-      const elsewhere = `http://localhost:${mockPort()}/s/healthy`;
+      const elsewhere = `http://localhost:${h.mockPort}/s/healthy`;
       const r = await relay(t, {
         answer: (rec) =>
           rec.kind === "preflight" ? null : { status: 307, headers: { ...OPEN, location: `${elsewhere}${rec.url}` } },
@@ -557,7 +520,7 @@ const rows = [
     verdict: broken("auth", "auth.key", "redirected"),
     findings: { ...pathWorks, "auth.key": ["fail", "redirected"] },
     also: async (page, { elsewhere }) =>
-      assert.equal((await factsOf(page, "cors.read"))["redirected_to"], `${elsewhere}/v1/models`),
+      assert.equal((await h.factsOf(page, "cors.read"))["redirected_to"], `${elsewhere}/v1/models`),
     cancelled: ["auth.key"],
     underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed redirect to be stalled"),
   },
@@ -689,7 +652,7 @@ const rows = [
     },
     also: async (page) =>
       assert.equal(
-        (await factsOf(page, "dns.public"))["command"],
+        (await h.factsOf(page, "dns.public"))["command"],
         "nslookup api-doctor-test.invalid",
       ),
   },
@@ -758,7 +721,7 @@ async function cancelDuring(t, row, page = null) {
   // Whatever the fault holds would last 5 s (side probes) to forever; the verdict must come before.
   await h.waitForVerdict(page, CANCEL_MS);
   const v = await running;
-  assertVerdict(v, { state: "cancelled" });
+  assertVerdict(v, cancelled);
   const fs = await h.findings(page);
   assert.deepEqual(
     fs.filter((f) => f.status === "pending").map((f) => f.code),
@@ -808,18 +771,6 @@ describe("Cancel works while each fault is under way", () => {
 // --- 11: a real HTTP proxy (tinyproxy from Debian, installed by scripts/setup) ---------------------------------
 
 const TINYPROXY = "/usr/bin/tinyproxy";
-
-/** A free loopback port, by asking the kernel for one and closing it again. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts tinyproxy in the foreground on a free loopback port, with its config, filter, log and pid file in

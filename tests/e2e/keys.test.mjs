@@ -14,42 +14,28 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
-import https from "node:https";
-import os from "node:os";
-import path from "node:path";
 import {
-  REPO,
   assertFindings,
   assertVerdict,
   broken,
+  cancelled,
   degraded,
   harness,
   healthy,
-  noteCoverage,
+  pathWorks,
   startServer,
   staticHandler,
   validKey,
 } from "./harness.mjs";
+import { credentialOf, selfSignedCert, until } from "./lib/util.mjs";
 
 const h = harness();
 const KEY = validKey();
 
-const cancelled = { state: "cancelled" };
-
 /** A model the mock serves, and one it does not know. */
 const MODEL = "claude-haiku-4-5";
 const UNKNOWN_MODEL = "claude-nonexistent-9";
-
-// The keyless path works: the target answers a readable 401.
-const pathWorks = {
-  "network.reach": ["pass", "answered"],
-  "cors.read": ["pass", "readable"],
-};
-
-const credentialOf = (headers) => headers["x-api-key"] ?? headers.authorization;
 
 /** The number in a fact such as "312 ms", failing when the fact is missing or not so written. */
 function millis(finding, label) {
@@ -57,15 +43,6 @@ function millis(finding, label) {
   const m = /^(\d+) ms$/.exec(text ?? "");
   assert.ok(m, `${finding.code}: fact ${label} is ${JSON.stringify(text)}; facts ${JSON.stringify(finding.facts)}`);
   return Number(m[1]);
-}
-
-/** Polls `predicate` until it holds (a wait for a precondition, not an assertion). */
-async function until(predicate, what, timeout = 20_000) {
-  const end = Date.now() + timeout;
-  while (!(await predicate())) {
-    assert.ok(Date.now() < end, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /**
@@ -98,34 +75,13 @@ const run = (page, opts) => h.runAgainst(page, { samples: 1, ...opts });
 
 // --- Runs that runAgainst cannot express: a Cancel in the middle, a bound longer than RUN_TIMEOUT_MS -----
 
-/** Fills the form as runAgainst does and presses Run, without waiting for the verdict. */
-async function startRun(page, { base, key = "", auth = "key", model = "", message = false, samples = 1 }) {
-  await page.fill("#base", base);
-  await page.selectOption("#auth", auth);
-  await page.fill("#key", key);
-  await page.fill("#model", model);
-  await page.setChecked("#message", message);
-  await page.selectOption("#watch", "0");
-  await page.evaluate(
-    (values) => {
-      for (const [id, value] of Object.entries(values)) document.getElementById(id).value = value;
-    },
-    { ...h.sides(), samples: String(samples) },
-  );
-  await page.evaluate(() => {
-    const first = document.getElementById("verdict").firstChild;
-    if (first) first.__e2eStale = true;
-  });
-  await page.click("#run");
-}
+/** `h.startRun` with one warm round trip, as `run`: fills the form and presses Run, without waiting. */
+const startRun = (page, opts) => h.startRun(page, { samples: 1, ...opts });
 
-/** Waits for the run's verdict and settled findings, notes the coverage, and returns both. */
+/** `h.finishRun`: waits for the verdict and settled findings, notes the coverage; returns both. */
 async function finishRun(page, label, timeout) {
-  await h.waitForVerdict(page, timeout);
-  await h.waitForSettled(page, timeout);
-  const fs = await h.findings(page);
-  noteCoverage(label, fs);
-  return { v: await h.verdictOf(page), fs };
+  const v = await h.finishRun(page, { label, timeout });
+  return { v, fs: await h.findings(page) };
 }
 
 // --- The gateway -------------------------------------------------------------------------------------------
@@ -231,16 +187,15 @@ async function official(page, scenario) {
 // --- The base URL ---------------------------------------------------------------------------------------------
 
 describe("page.target: the base URL", () => {
-  const port = () => new URL(h.mockOrigin).port;
   // Malformed bases: named at once, and nothing goes to the target (only the side probes leave).
   const malformed = [
     { outcome: "empty", base: () => "", offending: undefined },
-    { outcome: "bad_scheme", base: () => `ftp://127.0.0.1:${port()}/s/healthy`, offending: "ftp" },
+    { outcome: "bad_scheme", base: () => `ftp://127.0.0.1:${h.mockPort}/s/healthy`, offending: "ftp" },
     // A URL field keeps inner spaces (it strips only line breaks and the ends).
     { outcome: "inner_space", base: () => `${h.scenario("healthy")} (staging)`, offending: undefined },
-    { outcome: "credentials", base: () => `http://admin:hunter2@127.0.0.1:${port()}/s/healthy`, offending: undefined },
+    { outcome: "credentials", base: () => `http://admin:hunter2@127.0.0.1:${h.mockPort}/s/healthy`, offending: undefined },
     // A Cyrillic "а" that looks like the Latin one.
-    { outcome: "bad_host", base: () => `http://\u0430pi.mock.test:${port()}/s/healthy`, offending: "\u0430pi.mock.test" },
+    { outcome: "bad_host", base: () => `http://\u0430pi.mock.test:${h.mockPort}/s/healthy`, offending: "\u0430pi.mock.test" },
     { outcome: "bad_port", base: () => `http://127.0.0.1:99999/s/healthy`, offending: "99999" },
     { outcome: "query_or_fragment", base: () => `${h.scenario("healthy")}?beta=1`, offending: undefined },
   ];
@@ -276,8 +231,7 @@ describe("page.target: the base URL", () => {
   });
 
   test("plain_http: a host name over http is named; the run goes on", async () => {
-    const port = new URL(h.mockOrigin).port;
-    const base = `http://api.mock.test:${port}/s/healthy`;
+    const base = `http://api.mock.test:${h.mockPort}/s/healthy`;
     const page = await h.openPage();
     const v = await run(page, { base, key: KEY, label: "base: http://api.mock.test/s/healthy" });
     assertVerdict(v, degraded("page", "page.target", "plain_http"));
@@ -315,32 +269,10 @@ describe("page.target: the base URL", () => {
 describe("page.mixed_content: an https page", () => {
   /** Serves dist/ over https with a certificate made now; resolves with the page's origin. */
   async function httpsSite(t) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "api-doctor-tls-"));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const [keyFile, certFile] = [path.join(dir, "key.pem"), path.join(dir, "cert.pem")];
-    execFileSync(
-      "openssl",
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1", "-keyout", keyFile, "-out", certFile],
-      { stdio: "ignore", timeout: 60_000 },
-    );
-    const root = path.resolve(process.env.DIST_DIR || path.join(REPO, "dist"));
-    const server = https.createServer(
-      { key: readFileSync(keyFile), cert: readFileSync(certFile) },
-      staticHandler(root),
-    );
-    server.keepAliveTimeout = 1000;
-    await new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", resolve);
-    });
-    t.after(
-      () =>
-        new Promise((done) => {
-          server.closeAllConnections();
-          server.close(() => done());
-        }),
-    );
-    return `https://127.0.0.1:${server.address().port}`;
+    const tls = selfSignedCert(t, ["-newkey", "rsa:2048", "-subj", "/CN=localhost"]);
+    const site = await startServer(staticHandler(h.distDir), { tls });
+    t.after(() => site.close());
+    return site.origin;
   }
 
   /** The page, loaded over https in a context that accepts the self-signed certificate. */
@@ -364,8 +296,7 @@ describe("page.mixed_content: an https page", () => {
 
   test("blocked: an http target with a host name is named, and nothing is sent to it", async (t) => {
     const { page, errors, requests } = await openSecurePage(t);
-    const port = new URL(h.mockOrigin).port;
-    const base = `http://gw.mock.test:${port}/s/healthy`;
+    const base = `http://gw.mock.test:${h.mockPort}/s/healthy`;
     const v = await run(page, { base, key: KEY, label: "https page → http://gw.mock.test/s/healthy" });
     assertVerdict(v, broken("page", "page.mixed_content", "blocked"));
     assertFindings(await h.findings(page), {

@@ -21,6 +21,7 @@ import {
   assertFindings,
   assertVerdict,
   broken,
+  cancelled,
   degraded,
   harness,
   healthy,
@@ -37,10 +38,8 @@ const plainHttp = degraded("page", "page.target", "plain_http");
 const WATCH_SECS = 60;
 const WATCH_DONE_MS = (WATCH_SECS + 45) * 1000;
 
-/** The mock's port, for host-named targets on it. */
-const mockPort = () => new URL(h.mockOrigin).port;
 /** `http://<name>.mock.test:<mock port>/s/<scenario>`: a target with a host name for dns.public to ask about. */
-const named = (scenario, name = "api") => `http://${name}.mock.test:${mockPort()}/s/${scenario}`;
+const named = (scenario, name = "api") => `http://${name}.mock.test:${h.mockPort}/s/${scenario}`;
 /** A host name on a closed port: resolves (to loopback) but nothing listens, so the reach probe fails fast. */
 const namedClosed = (name = "nothere") => `http://${name}.mock.test:${h.closedPort}`;
 const closed = () => `http://127.0.0.1:${h.closedPort}`;
@@ -138,8 +137,6 @@ async function expectVerdict(page, v, want) {
   }
 }
 
-const factsOf = async (page, code) => (await h.finding(page, code)).facts;
-
 /** Milliseconds of a "123 ms" fact. */
 function ms(value) {
   const m = /^(\d+) ms$/.exec(value ?? "");
@@ -191,7 +188,7 @@ test("page.online online: the control endpoint answered", async () => {
     "dns.public": ["info", "not_applicable"],
     "network.reach": ["pass", "answered"],
   });
-  assert.equal((await factsOf(page, "page.online"))["control_host"], h.mockOrigin);
+  assert.equal((await h.factsOf(page, "page.online"))["control_host"], h.mockOrigin);
 });
 
 test("page.online offline: the browser says so, and nothing above it is blamed", async () => {
@@ -221,7 +218,7 @@ test("page.online connection_down: control and target both fail, the connection 
     "cors.read": ["skipped", "skipped"],
     "service.status": ["skipped", "skipped"],
   });
-  const facts = await factsOf(page, "page.online");
+  const facts = await h.factsOf(page, "page.online");
   assert.equal(facts["control_host"], `http://127.0.0.1:${h.closedPort}`);
   assert.ok(ms(facts["elapsed_ms"]) < 3000, `the closed control port took ${facts["elapsed_ms"]}`);
 });
@@ -237,7 +234,7 @@ test("page.online control_blocked: only the control fails, the API path is fine"
     "perf.latency": ["pass", "fast"],
   });
   // Without the control there is no yardstick for the latency series.
-  assert.equal((await factsOf(page, "perf.latency"))["duration_control_median_ms"], undefined);
+  assert.equal((await h.factsOf(page, "perf.latency"))["duration_control_median_ms"], undefined);
 });
 
 test("page.online control_failed: the control fails and the target was never probed", async () => {
@@ -261,7 +258,7 @@ test("page.online no_control: an unusable control URL is named, not probed", asy
     "page.online": ["info", "no_control"],
     "network.reach": ["pass", "answered"],
   });
-  assert.equal((await factsOf(page, "page.online"))["offending"], "not a url");
+  assert.equal((await h.factsOf(page, "page.online"))["offending"], "not a url");
   assert.deepEqual(
     requests.seen.filter((r) => r.url.includes("/s/control")).map((r) => r.url),
     [],
@@ -282,7 +279,7 @@ const dnsRows = [
     dns: ["pass", "resolves"],
     reach: answered,
     also: (facts) => {
-      assert.equal(facts["resolver_1"], `127.0.0.1:${mockPort()}: 160.79.104.10`);
+      assert.equal(facts["resolver_1"], `127.0.0.1:${h.mockPort}: 160.79.104.10`);
       assert.equal(facts["command"], "nslookup api.mock.test");
     },
   },
@@ -294,7 +291,7 @@ const dnsRows = [
     dns: ["fail", "nxdomain"],
     reach: ["skipped", "skipped"],
     also: (facts) => {
-      assert.equal(facts["resolver_2"], `127.0.0.1:${mockPort()}: NXDOMAIN`);
+      assert.equal(facts["resolver_2"], `127.0.0.1:${h.mockPort}: NXDOMAIN`);
       assert.equal(facts["command"], "nslookup nothere.mock.test");
     },
   },
@@ -313,7 +310,7 @@ const dnsRows = [
     verdict: broken("dns", "dns.public", "sinkhole"),
     dns: ["fail", "sinkhole"],
     reach: ["skipped", "skipped"],
-    also: (facts) => assert.equal(facts["resolver_1"], `127.0.0.1:${mockPort()}: 0.0.0.0`),
+    also: (facts) => assert.equal(facts["resolver_1"], `127.0.0.1:${h.mockPort}: 0.0.0.0`),
   },
   {
     name: "split_view: public DNS sinkholes the name, yet this browser reaches it",
@@ -331,7 +328,7 @@ const dnsRows = [
     verdict: broken("network", "network.reach", "failed_fast"),
     dns: ["warn", "private_address"],
     reach: ["fail", "failed_fast"],
-    also: (facts) => assert.equal(facts["resolver_1"], `127.0.0.1:${mockPort()}: 10.1.2.3`),
+    also: (facts) => assert.equal(facts["resolver_1"], `127.0.0.1:${h.mockPort}: 10.1.2.3`),
   },
   {
     name: "servfail: the resolvers fail, and so does the host",
@@ -340,7 +337,7 @@ const dnsRows = [
     verdict: broken("dns", "dns.public", "servfail"),
     dns: ["fail", "servfail"],
     reach: ["skipped", "skipped"],
-    also: (facts) => assert.equal(facts["resolver_1"], `127.0.0.1:${mockPort()}: SERVFAIL (status 2)`),
+    also: (facts) => assert.equal(facts["resolver_1"], `127.0.0.1:${h.mockPort}: SERVFAIL (status 2)`),
   },
   {
     name: "servfail_reached: the resolvers fail, but the host answers",
@@ -357,7 +354,7 @@ const dnsRows = [
     verdict: plainHttp,
     dns: ["warn", "no_address"],
     reach: answered,
-    also: (facts) => assert.equal(facts["resolver_2"], `127.0.0.1:${mockPort()}: no address`),
+    also: (facts) => assert.equal(facts["resolver_2"], `127.0.0.1:${h.mockPort}: no address`),
   },
   {
     name: "disagree: one resolver gives a public address, the other a sinkhole",
@@ -367,8 +364,8 @@ const dnsRows = [
     dns: ["warn", "disagree"],
     reach: answered,
     also: (facts) => {
-      assert.equal(facts["resolver_1"], `127.0.0.1:${mockPort()}: 160.79.104.10`);
-      assert.equal(facts["resolver_2"], `127.0.0.1:${mockPort()}: 0.0.0.0`);
+      assert.equal(facts["resolver_1"], `127.0.0.1:${h.mockPort}: 160.79.104.10`);
+      assert.equal(facts["resolver_2"], `127.0.0.1:${h.mockPort}: 0.0.0.0`);
     },
   },
   {
@@ -387,8 +384,8 @@ const dnsRows = [
     dns: ["info", "unavailable"],
     reach: answered,
     also: (facts) => {
-      assert.equal(facts["resolver_1"], `127.0.0.1:${mockPort()}: unavailable`);
-      assert.equal(facts["resolver_2"], `127.0.0.1:${mockPort()}: unavailable`);
+      assert.equal(facts["resolver_1"], `127.0.0.1:${h.mockPort}: unavailable`);
+      assert.equal(facts["resolver_2"], `127.0.0.1:${h.mockPort}: unavailable`);
     },
   },
 ];
@@ -408,7 +405,7 @@ for (const row of dnsRows) {
       "dns.public": row.dns,
       "network.reach": row.reach,
     });
-    row.also?.(await factsOf(page, "dns.public"));
+    row.also?.(await h.factsOf(page, "dns.public"));
   });
 }
 
@@ -424,7 +421,7 @@ test("network.reach failed_fast: a closed port refuses at once", async () => {
     "cors.read": ["skipped", "skipped"],
     "perf.latency": ["skipped", "skipped"],
   });
-  assert.ok(ms((await factsOf(page, "network.reach"))["elapsed_ms"]) < 3000);
+  assert.ok(ms((await h.factsOf(page, "network.reach"))["elapsed_ms"]) < 3000);
 });
 
 test("network.reach failed_slow: the connection is dropped after seconds, before the timeout", async (t) => {
@@ -438,7 +435,7 @@ test("network.reach failed_slow: the connection is dropped after seconds, before
     "network.reach": ["fail", "failed_slow"],
     "cors.read": ["skipped", "skipped"],
   });
-  const took = ms((await factsOf(page, "network.reach"))["elapsed_ms"]);
+  const took = ms((await h.factsOf(page, "network.reach"))["elapsed_ms"]);
   assert.ok(took >= 3000 && took < 10_000, `the reach probe failed after ${took} ms`);
   assert.ok(proxy.log.some((r) => r.kind === "plain" && r.drop), "the proxy dropped no request");
 });
@@ -453,7 +450,7 @@ test("network.reach timed_out: a host that never answers", { timeout: 120_000 },
     "cors.read": ["skipped", "skipped"],
     "perf.latency": ["skipped", "skipped"],
   });
-  assert.equal((await factsOf(page, "network.reach"))["timeout_ms"], "10.0 s");
+  assert.equal((await h.factsOf(page, "network.reach"))["timeout_ms"], "10.0 s");
 });
 
 // --- Cancel: every check of these layers not_run -----------------------------------------------------
@@ -473,7 +470,7 @@ test("Cancel while every probe hangs: each check says not_run", async () => {
   assert.equal(await page.getAttribute("#verdict", "data-state"), "running");
   await page.click("#cancel");
   const v = await pending;
-  await expectVerdict(page, v, { state: "cancelled" });
+  await expectVerdict(page, v, cancelled);
   assertFindings(await h.findings(page), {
     "page.online": ["info", "not_run"],
     "dns.public": ["info", "not_run"],
@@ -514,7 +511,7 @@ for (const [state, verdict, finding, facts] of statusRows) {
       "cors.read": ["pass", "readable"],
       "service.status": finding,
     });
-    const got = await factsOf(page, "service.status");
+    const got = await h.factsOf(page, "service.status");
     for (const [label, value] of Object.entries(facts)) assert.equal(got[label], value, label);
     if (finding[1] === "unavailable") {
       // The page to look at by hand instead.
@@ -533,7 +530,7 @@ test("service.status unknown_component: the status page lists no API component",
   });
   await expectVerdict(page, v, healthy);
   assertFindings(await h.findings(page), { "service.status": ["info", "unknown_component"] });
-  assert.equal((await factsOf(page, "service.status"))["status_description"], "All Systems Operational");
+  assert.equal((await h.factsOf(page, "service.status"))["status_description"], "All Systems Operational");
 });
 
 test("service.status xss: an incident written in HTML shows as text", async () => {
@@ -555,7 +552,7 @@ test("service.clock in_sync: the API's date matches this clock", async () => {
   const v = await run(page, { base: h.scenario("healthy") });
   await expectVerdict(page, v, healthy);
   assertFindings(await h.findings(page), { "cors.read": ["pass", "readable"], "service.clock": ["pass", "in_sync"] });
-  const skew = (await factsOf(page, "service.clock"))["clock_skew_s"];
+  const skew = (await h.factsOf(page, "service.clock"))["clock_skew_s"];
   assert.match(skew, /^[+-]\d+ s$/);
   assert.ok(Math.abs(Number(skew.replace(/ s$/, ""))) <= 2, skew);
 });
@@ -566,7 +563,7 @@ test("service.clock skewed: the API's date two minutes ahead", async () => {
   await expectVerdict(page, v, degraded("service", "service.clock", "skewed"));
   assertFindings(await h.findings(page), { "cors.read": ["pass", "readable"], "service.clock": ["warn", "skewed"] });
   // The local clock is behind: local minus server is negative.
-  assert.match((await factsOf(page, "service.clock"))["clock_skew_s"], /^-(1 min 59|2 min [01]) s$/);
+  assert.match((await h.factsOf(page, "service.clock"))["clock_skew_s"], /^-(1 min 59|2 min [01]) s$/);
 });
 
 test("service.clock far_off: the API's date more than a day behind", async () => {
@@ -574,7 +571,7 @@ test("service.clock far_off: the API's date more than a day behind", async () =>
   const v = await run(page, { base: h.scenario("lag-100000") });
   await expectVerdict(page, v, broken("service", "service.clock", "far_off"));
   assertFindings(await h.findings(page), { "cors.read": ["pass", "readable"], "service.clock": ["fail", "far_off"] });
-  assert.equal((await factsOf(page, "service.clock"))["clock_skew_s"], "+1 d 3 h");
+  assert.equal((await h.factsOf(page, "service.clock"))["clock_skew_s"], "+1 d 3 h");
 });
 
 test("service.clock no_date: a readable answer without a date header", async (t) => {
@@ -583,7 +580,7 @@ test("service.clock no_date: a readable answer without a date header", async (t)
   const v = await run(page, { base: proxy.origin, label: "proxy: healthy without date" });
   await expectVerdict(page, v, healthy);
   assertFindings(await h.findings(page), { "cors.read": ["pass", "readable"], "service.clock": ["info", "no_date"] });
-  const facts = await factsOf(page, "service.clock");
+  const facts = await h.factsOf(page, "service.clock");
   assert.equal(facts["server_date"], undefined);
   assert.equal(facts["clock_skew_s"], undefined);
 });
@@ -595,7 +592,7 @@ test("perf.latency fast: quick round trips, timed with fetch", async () => {
   const v = await run(page, { base: h.scenario("healthy") });
   await expectVerdict(page, v, healthy);
   assertFindings(await h.findings(page), { "perf.latency": ["pass", "fast"] });
-  const facts = await factsOf(page, "perf.latency");
+  const facts = await h.factsOf(page, "perf.latency");
   assert.equal(facts["samples"], "20");
   assert.ok(ms(facts["duration_median_ms"]) <= 300);
   assert.ok(ms(facts["duration_control_median_ms"]) <= 300);
@@ -608,7 +605,7 @@ test("perf.latency fast with Timing-Allow-Origin: Resource Timing phases", async
   const v = await run(page, { base: h.scenario("tao") });
   await expectVerdict(page, v, healthy);
   assertFindings(await h.findings(page), { "perf.latency": ["pass", "fast"] });
-  const facts = await factsOf(page, "perf.latency");
+  const facts = await h.factsOf(page, "perf.latency");
   assert.equal(facts["method"], "Resource Timing (Timing-Allow-Origin)");
   ms(facts["duration_ttfb_ms"]);
 });
@@ -618,7 +615,7 @@ test("perf.latency slow: the target takes 400 ms, the control is quick", async (
   const v = await run(page, { base: h.scenario("slow-400"), samples: 5 });
   await expectVerdict(page, v, degraded("performance", "perf.latency", "slow"));
   assertFindings(await h.findings(page), { "network.reach": ["pass", "answered"], "perf.latency": ["warn", "slow"] });
-  const facts = await factsOf(page, "perf.latency");
+  const facts = await h.factsOf(page, "perf.latency");
   const median = ms(facts["duration_median_ms"]);
   assert.ok(median >= 400 && median <= 1000, `median ${median} ms`);
   assert.ok(ms(facts["duration_control_median_ms"]) * 2 < median, JSON.stringify(facts));
@@ -629,7 +626,7 @@ test("perf.latency very_slow: the target takes over a second", async () => {
   const v = await run(page, { base: h.scenario("slow-1100"), samples: 3 });
   await expectVerdict(page, v, degraded("performance", "perf.latency", "very_slow"));
   assertFindings(await h.findings(page), { "perf.latency": ["warn", "very_slow"] });
-  assert.ok(ms((await factsOf(page, "perf.latency"))["duration_median_ms"]) >= 1100);
+  assert.ok(ms((await h.factsOf(page, "perf.latency"))["duration_median_ms"]) >= 1100);
 });
 
 test("perf.latency slow_network: the control endpoint is as slow as the target", async () => {
@@ -642,7 +639,7 @@ test("perf.latency slow_network: the control endpoint is as slow as the target",
   });
   await expectVerdict(page, v, degraded("performance", "perf.latency", "slow_network"));
   assertFindings(await h.findings(page), { "page.online": ["pass", "online"], "perf.latency": ["warn", "slow_network"] });
-  assert.ok(ms((await factsOf(page, "perf.latency"))["duration_control_median_ms"]) >= 400);
+  assert.ok(ms((await h.factsOf(page, "perf.latency"))["duration_control_median_ms"]) >= 400);
 });
 
 test("perf.latency unstable: every other round trip takes 250 ms more", async (t) => {
@@ -652,7 +649,7 @@ test("perf.latency unstable: every other round trip takes 250 ms more", async (t
   const v = await run(page, { base: proxy.origin, label: "proxy: every other round trip +250 ms" });
   await expectVerdict(page, v, degraded("performance", "perf.latency", "unstable"));
   assertFindings(await h.findings(page), { "network.reach": ["pass", "answered"], "perf.latency": ["warn", "unstable"] });
-  const facts = await factsOf(page, "perf.latency");
+  const facts = await h.factsOf(page, "perf.latency");
   assert.ok(ms(facts["duration_jitter_ms"]) >= 200, JSON.stringify(facts));
   assert.ok(ms(facts["duration_median_ms"]) <= 300, JSON.stringify(facts));
 });
@@ -663,7 +660,7 @@ test("perf.latency slow_setup: the first round trip of the series pays 600 ms", 
   const v = await run(page, { base: proxy.origin, label: "proxy: cold round trip +600 ms" });
   await expectVerdict(page, v, degraded("performance", "perf.latency", "slow_setup"));
   assertFindings(await h.findings(page), { "perf.latency": ["warn", "slow_setup"] });
-  const facts = await factsOf(page, "perf.latency");
+  const facts = await h.factsOf(page, "perf.latency");
   assert.ok(ms(facts["duration_cold_ms"]) >= 600, JSON.stringify(facts));
   assert.ok(ms(facts["duration_setup_ms"]) > 300, JSON.stringify(facts));
   assert.ok(ms(facts["duration_median_ms"]) <= 300, JSON.stringify(facts));
@@ -677,7 +674,7 @@ test("perf.latency lossy: one round trip of the series is lost", async (t) => {
   await expectVerdict(page, v, degraded("performance", "perf.latency", "lossy"));
   assertFindings(await h.findings(page), { "network.reach": ["pass", "answered"], "perf.latency": ["warn", "lossy"] });
   // The lost one is not a sample; the series went on after it.
-  assert.equal((await factsOf(page, "perf.latency"))["samples"], "3");
+  assert.equal((await h.factsOf(page, "perf.latency"))["samples"], "3");
   assert.deepEqual(
     proxy.log.filter((r) => r.kind === "plain").map((r) => Boolean(r.drop)),
     [false, false, true, false, false, false],

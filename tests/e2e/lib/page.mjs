@@ -111,6 +111,10 @@ export function harness() {
     get pageOrigin() {
       return env.pageOrigin;
     },
+    /** The built page's directory (DIST_DIR, default <repo>/dist), for a test that serves it itself. */
+    get distDir() {
+      return env.distDir;
+    },
     /** The mock's port, for targets that reach it under another host name (`*.mock.test`, `localhost`). */
     get mockPort() {
       return new URL(env.mockOrigin).port;
