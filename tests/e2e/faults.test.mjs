@@ -52,15 +52,14 @@
 //     is skipped under the DNS failure.
 // [8] The proxy's 403 "Filtered" page carries no CORS headers; a no-cors request still gets it (answered).
 //
-// "Relay" is a node server of this file in front of the mock: it forwards (or answers) each request,
-// counts the body bytes it sent, notes whether the browser closed a request before its end, and can
-// stall a response part-way so that Cancel lands while the fault is under way.
+// "Relay" is a node server in front of the mock (relay in lib/proxies.mjs): it forwards (or answers) each
+// request, counts the body bytes it sent, notes whether the browser closed a request before its end, and
+// can stall a response part-way so that Cancel lands while the fault is under way.
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -78,6 +77,7 @@ import {
   validKey,
   watchPageErrors,
 } from "./harness.mjs";
+import { OPEN, relay } from "./lib/proxies.mjs";
 import { freePort, haveOpenssl, selfSignedCert, until } from "./lib/util.mjs";
 
 const h = harness();
@@ -92,121 +92,6 @@ const CANCEL_MS = 4000;
 /** The mock's body for `huge`, and the most of it the browser may take before closing (see the test). */
 const HUGE_BYTES = 50_000_000;
 const HUGE_SEEN_MAX = HUGE_BYTES / 5;
-
-// --- The relay -----------------------------------------------------------------------------------------
-
-/** What a request is, as the page's probes differ. */
-function kindOf(req) {
-  if (req.method === "OPTIONS") return "preflight";
-  if (req.headers["x-api-key"] || req.headers.authorization) return "keyed";
-  return req.headers["anthropic-version"] ? "readable" : "plain";
-}
-
-/** Headers a readable answer of a gateway with CORS carries. */
-const OPEN = { "access-control-allow-origin": "*", "access-control-expose-headers": "*" };
-
-/**
- * Starts a relay on a loopback port of its own, forwarding to `upstream` (an origin and path prefix, by
- * default the mock's healthy API), and stops it when the test ends. `answer(rec)` may return
- * `{ status, headers, body, cut }` (body a Buffer or string) for the relay to send instead; with `cut`, the
- * answer announces `cut` bytes, sends its body and then breaks the connection. `stall(rec)` true
- * holds that response after its head and `stallAfter` body bytes (before its head when it has no body or
- * `stallAfter` is negative) until `release()`. Every request is recorded as `rec` { kind, method, url,
- * n (its number among its kind), bytes (body bytes sent), held, finished, closedEarly (the browser closed
- * it before its end) }.
- * Every answer closes its connection, so that the browser never reuses one.
- */
-async function relay(
-  t,
-  { upstream = h.scenario("healthy"), answer = () => null, stall = () => false, stallAfter = 8 } = {},
-) {
-  const recs = [];
-  const counts = {};
-  let open;
-  const gate = new Promise((resolve) => (open = resolve));
-  const server = await startServer(async (req, res) => {
-    const kind = kindOf(req);
-    const rec = { kind, method: req.method, url: req.url, n: (counts[kind] = (counts[kind] ?? 0) + 1) - 1 };
-    Object.assign(rec, { bytes: 0, held: false, finished: false, closedEarly: false });
-    recs.push(rec);
-    const stalls = stall(rec);
-    let up = null;
-    res.on("close", () => {
-      rec.closedEarly = !res.writableFinished;
-      up?.destroy();
-    });
-    res.on("finish", () => (rec.finished = true));
-    const hold = async () => {
-      rec.held = true;
-      await gate;
-      rec.held = false;
-    };
-    // Writes a body chunk, stalling once `stallAfter` bytes are out; respects the socket's backpressure.
-    const write = async (chunk) => {
-      if (stalls && stallAfter >= 0 && rec.bytes < stallAfter && rec.bytes + chunk.length > stallAfter) {
-        const cut = stallAfter - rec.bytes;
-        await write(chunk.subarray(0, cut));
-        return write(chunk.subarray(cut));
-      }
-      if (stalls && stallAfter >= 0 && rec.bytes >= stallAfter) await hold();
-      if (res.destroyed) return;
-      rec.bytes += chunk.length;
-      if (!res.write(chunk)) await drained(res);
-    };
-    const own = answer(rec);
-    if (own) {
-      const body = Buffer.from(own.body ?? "");
-      if (stalls && (!body.length || stallAfter < 0)) await hold();
-      res.writeHead(own.status, { ...own.headers, "content-length": own.cut ?? body.length, connection: "close" });
-      await write(body);
-      if (own.cut) res.destroy();
-      else res.end();
-      return;
-    }
-    const target = new URL(upstream + req.url);
-    up = http.request(target, {
-      method: req.method,
-      headers: { ...req.headers, host: target.host, connection: "close" },
-    });
-    up.on("error", () => res.destroy());
-    up.on("response", async (answered) => {
-      const headers = { ...answered.headers, connection: "close" };
-      delete headers["keep-alive"];
-      const bodyless =
-        answered.statusCode === 204 ||
-        answered.statusCode === 304 ||
-        (answered.statusCode >= 300 && answered.statusCode < 400);
-      if (stalls && (bodyless || stallAfter < 0)) await hold();
-      if (res.destroyed) return;
-      res.writeHead(answered.statusCode, headers);
-      // A reset upstream resets this answer too: the browser sees the connection break mid-body.
-      try {
-        for await (const chunk of answered) await write(chunk);
-      } catch {
-        // The upstream connection broke (`reset`) or was closed because the browser went away.
-      }
-      if (answered.complete) res.end();
-      else res.destroy();
-    });
-    req.pipe(up);
-  });
-  t.after(() => {
-    open();
-    return server.close();
-  });
-  return { base: server.origin, recs, release: () => open() };
-}
-
-/** Resolves when `res` can take more, or is gone. */
-function drained(res) {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done).off("close", done);
-      resolve();
-    };
-    res.on("drain", done).on("close", done);
-  });
-}
 
 // --- Other listeners ---------------------------------------------------------------------------------------
 
@@ -283,7 +168,7 @@ const rows = [
     id: "1 hang",
     elsewhere: "verdicts.test.mjs, layers.test.mjs",
     target: async (t) => {
-      const r = await relay(t, { upstream: h.scenario("hang") });
+      const r = await relay(t, h, { upstream: h.scenario("hang") });
       return { base: r.base, relay: r };
     },
     // The readable and keyed GETs wait behind their preflights, which hang too.
@@ -294,7 +179,7 @@ const rows = [
   {
     id: "2 slow-drip body",
     target: async (t) => {
-      const r = await relay(t, { upstream: h.scenario("drip") });
+      const r = await relay(t, h, { upstream: h.scenario("drip") });
       return { base: r.base, relay: r };
     },
     verdict: broken("network", "cors.read", "body_stalled"),
@@ -316,7 +201,7 @@ const rows = [
   {
     id: "3 50 MB body",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         upstream: h.scenario("huge"),
         stall: (rec) => cancel && ["readable", "keyed"].includes(rec.kind),
         stallAfter: 16_384,
@@ -350,7 +235,7 @@ const rows = [
   {
     id: "4a invalid UTF-8 in the keyed error body",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         answer: keyedAnswer(401, "application/json", latin1Error),
         stall: (rec) => cancel && rec.kind === "keyed",
       });
@@ -366,7 +251,7 @@ const rows = [
   {
     id: "4b invalid UTF-8 inside the model list",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         answer: keyedAnswer(200, "application/json", badUtf8Models),
         stall: (rec) => cancel && rec.kind === "keyed",
       });
@@ -381,7 +266,7 @@ const rows = [
   {
     id: "4c binary body as application/json",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         answer: keyedAnswer(200, "application/json", gzipBytes),
         stall: (rec) => cancel && rec.kind === "keyed",
       });
@@ -396,7 +281,7 @@ const rows = [
     id: "4d truncated JSON on the keyed probe",
     elsewhere: "verdicts.test.mjs",
     target: async (t) => {
-      const r = await relay(t, { upstream: h.scenario("malformed"), stall: (rec) => rec.kind === "keyed" });
+      const r = await relay(t, h, { upstream: h.scenario("malformed"), stall: (rec) => rec.kind === "keyed" });
       return { base: r.base, relay: r };
     },
     cancelled: ["auth.key"],
@@ -406,7 +291,7 @@ const rows = [
     id: "4e truncated JSON for the named model",
     run: { model: "claude-haiku-4-5" },
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         answer: (rec) =>
           rec.kind === "keyed" && rec.url.startsWith("/v1/models/")
             ? {
@@ -440,7 +325,7 @@ const rows = [
     target: async (t, { cancel } = {}) => {
       // Without CORS the page's status line refuses the preflight, so the Cancel test holds every request
       // but the no-cors one before its head; with CORS the GETs' pages are held part-way.
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         upstream: h.scenario(scenario),
         stall: (rec) =>
           cancel && (title ? ["readable", "keyed"] : ["preflight", "readable", "keyed"]).includes(rec.kind),
@@ -464,7 +349,7 @@ const rows = [
   {
     id: "5e 502 HTML page on the keyed probe only",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         answer: keyedAnswer(502, "text/html", NGINX_502),
         stall: (rec) => cancel && rec.kind === "keyed",
       });
@@ -484,7 +369,7 @@ const rows = [
     target: async (t, { cancel } = {}) => {
       // The mock's Location is a path, so every hop comes back through the relay; the Cancel test holds the
       // fourth hop of the no-cors probe.
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         upstream: h.mockOrigin,
         stall: (rec) => cancel && rec.kind === "plain" && rec.n === 3,
       });
@@ -510,7 +395,7 @@ const rows = [
     target: async (t, { cancel } = {}) => {
       // The same mock under another host name is another origin.
       const elsewhere = `http://localhost:${h.mockPort}/s/healthy`;
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         answer: (rec) =>
           rec.kind === "preflight" ? null : { status: 307, headers: { ...OPEN, location: `${elsewhere}${rec.url}` } },
         stall: (rec) => cancel && rec.kind === "keyed",
@@ -527,7 +412,7 @@ const rows = [
   {
     id: "7 connection reset mid-body",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         upstream: h.scenario("reset"),
         // Under Cancel the relay answers the readable and the keyed probes itself and holds both part-way:
         // forwarded, the upstream's reset would break them even while held, a broken readable answer
@@ -566,7 +451,7 @@ const rows = [
   {
     id: "7b the keyed answer alone stalls after its first bytes",
     target: async (t) => {
-      const r = await relay(t, { stall: (rec) => rec.kind === "keyed", stallAfter: 8 });
+      const r = await relay(t, h, { stall: (rec) => rec.kind === "keyed", stallAfter: 8 });
       return { base: r.base, relay: r };
     },
     verdict: broken("network", "auth.key", "body_stalled"),
@@ -581,7 +466,7 @@ const rows = [
   {
     id: "7c the keyed answer alone breaks mid-body",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         // The start of a model list, announced as 1000 bytes, then the connection breaks.
         answer: (rec) => {
           const start = keyedAnswer(200, "application/json", '{"data":[{"type":"model","id":"claude-')(rec);
@@ -601,7 +486,7 @@ const rows = [
     // Row 3 proves the cap with 50 MB; a megabyte fits in loopback's socket buffers, so only the finding counts.
     id: "7d the keyed answer alone is 1 MB of something else",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         answer: keyedAnswer(200, "application/json", Buffer.alloc(1 << 20, "x")),
         stall: (rec) => cancel && rec.kind === "keyed",
         stallAfter: 16_384,

@@ -4,9 +4,9 @@
 // page_mixed_content, cors_read, auth_key_shape, auth_key, auth_model, service_rate_limits, service_message).
 //
 // Three stand-ins besides the mock's own scenarios, each real HTTP seen by a real fetch:
-// - a *gateway*: a loopback server of this file in front of the mock, which forwards each request to a mock
-//   scenario chosen by what the request is (keyed or not, its path, a preflight), can drop or swap headers,
-//   refuse or hold a request. Paths a real gateway takes: it answers keyless requests with the API's 401 and
+// - a *gateway*: a loopback server in front of the mock (startGateway in lib/proxies.mjs), which forwards
+//   each request to a mock scenario chosen by what the request is (keyed or not, its path, a preflight),
+//   can drop or swap headers, refuse or hold a request. Paths a real gateway takes: it answers keyless requests with the API's 401 and
 //   forwards keyed ones to an upstream that region-blocks, or drops x-api-key, or lists models it cannot serve.
 // - the *official host*: https://api.anthropic.com, answered by a mock scenario through page.route (nothing
 //   leaves the machine); some outcomes exist only for that host (a path after it, a key sent the wrong way).
@@ -14,7 +14,6 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
 import {
   assertFindings,
   assertVerdict,
@@ -28,6 +27,7 @@ import {
   staticHandler,
   validKey,
 } from "./harness.mjs";
+import { startGateway, without } from "./lib/proxies.mjs";
 import { credentialOf, selfSignedCert, until } from "./lib/util.mjs";
 
 const h = harness();
@@ -83,88 +83,6 @@ async function finishRun(page, label, timeout) {
   const v = await h.finishRun(page, { label, timeout });
   return { v, fs: await h.findings(page) };
 }
-
-// --- The gateway -------------------------------------------------------------------------------------------
-
-/**
- * Starts a gateway in front of the mock and stops it when the test ends. For each request, `decide` gets
- * { method, path, search, headers, preflight, keyed } and returns nothing (the default: preflights are
- * allowed as asked; everything else goes to the mock's healthy API) or one of:
- *   { to: scenario, headers: fn }   forward to /s/<scenario>, request headers passed through `fn`;
- *   { refuse: true }                answer without any access-control header (CORS refused);
- *   { allowHeaders: "a, b" }        (preflights) allow only these request headers;
- *   { hang: true }                  never answer.
- * Every forwarded answer gets access-control-allow-origin and -expose-headers, as a gateway with CORS adds.
- * Returns { base, received }, `received` listing every request with `held` set on those never answered.
- */
-async function startGateway(t, decide = () => undefined) {
-  const received = [];
-  const mock = new URL(h.mockOrigin);
-  const gateway = await startServer((req, res) => {
-    const url = new URL(req.url, "http://gateway");
-    const r = {
-      method: req.method,
-      path: url.pathname,
-      search: url.search,
-      headers: req.headers,
-      preflight: req.method === "OPTIONS" && "access-control-request-method" in req.headers,
-      keyed: Boolean(req.headers["x-api-key"] || req.headers.authorization),
-    };
-    received.push(r);
-    const act = decide(r) ?? {};
-    if (act.hang) {
-      r.held = true;
-      return;
-    }
-    if (act.refuse) {
-      res.writeHead(403, { "content-type": "text/plain" }).end("Forbidden");
-      return;
-    }
-    if (r.preflight && !act.to) {
-      res
-        .writeHead(204, {
-          "access-control-allow-origin": "*",
-          "access-control-allow-methods": "GET, POST, OPTIONS",
-          "access-control-allow-headers": act.allowHeaders ?? req.headers["access-control-request-headers"] ?? "",
-          "access-control-max-age": "0",
-        })
-        .end();
-      return;
-    }
-    const headers = (act.headers ?? ((x) => x))({ ...req.headers, host: mock.host });
-    const upstream = http.request(
-      {
-        hostname: mock.hostname,
-        port: mock.port,
-        method: req.method,
-        path: `/s/${act.to ?? "healthy"}${url.pathname}${url.search}`,
-        headers,
-      },
-      (answer) => {
-        const out = { ...answer.headers };
-        delete out.connection;
-        delete out["keep-alive"];
-        out["access-control-allow-origin"] = "*";
-        out["access-control-expose-headers"] = "*";
-        res.writeHead(answer.statusCode, out);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  });
-  t.after(() => gateway.close());
-  return { base: gateway.origin, received };
-}
-
-/** A header transformation that drops `names`. */
-const without =
-  (...names) =>
-  (headers) => {
-    const out = { ...headers };
-    for (const n of names) delete out[n];
-    return out;
-  };
 
 // --- The official host, answered by the mock ----------------------------------------------------------------
 
@@ -338,7 +256,7 @@ describe("cors.read: the keyless read", () => {
   });
 
   test("timed_out: the host answers, but a gateway never answers the CORS preflight", async (t) => {
-    const gw = await startGateway(t, (r) => (r.preflight ? { hang: true } : undefined));
+    const gw = await startGateway(t, h, (r) => (r.preflight ? { hang: true } : undefined));
     const page = await h.openPage();
     const v = await run(page, { base: gw.base, label: "gateway: preflights never answered" });
     assertVerdict(v, broken("cors", "cors.read", "timed_out"));
@@ -350,7 +268,7 @@ describe("cors.read: the keyless read", () => {
 
   test("not_run: Cancel while the reads are out leaves them not run, not failed", async (t) => {
     // The no-cors probe is answered; every preflighted one (keyless read, key, model) is held.
-    const gw = await startGateway(t, (r) => (r.preflight ? { hang: true } : undefined));
+    const gw = await startGateway(t, h, (r) => (r.preflight ? { hang: true } : undefined));
     const page = await h.openPage();
     await startRun(page, { base: gw.base, key: KEY, model: MODEL });
     await page.waitForSelector('#findings li[data-code="network.reach"][data-status="pass"]', { timeout: 20_000 });
@@ -407,7 +325,7 @@ describe("auth.key_shape: the key as pasted", () => {
   test("gateway_token: a gateway's own token, sent as Bearer, is not taken for a broken key", async (t) => {
     const token = `gw_live_${"t0k3n".repeat(8)}`;
     // The gateway trades its token for the API key, as gateways do.
-    const gw = await startGateway(t, (r) =>
+    const gw = await startGateway(t, h, (r) =>
       r.headers.authorization === `Bearer ${token}`
         ? { to: "healthy", headers: (hd) => ({ ...without("authorization")(hd), "x-api-key": KEY }) }
         : undefined,
@@ -540,7 +458,7 @@ describe("auth.key: the keyed request, behind a gateway", () => {
   ];
   for (const row of rows) {
     test(`${row.outcome}: a gateway that ${row.what}`, async (t) => {
-      const gw = await startGateway(t, row.decide);
+      const gw = await startGateway(t, h, row.decide);
       const page = await h.openPage();
       const v = await run(page, { base: gw.base, key: KEY, label: `gateway: ${row.what}` });
       assertVerdict(v, row.verdict);
@@ -618,7 +536,7 @@ describe("auth.model: the model named in the form", () => {
   });
 
   test("unexpected: a gateway answers the model lookup with an HTML page", async (t) => {
-    const gw = await startGateway(t, (r) =>
+    const gw = await startGateway(t, h, (r) =>
       r.path.startsWith("/v1/models/") && !r.preflight ? { to: "edge-html-cors" } : undefined,
     );
     const page = await h.openPage();
@@ -630,7 +548,7 @@ describe("auth.model: the model named in the form", () => {
   });
 
   test("unreadable: a gateway refuses CORS for the model lookup", async (t) => {
-    const gw = await startGateway(t, (r) => (r.path.startsWith("/v1/models/") ? { refuse: true } : undefined));
+    const gw = await startGateway(t, h, (r) => (r.path.startsWith("/v1/models/") ? { refuse: true } : undefined));
     const page = await h.openPage();
     const v = await run(page, { base: gw.base, key: KEY, model: MODEL, label: "gateway: model lookup without CORS" });
     assertVerdict(v, degraded("auth", "auth.model", "unreadable"));
@@ -773,7 +691,7 @@ describe("service.message: a streamed message", () => {
   ];
   for (const row of gatewayRows) {
     test(`${row.outcome}: a gateway whose ${row.what}`, async (t) => {
-      const gw = await startGateway(t, row.decide);
+      const gw = await startGateway(t, h, row.decide);
       const page = await h.openPage();
       const v = await run(page, { base: gw.base, key: KEY, message: true, label: `gateway: ${row.what}` });
       assertVerdict(v, row.verdict);
@@ -789,7 +707,7 @@ describe("service.message: a streamed message", () => {
   }
 
   test("timed_out: a gateway holds both the model lookup and the message", async (t) => {
-    const gw = await startGateway(t, (r) =>
+    const gw = await startGateway(t, h, (r) =>
       !r.preflight && (r.path.startsWith("/v1/models/") || r.path === "/v1/messages") ? { hang: true } : undefined,
     );
     const page = await h.openPage();
@@ -808,7 +726,7 @@ describe("service.message: a streamed message", () => {
   });
 
   test("not_run: Cancel while the message is out", async (t) => {
-    const gw = await startGateway(t, messages({ hang: true }));
+    const gw = await startGateway(t, h, messages({ hang: true }));
     const page = await h.openPage();
     await startRun(page, { base: gw.base, key: KEY, message: true });
     await until(() => gw.received.some((r) => r.path === "/v1/messages" && r.held), "the held message");

@@ -6,7 +6,7 @@
 // Server behaviours that depend on a request's place in a run (the reach probe dropped after seconds,
 // every other round trip of the latency series slower, its first one slow, one of them lost, every third
 // watch probe dropped) and a gateway that drops `date` are played by a small fault-injecting proxy in
-// front of the mock's `healthy` scenario, started per test: its counters start at zero with the test, so
+// front of the mock's `healthy` scenario (faultProxy in lib/proxies.mjs), started per test: its counters start at zero with the test, so
 // the rows depend neither on what ran before nor on the mock's process-wide state.
 //
 // Targets with a host name (`*.mock.test`, which Chromium maps to the mock) are plain http to a
@@ -15,7 +15,6 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
 import path from "node:path";
 import {
   assertFindings,
@@ -28,6 +27,7 @@ import {
   noteCoverage,
   startServer,
 } from "./harness.mjs";
+import { faultProxy } from "./lib/proxies.mjs";
 
 const h = harness();
 
@@ -43,58 +43,6 @@ const named = (scenario, name = "api") => `http://${name}.mock.test:${h.mockPort
 /** A host name on a closed port: resolves (to loopback) but nothing listens, so the reach probe fails fast. */
 const namedClosed = (name = "nothere") => `http://${name}.mock.test:${h.closedPort}`;
 const closed = () => `http://127.0.0.1:${h.closedPort}`;
-
-// --- A fault-injecting proxy in front of the mock -------------------------------------------------
-
-/** The kind of a request as the page's probes differ: preflight, readable (with anthropic-version) or plain. */
-function kindOf(req) {
-  if (req.method === "OPTIONS") return "preflight";
-  return req.headers["anthropic-version"] ? "readable" : "plain";
-}
-
-/**
- * Starts a proxy to `upstream` (default the mock's healthy scenario) on a loopback port of its own.
- * Requests are counted per kind from 0: `plain` are the no-cors GETs (the reach probe first, then the
- * latency series: n = 1 is its cold round trip), `readable` the GETs with anthropic-version (the CORS read
- * first, then watch probes). `rule({ kind, n })` may return `{ delayMs, drop }`: wait, and/or close the
- * socket without a word (the browser's fetch rejects). Every answer closes its connection, so that the
- * browser never reuses one and never silently retries a dropped request on it. `stripDate` removes the
- * `date` header, as a gateway that rewrites headers might. `log` lists what each request met.
- */
-async function faultProxy(t, rule = () => ({}), { upstream = h.scenario("healthy"), stripDate = false } = {}) {
-  const counts = { preflight: 0, readable: 0, plain: 0 };
-  const log = [];
-  const server = await startServer((req, res) => {
-    const kind = kindOf(req);
-    const n = counts[kind]++;
-    const act = rule({ kind, n }) ?? {};
-    log.push({ kind, n, ...act });
-    const go = () => {
-      if (act.drop) {
-        req.socket.destroy();
-        return;
-      }
-      const url = new URL(upstream + req.url);
-      const headers = { ...req.headers, host: url.host, connection: "close" };
-      const out = http.request(url, { method: req.method, headers }, (up) => {
-        const back = { ...up.headers, connection: "close" };
-        delete back["keep-alive"];
-        if (stripDate) {
-          delete back.date;
-          res.sendDate = false;
-        }
-        res.writeHead(up.statusCode, back);
-        up.pipe(res);
-      });
-      out.on("error", () => res.destroy());
-      req.pipe(out);
-    };
-    if (act.delayMs) setTimeout(go, act.delayMs);
-    else go();
-  });
-  t.after(() => server.close());
-  return { origin: server.origin, log };
-}
 
 /** A status page of another product: its summary lists no component that looks like the API. */
 async function statusWithoutApi(t) {
@@ -426,7 +374,7 @@ test("network.reach failed_fast: a closed port refuses at once", async () => {
 
 test("network.reach failed_slow: the connection is dropped after seconds, before the timeout", async (t) => {
   // Every no-cors GET waits 3.5 s and then loses its connection without an answer.
-  const proxy = await faultProxy(t, ({ kind }) => (kind === "plain" ? { delayMs: 3500, drop: true } : {}));
+  const proxy = await faultProxy(t, h, ({ kind }) => (kind === "plain" ? { delayMs: 3500, drop: true } : {}));
   const page = await h.openPage();
   const v = await run(page, { base: proxy.origin, label: "proxy: no-cors GETs dropped after 3.5 s" });
   await expectVerdict(page, v, broken("network", "network.reach", "failed_slow"));
@@ -575,7 +523,7 @@ test("service.clock far_off: the API's date more than a day behind", async () =>
 });
 
 test("service.clock no_date: a readable answer without a date header", async (t) => {
-  const proxy = await faultProxy(t, () => ({}), { stripDate: true });
+  const proxy = await faultProxy(t, h, () => ({}), { stripDate: true });
   const page = await h.openPage();
   const v = await run(page, { base: proxy.origin, label: "proxy: healthy without date" });
   await expectVerdict(page, v, healthy);
@@ -644,7 +592,7 @@ test("perf.latency slow_network: the control endpoint is as slow as the target",
 
 test("perf.latency unstable: every other round trip takes 250 ms more", async (t) => {
   // plain n = 0 is the reach probe; the series follows, and its odd requests wait.
-  const proxy = await faultProxy(t, ({ kind, n }) => (kind === "plain" && n % 2 === 1 ? { delayMs: 250 } : {}));
+  const proxy = await faultProxy(t, h, ({ kind, n }) => (kind === "plain" && n % 2 === 1 ? { delayMs: 250 } : {}));
   const page = await h.openPage();
   const v = await run(page, { base: proxy.origin, label: "proxy: every other round trip +250 ms" });
   await expectVerdict(page, v, degraded("performance", "perf.latency", "unstable"));
@@ -655,7 +603,7 @@ test("perf.latency unstable: every other round trip takes 250 ms more", async (t
 });
 
 test("perf.latency slow_setup: the first round trip of the series pays 600 ms", async (t) => {
-  const proxy = await faultProxy(t, ({ kind, n }) => (kind === "plain" && n === 1 ? { delayMs: 600 } : {}));
+  const proxy = await faultProxy(t, h, ({ kind, n }) => (kind === "plain" && n === 1 ? { delayMs: 600 } : {}));
   const page = await h.openPage();
   const v = await run(page, { base: proxy.origin, label: "proxy: cold round trip +600 ms" });
   await expectVerdict(page, v, degraded("performance", "perf.latency", "slow_setup"));
@@ -668,7 +616,7 @@ test("perf.latency slow_setup: the first round trip of the series pays 600 ms", 
 
 test("perf.latency lossy: one round trip of the series is lost", async (t) => {
   // plain n = 2 is the first warm round trip.
-  const proxy = await faultProxy(t, ({ kind, n }) => (kind === "plain" && n === 2 ? { drop: true } : {}));
+  const proxy = await faultProxy(t, h, ({ kind, n }) => (kind === "plain" && n === 2 ? { drop: true } : {}));
   const page = await h.openPage();
   const v = await run(page, { base: proxy.origin, samples: 4, label: "proxy: one round trip dropped" });
   await expectVerdict(page, v, degraded("performance", "perf.latency", "lossy"));
@@ -699,7 +647,7 @@ test(
     }
     assert.ok(primed, "the flaky scenario gave no 529 in three requests");
     // Every third watch probe (readable n = 3, 6, …; n = 0 is the CORS read) loses its connection.
-    const dropping = await faultProxy(t, ({ kind, n }) => (kind === "readable" && n > 0 && n % 3 === 0 ? { drop: true } : {}));
+    const dropping = await faultProxy(t, h, ({ kind, n }) => (kind === "readable" && n > 0 && n % 3 === 0 ? { drop: true } : {}));
 
     const rows = [
       { name: "steady", base: h.scenario("healthy"), label: "/s/healthy watch 60" },
