@@ -156,12 +156,23 @@ const keyedAnswer = (status, type, body) => (rec) =>
     : null;
 
 /**
+ * A Cancel test's wait until the relay holds a request of each of `kinds` (its `rec.held`): the checks
+ * that read them cannot end before Cancel, whatever the page does meanwhile.
+ */
+const holding = (relay, kinds, what) =>
+  until(
+    () => kinds.every((kind) => relay.recs.some((r) => r.kind === kind && r.held)),
+    () => `${what}: ${JSON.stringify(relay.recs)}`,
+  );
+
+/**
  * The rows. `target(t, { cancel })` starts what the fault needs and returns { base, relay?, tls? }; with
  * `cancel` set, a relay stalls the fault part-way. `run` adds runAgainst options (key, model, sides).
  * `verdict`/`findings`/`also` are the expected finding, or `elsewhere` names the file that asserts it.
  * `underWay(ctx)` resolves once the fault is under way for the Cancel test, and `cancelled` names the checks
  * it holds, which Cancel must leave not_run; without it, the fault is over in milliseconds and the Cancel
- * test holds the run open with hanging side endpoints instead (page.online and service.status).
+ * test holds the run open with side endpoints whose answers a relay holds instead (page.online and
+ * service.status; see holdingSides).
  */
 const rows = [
   {
@@ -171,10 +182,15 @@ const rows = [
       const r = await relay(t, h, { upstream: h.scenario("hang") });
       return { base: r.base, relay: r };
     },
-    // The readable and keyed GETs wait behind their preflights, which hang too.
+    // The readable and keyed GETs wait behind their preflights, which hang too: the mock holds the no-cors
+    // GET and both preflights until the browser closes them.
     cancelled: ["network.reach", "cors.read", "auth.key"],
     underWay: ({ relay }) =>
-      until(() => ["plain", "preflight"].every((k) => relay.recs.some((r) => r.kind === k)), "the hanging requests"),
+      until(
+        () =>
+          relay.recs.some((r) => r.kind === "plain") && relay.recs.filter((r) => r.kind === "preflight").length >= 2,
+        () => `the no-cors GET and both preflights to hang: ${JSON.stringify(relay.recs)}`,
+      ),
   },
   {
     id: "2 slow-drip body",
@@ -194,9 +210,13 @@ const rows = [
       const keyed = relay.recs.filter((r) => r.kind === "keyed");
       assert.ok(keyed.length && keyed.every((r) => r.closedEarly && r.bytes > 0), JSON.stringify(keyed));
     },
+    // A byte every 200 ms: both bodies drip far beyond the page's timeout once their first byte is out.
     cancelled: ["cors.read", "auth.key"],
     underWay: ({ relay }) =>
-      until(() => relay.recs.some((r) => r.kind === "keyed" && r.bytes > 0), "the keyed body to start dripping"),
+      until(
+        () => ["readable", "keyed"].every((kind) => relay.recs.some((r) => r.kind === kind && r.bytes > 0)),
+        "the readable and the keyed bodies to start dripping",
+      ),
   },
   {
     id: "3 50 MB body",
@@ -226,11 +246,7 @@ const rows = [
       }
     },
     cancelled: ["cors.read", "auth.key"],
-    underWay: ({ relay }) =>
-      until(
-        () => relay.recs.some((r) => r.kind === "keyed" && r.held),
-        () => `the huge body to be stalled: ${JSON.stringify(relay.recs)}`,
-      ),
+    underWay: ({ relay }) => holding(relay, ["readable", "keyed"], "both huge bodies to be stalled"),
   },
   {
     id: "4a invalid UTF-8 in the keyed error body",
@@ -246,7 +262,7 @@ const rows = [
     also: async (page) =>
       assert.equal((await h.factsOf(page, "auth.key"))["error_message"], "invalid x-api-key: cl\u{fffd} invalide"),
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed answer to be stalled"),
   },
   {
     id: "4b invalid UTF-8 inside the model list",
@@ -261,7 +277,7 @@ const rows = [
     findings: { ...pathWorks, "auth.key": ["pass", "accepted"] },
     also: async (page) => assert.equal((await h.factsOf(page, "auth.key"))["model"], "claude-\u{fffd}\u{fffd}-haiku"),
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed answer to be stalled"),
   },
   {
     id: "4c binary body as application/json",
@@ -275,7 +291,7 @@ const rows = [
     verdict: broken("service", "auth.key", "malformed"),
     findings: { ...pathWorks, "auth.key": ["fail", "malformed"] },
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed answer to be stalled"),
   },
   {
     id: "4d truncated JSON on the keyed probe",
@@ -285,7 +301,7 @@ const rows = [
       return { base: r.base, relay: r };
     },
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed answer to be stalled"),
   },
   {
     id: "4e truncated JSON for the named model",
@@ -307,7 +323,7 @@ const rows = [
     verdict: degraded("auth", "auth.model", "unexpected"),
     findings: { ...pathWorks, "auth.key": ["pass", "accepted"], "auth.model": ["warn", "unexpected"] },
     cancelled: ["auth.model"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the model answer to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the model answer to be stalled"),
   },
   ...[
     ["5a proxy 502 HTML page, no CORS", "edge-502-html", broken("cors", "cors.read", "refused"), null],
@@ -344,7 +360,14 @@ const rows = [
       if (title) assert.equal(facts["page_title"], title);
     },
     cancelled: ["cors.read", "auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the page to be stalled"),
+    // Held are both GETs' pages or, without CORS, both preflights (the readable GET's and the keyed one's).
+    underWay: ({ relay }) =>
+      title
+        ? holding(relay, ["readable", "keyed"], "both pages to be stalled")
+        : until(
+            () => relay.recs.filter((r) => r.kind === "preflight" && r.held).length >= 2,
+            () => `both preflights to be held: ${JSON.stringify(relay.recs)}`,
+          ),
   })),
   {
     id: "5e 502 HTML page on the keyed probe only",
@@ -362,7 +385,7 @@ const rows = [
       assert.deepEqual([facts["http_status"], facts["page_title"]], ["502", "502 Bad Gateway"]);
     },
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed answer to be stalled"),
   },
   {
     id: "6a redirect loop",
@@ -388,7 +411,7 @@ const rows = [
       assert.match(await page.textContent("#verdict"), /redirects in a loop/);
     },
     cancelled: ["network.reach"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the fourth hop to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["plain"], "the fourth hop to be stalled"),
   },
   {
     id: "6b redirect to another origin",
@@ -407,7 +430,7 @@ const rows = [
     also: async (page, { elsewhere }) =>
       assert.equal((await h.factsOf(page, "cors.read"))["redirected_to"], `${elsewhere}/v1/models`),
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed redirect to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed redirect to be stalled"),
   },
   {
     id: "7 connection reset mid-body",
@@ -442,11 +465,7 @@ const rows = [
       assert.deepEqual([keyed.bytes, keyed.finished], [10, false]);
     },
     cancelled: ["cors.read", "auth.key"],
-    underWay: ({ relay }) =>
-      until(
-        () => ["keyed", "readable"].every((kind) => relay.recs.some((r) => r.kind === kind && r.held)),
-        "the readable and the keyed bodies to be stalled",
-      ),
+    underWay: ({ relay }) => holding(relay, ["readable", "keyed"], "the readable and the keyed bodies to be stalled"),
   },
   {
     id: "7b the keyed answer alone stalls after its first bytes",
@@ -461,7 +480,7 @@ const rows = [
       assert.ok(keyed.length && keyed.every((r) => r.bytes === 8 && r.closedEarly), JSON.stringify(keyed));
     },
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed body to stall"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed body to stall"),
   },
   {
     id: "7c the keyed answer alone breaks mid-body",
@@ -480,7 +499,7 @@ const rows = [
     verdict: broken("network", "auth.key", "body_cut"),
     findings: { ...pathWorks, "auth.key": ["fail", "body_cut"] },
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed body to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed body to be stalled"),
   },
   {
     // Row 3 proves the cap with 50 MB; a megabyte fits in loopback's socket buffers, so only the finding counts.
@@ -496,7 +515,7 @@ const rows = [
     verdict: broken("network", "auth.key", "body_too_large"),
     findings: { ...pathWorks, "auth.key": ["fail", "body_too_large"] },
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed body to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed body to be stalled"),
   },
   {
     id: "8 self-signed https listener",
@@ -563,18 +582,36 @@ describe("each fault gives its finding", () => {
 
 // --- Cancel ----------------------------------------------------------------------------------------------
 
-/** Side endpoints that never answer, to keep a run open after a fault that is over in milliseconds. */
-const hangingSides = () => ({
-  sides: { doh1: "slow-20000", doh2: "slow-20000" },
-  fields: { "control-url": `${h.scenario("hang")}/`, "status-url": `${h.scenario("hang")}/api/v2/summary.json` },
-});
+/**
+ * Side endpoints behind a relay of their own that holds every answer before its head until released, to
+ * keep a run open after a fault that is over in milliseconds. Returns the relay, the `fields` that point
+ * the form's side endpoints at it, and `underWay()`, which resolves once it holds the control's and the
+ * status page's answers: page.online and service.status cannot end before Cancel then, whatever the page
+ * does meanwhile (short of its own 5 s side timeout).
+ */
+async function holdingSides(t) {
+  const sides = await relay(t, h, { upstream: h.mockOrigin, stall: () => true, stallAfter: -1 });
+  const fields = Object.fromEntries(
+    Object.entries(h.sides()).map(([id, url]) => [id, url.replace(h.mockOrigin, sides.base)]),
+  );
+  // Through tinyproxy (11b) a request's target may be the absolute URL: the path is looked for inside it.
+  const held = (part) => sides.recs.some((r) => r.held && r.url.includes(part));
+  const underWay = () =>
+    until(
+      () => held("/s/control/") && held("/status/"),
+      () => `the control's and the status page's answers to be held: ${JSON.stringify(sides.recs)}`,
+    );
+  return { relay: sides, fields, underWay };
+}
 
 /**
  * Starts a run against the fault, waits until the fault is under way (or, for a fault over at once, until
- * the page's request to the target has failed or been answered), presses Cancel and checks that the run
- * ends at once as cancelled with nothing pending, that Run starts the next run, and that a run against
- * /s/healthy in the same page is healthy. Then releases what the relay held, so that a late answer of the
- * cancelled run arrives, and checks that the healthy result stands.
+ * the page's request to the target has failed or been answered and the side endpoints' answers are held),
+ * presses Cancel and checks that the run ends at once as cancelled with nothing pending, that Run starts
+ * the next run, and that a run against /s/healthy in the same page is healthy. Then releases what the
+ * relays held, so that a late answer of the cancelled run arrives, and checks that the healthy result
+ * stands. Cancel never races the page: what the checks named in `cancelled` wait for is held open until
+ * the test releases it, and the test sees it held before it presses Cancel.
  */
 async function cancelDuring(t, row, page = null) {
   const ctx = await row.target(t, { cancel: true });
@@ -585,19 +622,22 @@ async function cancelDuring(t, row, page = null) {
     if (r.url().startsWith(targetOrigin)) targetDone = true;
   };
   page.on("requestfailed", done).on("requestfinished", done);
-  const held = row.underWay ? {} : hangingSides();
+  const sides = row.underWay ? null : await holdingSides(t);
   const running = h.runAgainst(page, {
     base: ctx.base,
     key: KEY,
     ...row.run,
-    ...held,
+    ...(sides && { fields: sides.fields }),
     label: `fault ${row.id}, cancelled`,
   });
   // Awaited below; when an assertion fails first, its rejection must not outlive the test unhandled.
   running.catch(() => {});
   await page.waitForSelector("#cancel", { state: "visible" });
   if (row.underWay) await row.underWay(ctx);
-  else await until(() => targetDone, "the page's request to the target to end");
+  else {
+    await until(() => targetDone, "the page's request to the target to end");
+    await sides.underWay();
+  }
   assert.equal(await page.getAttribute("#verdict", "data-state"), "running", "the run ended before Cancel");
   const before = (await h.findings(page)).filter((f) => f.status === "pending").map((f) => f.code);
   assert.ok(before.length > 0, "nothing was pending when Cancel was pressed");
@@ -643,6 +683,7 @@ async function cancelDuring(t, row, page = null) {
   });
   // A late answer of the cancelled run arrives while the next run is under way.
   ctx.relay?.release();
+  sides?.relay.release();
   assertVerdict(await next, healthy);
   assertFindings(await h.findings(page), { ...pathWorks, "auth.key": ["pass", "accepted"] });
 }

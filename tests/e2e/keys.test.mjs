@@ -730,6 +730,9 @@ describe("service.message: a streamed message", () => {
     const page = await h.openPage();
     await startRun(page, { base: gw.base, key: KEY, message: true });
     await until(() => gw.received.some((r) => r.path === "/v1/messages" && r.held), "the held message");
+    // The message goes out once the model list is in; the keyless probes run beside them, and are awaited
+    // too, so that Cancel cannot catch one of them still out.
+    await h.waitForFindings(page, ["network.reach", "cors.read", "auth.key"]);
     await page.click("#cancel");
     const { v, fs } = await finishRun(page, "gateway: message held, then Cancel");
     assertVerdict(v, cancelled);

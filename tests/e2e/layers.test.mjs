@@ -27,7 +27,8 @@ import {
   noteCoverage,
   startServer,
 } from "./harness.mjs";
-import { faultProxy } from "./lib/proxies.mjs";
+import { faultProxy, holdAll } from "./lib/proxies.mjs";
+import { until } from "./lib/util.mjs";
 
 const h = harness();
 
@@ -403,18 +404,35 @@ test("network.reach timed_out: a host that never answers", { timeout: 120_000 },
 
 // --- Cancel: every check of these layers not_run -----------------------------------------------------
 
-test("Cancel while every probe hangs: each check says not_run", async () => {
-  const hang = `${h.mockOrigin}/s/hang`;
+test("Cancel while every probe is held: each check says not_run", async (t) => {
+  // One relay holds every request until the test ends: the target's, under a host name so that dns.public
+  // asks the resolvers, and every side endpoint's. Its records show what it holds.
+  const holder = await holdAll(t, h);
   const page = await h.openPage();
   const pending = run(page, {
-    base: named("hang"),
-    // The side probes give up after 5 s; the cancel comes long before.
-    sides: { doh1: "slow-20000", doh2: "slow-20000" },
-    fields: { "control-url": `${hang}/`, "status-url": `${hang}/api/v2/summary.json` },
+    base: `http://api.mock.test:${new URL(holder.base).port}/target`,
+    fields: {
+      "control-url": `${holder.base}/control/`,
+      doh1: `${holder.base}/doh1/dns-query`,
+      doh2: `${holder.base}/doh2/resolve`,
+      "status-url": `${holder.base}/status/api/v2/summary.json`,
+    },
     watch: WATCH_SECS,
-    label: "cancelled: target, control, resolvers and status page hang; watch on",
+    label: "cancelled: target, control, resolvers and status page held; watch on",
   });
+  // Awaited below; when a wait fails first, its rejection must not outlive the test unhandled.
+  pending.catch(() => {});
   await page.waitForSelector("#cancel", { state: "visible", timeout: 20_000 });
+  // Cancel comes once every probe of the first wave is held: the no-cors GET and the CORS read's preflight
+  // to the target, the control, both resolvers and the status page. The rest waits behind them.
+  const held = (path, kind) => holder.recs.some((r) => r.held && r.url.startsWith(path) && (!kind || r.kind === kind));
+  await until(
+    () =>
+      held("/target/", "plain") &&
+      held("/target/", "preflight") &&
+      ["/control/", "/doh1/", "/doh2/", "/status/"].every((path) => held(path)),
+    () => `every probe of the first wave to be held: ${JSON.stringify(holder.recs)}`,
+  );
   assert.equal(await page.getAttribute("#verdict", "data-state"), "running");
   await page.click("#cancel");
   const v = await pending;

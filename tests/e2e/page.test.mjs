@@ -4,7 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { statSync } from "node:fs";
-import { assertFindings, assertVerdict, harness, validKey } from "./harness.mjs";
+import { assertFindings, assertVerdict, cancelled, harness, validKey } from "./harness.mjs";
+import { holdAll } from "./lib/proxies.mjs";
+import { until } from "./lib/util.mjs";
 
 const h = harness();
 
@@ -75,20 +77,28 @@ test("a second run replaces the first one's verdict and findings", async () => {
   assertFindings(await h.findings(page), { "cors.read": ["pass", "readable"], "auth.key": ["pass", "accepted"] });
 });
 
-test("Cancel stops a hanging run, and the next run is unaffected", async () => {
+test("Cancel stops a hanging run, and the next run is unaffected", async (t) => {
+  // The target takes every request and answers none until the test ends.
+  const holder = await holdAll(t, h);
   const page = await h.openPage();
-  await page.fill("#base", h.scenario("hang"));
+  await page.fill("#base", holder.base);
   await page.fill("#key", validKey());
   await page.click("#run");
   await page.waitForSelector("#verdict[data-state=running]");
   await page.waitForSelector("#cancel", { state: "visible" });
-  // Let the probes get under way before cancelling them.
-  await page.waitForTimeout(500);
+  // Cancel comes once the probes are out and held: the no-cors GET, and the preflights of the CORS read
+  // and of the keyed request. Until then the page could not have finished them.
+  await until(
+    () =>
+      holder.recs.some((r) => r.held && r.kind === "plain") &&
+      holder.recs.filter((r) => r.held && r.kind === "preflight").length >= 2,
+    () => `the probes to be held: ${JSON.stringify(holder.recs)}`,
+  );
   const clicked = Date.now();
   await page.click("#cancel");
   await h.waitForVerdict(page, 5000);
   const took = Date.now() - clicked;
-  assertVerdict(await h.verdictOf(page), { state: "cancelled" });
+  assertVerdict(await h.verdictOf(page), cancelled);
   assert.ok(took < 5000, `cancelling took ${took} ms`);
   assertFindings(await h.findings(page), { "network.reach": ["info", "not_run"] });
   assert.equal(await page.isVisible("#cancel"), false);

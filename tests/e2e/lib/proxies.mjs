@@ -170,6 +170,15 @@ export async function relay(
   return { base: server.origin, recs, release: () => open() };
 }
 
+/**
+ * A relay that answers nothing: it holds every request, preflights included, before its head (its `rec`
+ * shows `held`) until `release()` or the test's end, and then answers 503 without a body. A Cancel test
+ * points the probes it must catch in flight here, and waits until it sees them held before it cancels.
+ */
+export function holdAll(t, h) {
+  return relay(t, h, { answer: () => ({ status: 503, headers: {}, body: "" }), stall: () => true });
+}
+
 // --- The fault proxy (layers.test.mjs) -------------------------------------------------------------------------
 
 /**
