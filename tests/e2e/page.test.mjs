@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import { assertFindings, assertVerdict, cancelled, harness, validKey } from "./harness.mjs";
-import { holdAll } from "./lib/proxies.mjs";
+import { holdAll, relay } from "./lib/proxies.mjs";
 import { until } from "./lib/util.mjs";
 
 const h = harness();
@@ -168,15 +168,21 @@ test("screenshots of finished runs", async () => {
   for (const file of [finished, good]) assert.ok(statSync(file).size > 1000, `${file} is empty`);
 });
 
-test("a snippet opened while probes are still out stays open as they land", async () => {
+test("a snippet opened while probes are still out stays open as they land", async (t) => {
+  // The base's trailing /v1 is judged at once (with snippets); a relay in front of the healthy API holds
+  // every answer until the snippet is open, so that the probes land after it, however fast the page is.
+  const held = await relay(t, h, { stall: () => true, stallAfter: -1 });
   const page = await h.openPage();
-  // The base's trailing /v1 is judged at once (with snippets); the slow scenario's probes land 1.5 s later.
-  await page.fill("#base", `${h.scenario("slow-1500")}/v1`);
+  await page.fill("#base", `${held.base}/v1`);
   await page.click("#run");
   const snippet = '#findings li[data-code="page.target"] details.snippet';
   await page.waitForSelector(snippet);
   await page.click(`${snippet} > summary`);
   assert.equal(await page.$eval(snippet, (d) => d.open), true);
+  await until(() => held.recs.some((r) => r.held && r.kind === "plain"), "the reach probe's answer to be held");
+  const state = await page.getAttribute("#verdict", "data-state");
+  assert.equal(state, "running", "the probes landed before the snippet opened");
+  held.release();
   await page.waitForFunction(() => document.querySelector("#verdict").dataset.state === "degraded", null, {
     timeout: 25_000,
   });
