@@ -1,4 +1,4 @@
-// The key-leak watcher: records where every key a test used went, and fails the test when one went anywhere but the target.
+// The key-leak watcher: records where every key a test used went, and names each place other than the target's credential header.
 //
 // Every browser context a test makes (the harness's, the ones it makes for a locale, and any a test makes
 // itself through `h.context.browser()`) is watched: each request with all its headers and its body, each

@@ -1,5 +1,6 @@
 // The hand-written proxies in front of the mock: the fault suite's relay, the layer suite's fault proxy and the key suite's gateway.
 //
+// holdAll, a relay that answers nothing, is what the Cancel tests of several files hold their probes with.
 // Each one listens on a loopback port of its own, is stopped when the test that started it ends, and gets
 // the harness `h` of its test file as a parameter: `h.scenario(name)` and `h.mockOrigin` are where it
 // forwards to, and they are known only once the file's environment is up.
