@@ -52,16 +52,14 @@
 //     is skipped under the DNS failure.
 // [8] The proxy's 403 "Filtered" page carries no CORS headers; a no-cors request still gets it (answered).
 //
-// "Relay" is a node server of this file in front of the mock: it forwards (or answers) each request,
-// counts the body bytes it sent, notes whether the browser closed a request before its end, and can
-// stall a response part-way so that Cancel lands while the fault is under way.
+// "Relay" is a node server in front of the mock (relay in lib/proxies.mjs): it forwards (or answers) each
+// request, counts the body bytes it sent, notes whether the browser closed a request before its end, and
+// can stall a response part-way so that Cancel lands while the fault is under way.
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import https from "node:https";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -69,21 +67,24 @@ import {
   assertFindings,
   assertVerdict,
   broken,
+  cancelled,
   degraded,
   harness,
   healthy,
   launchChromium,
+  pathWorks,
   startServer,
   validKey,
   watchPageErrors,
 } from "./harness.mjs";
+import { OPEN, relay } from "./lib/proxies.mjs";
+import { freePort, haveOpenssl, selfSignedCert, until } from "./lib/util.mjs";
 
 const h = harness();
 const KEY = validKey();
 
-
-/** The keyless path works: the mock answers a readable 401 "x-api-key header is required". */
-const pathWorks = { "network.reach": ["pass", "answered"], "cors.read": ["pass", "readable"] };
+// Here `pathWorks` means that the mock answered the keyless read with a readable 401, "x-api-key header
+// is required".
 
 /** How long Cancel may take to end a run: under every probe's own timeout (5 s for side probes). */
 const CANCEL_MS = 4000;
@@ -92,181 +93,31 @@ const CANCEL_MS = 4000;
 const HUGE_BYTES = 50_000_000;
 const HUGE_SEEN_MAX = HUGE_BYTES / 5;
 
-const mockPort = () => new URL(h.mockOrigin).port;
-
-// --- The relay -----------------------------------------------------------------------------------------
-
-/** What a request is, as the page's probes differ. */
-function kindOf(req) {
-  if (req.method === "OPTIONS") return "preflight";
-  if (req.headers["x-api-key"] || req.headers.authorization) return "keyed";
-  return req.headers["anthropic-version"] ? "readable" : "plain";
-}
-
-/** Headers a readable answer of a gateway with CORS carries. */
-const OPEN = { "access-control-allow-origin": "*", "access-control-expose-headers": "*" };
-
-/**
- * Starts a relay on a loopback port of its own, forwarding to `upstream` (an origin and path prefix, by
- * default the mock's healthy API), and stops it when the test ends. `answer(rec)` may return
- * `{ status, headers, body, cut }` (body a Buffer or string) for the relay to send instead; with `cut`, the
- * answer announces `cut` bytes, sends its body and then breaks the connection. `stall(rec)` true
- * holds that response after its head and `stallAfter` body bytes (before its head when it has no body or
- * `stallAfter` is negative) until `release()`. Every request is recorded as `rec` { kind, method, url,
- * n (its number among its kind), bytes (body bytes sent), held, finished, closedEarly (the browser closed
- * it before its end) }.
- * Every answer closes its connection, so that the browser never reuses one.
- */
-async function relay(
-  t,
-  { upstream = h.scenario("healthy"), answer = () => null, stall = () => false, stallAfter = 8 } = {},
-) {
-  const recs = [];
-  const counts = {};
-  let open;
-  const gate = new Promise((resolve) => (open = resolve));
-  const server = await startServer(async (req, res) => {
-    const kind = kindOf(req);
-    const rec = { kind, method: req.method, url: req.url, n: (counts[kind] = (counts[kind] ?? 0) + 1) - 1 };
-    Object.assign(rec, { bytes: 0, held: false, finished: false, closedEarly: false });
-    recs.push(rec);
-    const stalls = stall(rec);
-    let up = null;
-    res.on("close", () => {
-      rec.closedEarly = !res.writableFinished;
-      up?.destroy();
-    });
-    res.on("finish", () => (rec.finished = true));
-    const hold = async () => {
-      rec.held = true;
-      await gate;
-      rec.held = false;
-    };
-    // Writes a body chunk, stalling once `stallAfter` bytes are out; respects the socket's backpressure.
-    const write = async (chunk) => {
-      if (stalls && stallAfter >= 0 && rec.bytes < stallAfter && rec.bytes + chunk.length > stallAfter) {
-        const cut = stallAfter - rec.bytes;
-        await write(chunk.subarray(0, cut));
-        return write(chunk.subarray(cut));
-      }
-      if (stalls && stallAfter >= 0 && rec.bytes >= stallAfter) await hold();
-      if (res.destroyed) return;
-      rec.bytes += chunk.length;
-      if (!res.write(chunk)) await drained(res);
-    };
-    const own = answer(rec);
-    if (own) {
-      const body = Buffer.from(own.body ?? "");
-      if (stalls && (!body.length || stallAfter < 0)) await hold();
-      res.writeHead(own.status, { ...own.headers, "content-length": own.cut ?? body.length, connection: "close" });
-      await write(body);
-      if (own.cut) res.destroy();
-      else res.end();
-      return;
-    }
-    const target = new URL(upstream + req.url);
-    up = http.request(target, {
-      method: req.method,
-      headers: { ...req.headers, host: target.host, connection: "close" },
-    });
-    up.on("error", () => res.destroy());
-    up.on("response", async (answered) => {
-      const headers = { ...answered.headers, connection: "close" };
-      delete headers["keep-alive"];
-      const bodyless =
-        answered.statusCode === 204 ||
-        answered.statusCode === 304 ||
-        (answered.statusCode >= 300 && answered.statusCode < 400);
-      if (stalls && (bodyless || stallAfter < 0)) await hold();
-      if (res.destroyed) return;
-      res.writeHead(answered.statusCode, headers);
-      // A reset upstream resets this answer too: the browser sees the connection break mid-body.
-      try {
-        for await (const chunk of answered) await write(chunk);
-      } catch {
-        // The upstream connection broke (`reset`) or was closed because the browser went away.
-      }
-      if (answered.complete) res.end();
-      else res.destroy();
-    });
-    req.pipe(up);
-  });
-  t.after(() => {
-    open();
-    return server.close();
-  });
-  return { base: server.origin, recs, release: () => open() };
-}
-
-/** Resolves when `res` can take more, or is gone. */
-function drained(res) {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done).off("close", done);
-      resolve();
-    };
-    res.on("drain", done).on("close", done);
-  });
-}
-
-/** Resolves once `predicate()` holds, polling; fails with `what` after `ms`. */
-async function until(predicate, what, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === "function" ? what() : what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 // --- Other listeners ---------------------------------------------------------------------------------------
 
-/** An https server with a self-signed certificate made by `openssl req -x509` in a temp dir. */
+/** An https server with a self-signed certificate for 127.0.0.1; `seen` counts failed handshakes and requests. */
 async function selfSigned(t) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "faults-tls-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const [key, cert] = [path.join(dir, "key.pem"), path.join(dir, "cert.pem")];
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ],
-    { stdio: "ignore" },
-  );
+  const tls = selfSignedCert(t, [
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+  ]);
   const seen = { handshakeErrors: 0, requests: 0 };
-  const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
-    seen.requests++;
-    res.writeHead(200, OPEN).end("{}");
-  });
-  server.on("tlsClientError", () => seen.handshakeErrors++);
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(() => new Promise((done) => server.close(() => done())));
-  return { base: `https://127.0.0.1:${server.address().port}`, seen };
-}
-
-/** Whether `openssl` is on PATH; node:crypto makes keys but cannot sign an X.509 certificate. */
-function haveOpenssl() {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
+  const server = await startServer(
+    (req, res) => {
+      seen.requests++;
+      res.writeHead(200, OPEN).end("{}");
+    },
+    { tls },
+  );
+  server.server.on("tlsClientError", () => seen.handshakeErrors++);
+  t.after(() => server.close());
+  return { base: server.origin, seen };
 }
 
 // --- The faults ----------------------------------------------------------------------------------------------
@@ -304,8 +155,15 @@ const keyedAnswer = (status, type, body) => (rec) =>
     ? { status, headers: { ...OPEN, "content-type": type, "request-id": "req_relay" }, body }
     : null;
 
-/** Facts of one finding. */
-const factsOf = async (page, code) => (await h.finding(page, code)).facts;
+/**
+ * A Cancel test's wait until the relay holds a request of each of `kinds` (its `rec.held`): the checks
+ * that read them cannot end before Cancel, whatever the page does meanwhile.
+ */
+const holding = (relay, kinds, what) =>
+  until(
+    () => kinds.every((kind) => relay.recs.some((r) => r.kind === kind && r.held)),
+    () => `${what}: ${JSON.stringify(relay.recs)}`,
+  );
 
 /**
  * The rows. `target(t, { cancel })` starts what the fault needs and returns { base, relay?, tls? }; with
@@ -313,25 +171,31 @@ const factsOf = async (page, code) => (await h.finding(page, code)).facts;
  * `verdict`/`findings`/`also` are the expected finding, or `elsewhere` names the file that asserts it.
  * `underWay(ctx)` resolves once the fault is under way for the Cancel test, and `cancelled` names the checks
  * it holds, which Cancel must leave not_run; without it, the fault is over in milliseconds and the Cancel
- * test holds the run open with hanging side endpoints instead (page.online and service.status).
+ * test holds the run open with side endpoints whose answers a relay holds instead (page.online and
+ * service.status; see holdingSides).
  */
 const rows = [
   {
     id: "1 hang",
     elsewhere: "verdicts.test.mjs, layers.test.mjs",
     target: async (t) => {
-      const r = await relay(t, { upstream: h.scenario("hang") });
+      const r = await relay(t, h, { upstream: h.scenario("hang") });
       return { base: r.base, relay: r };
     },
-    // The readable and keyed GETs wait behind their preflights, which hang too.
+    // The readable and keyed GETs wait behind their preflights, which hang too: the mock holds the no-cors
+    // GET and both preflights until the browser closes them.
     cancelled: ["network.reach", "cors.read", "auth.key"],
     underWay: ({ relay }) =>
-      until(() => ["plain", "preflight"].every((k) => relay.recs.some((r) => r.kind === k)), "the hanging requests"),
+      until(
+        () =>
+          relay.recs.some((r) => r.kind === "plain") && relay.recs.filter((r) => r.kind === "preflight").length >= 2,
+        () => `the no-cors GET and both preflights to hang: ${JSON.stringify(relay.recs)}`,
+      ),
   },
   {
     id: "2 slow-drip body",
     target: async (t) => {
-      const r = await relay(t, { upstream: h.scenario("drip") });
+      const r = await relay(t, h, { upstream: h.scenario("drip") });
       return { base: r.base, relay: r };
     },
     verdict: broken("network", "cors.read", "body_stalled"),
@@ -341,19 +205,23 @@ const rows = [
       "auth.key": ["skipped", "skipped"],
     },
     also: async (page, { relay }) => {
-      assert.equal((await factsOf(page, "cors.read"))["http_status"], "401");
+      assert.equal((await h.factsOf(page, "cors.read"))["http_status"], "401");
       // The page gave up on the dripping bodies: the browser closed them before their end.
       const keyed = relay.recs.filter((r) => r.kind === "keyed");
       assert.ok(keyed.length && keyed.every((r) => r.closedEarly && r.bytes > 0), JSON.stringify(keyed));
     },
+    // A byte every 200 ms: both bodies drip far beyond the page's timeout once their first byte is out.
     cancelled: ["cors.read", "auth.key"],
     underWay: ({ relay }) =>
-      until(() => relay.recs.some((r) => r.kind === "keyed" && r.bytes > 0), "the keyed body to start dripping"),
+      until(
+        () => ["readable", "keyed"].every((kind) => relay.recs.some((r) => r.kind === kind && r.bytes > 0)),
+        "the readable and the keyed bodies to start dripping",
+      ),
   },
   {
     id: "3 50 MB body",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         upstream: h.scenario("huge"),
         stall: (rec) => cancel && ["readable", "keyed"].includes(rec.kind),
         stallAfter: 16_384,
@@ -378,16 +246,12 @@ const rows = [
       }
     },
     cancelled: ["cors.read", "auth.key"],
-    underWay: ({ relay }) =>
-      until(
-        () => relay.recs.some((r) => r.kind === "keyed" && r.held),
-        () => `the huge body to be stalled: ${JSON.stringify(relay.recs)}`,
-      ),
+    underWay: ({ relay }) => holding(relay, ["readable", "keyed"], "both huge bodies to be stalled"),
   },
   {
     id: "4a invalid UTF-8 in the keyed error body",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         answer: keyedAnswer(401, "application/json", latin1Error),
         stall: (rec) => cancel && rec.kind === "keyed",
       });
@@ -396,14 +260,14 @@ const rows = [
     verdict: broken("auth", "auth.key", "invalid"),
     findings: { ...pathWorks, "auth.key": ["fail", "invalid"] },
     also: async (page) =>
-      assert.equal((await factsOf(page, "auth.key"))["error_message"], "invalid x-api-key: cl\u{fffd} invalide"),
+      assert.equal((await h.factsOf(page, "auth.key"))["error_message"], "invalid x-api-key: cl\u{fffd} invalide"),
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed answer to be stalled"),
   },
   {
     id: "4b invalid UTF-8 inside the model list",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         answer: keyedAnswer(200, "application/json", badUtf8Models),
         stall: (rec) => cancel && rec.kind === "keyed",
       });
@@ -411,14 +275,14 @@ const rows = [
     },
     verdict: healthy,
     findings: { ...pathWorks, "auth.key": ["pass", "accepted"] },
-    also: async (page) => assert.equal((await factsOf(page, "auth.key"))["model"], "claude-\u{fffd}\u{fffd}-haiku"),
+    also: async (page) => assert.equal((await h.factsOf(page, "auth.key"))["model"], "claude-\u{fffd}\u{fffd}-haiku"),
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed answer to be stalled"),
   },
   {
     id: "4c binary body as application/json",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         answer: keyedAnswer(200, "application/json", gzipBytes),
         stall: (rec) => cancel && rec.kind === "keyed",
       });
@@ -427,23 +291,23 @@ const rows = [
     verdict: broken("service", "auth.key", "malformed"),
     findings: { ...pathWorks, "auth.key": ["fail", "malformed"] },
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed answer to be stalled"),
   },
   {
     id: "4d truncated JSON on the keyed probe",
     elsewhere: "verdicts.test.mjs",
     target: async (t) => {
-      const r = await relay(t, { upstream: h.scenario("malformed"), stall: (rec) => rec.kind === "keyed" });
+      const r = await relay(t, h, { upstream: h.scenario("malformed"), stall: (rec) => rec.kind === "keyed" });
       return { base: r.base, relay: r };
     },
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed answer to be stalled"),
   },
   {
     id: "4e truncated JSON for the named model",
     run: { model: "claude-haiku-4-5" },
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         answer: (rec) =>
           rec.kind === "keyed" && rec.url.startsWith("/v1/models/")
             ? {
@@ -459,7 +323,7 @@ const rows = [
     verdict: degraded("auth", "auth.model", "unexpected"),
     findings: { ...pathWorks, "auth.key": ["pass", "accepted"], "auth.model": ["warn", "unexpected"] },
     cancelled: ["auth.model"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the model answer to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the model answer to be stalled"),
   },
   ...[
     ["5a proxy 502 HTML page, no CORS", "edge-502-html", broken("cors", "cors.read", "refused"), null],
@@ -477,7 +341,7 @@ const rows = [
     target: async (t, { cancel } = {}) => {
       // Without CORS the page's status line refuses the preflight, so the Cancel test holds every request
       // but the no-cors one before its head; with CORS the GETs' pages are held part-way.
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         upstream: h.scenario(scenario),
         stall: (rec) =>
           cancel && (title ? ["readable", "keyed"] : ["preflight", "readable", "keyed"]).includes(rec.kind),
@@ -492,16 +356,23 @@ const rows = [
       "auth.key": ["skipped", "skipped"],
     },
     also: async (page) => {
-      const facts = await factsOf(page, "cors.read");
+      const facts = await h.factsOf(page, "cors.read");
       if (title) assert.equal(facts["page_title"], title);
     },
     cancelled: ["cors.read", "auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the page to be stalled"),
+    // Held are both GETs' pages or, without CORS, both preflights (the readable GET's and the keyed one's).
+    underWay: ({ relay }) =>
+      title
+        ? holding(relay, ["readable", "keyed"], "both pages to be stalled")
+        : until(
+            () => relay.recs.filter((r) => r.kind === "preflight" && r.held).length >= 2,
+            () => `both preflights to be held: ${JSON.stringify(relay.recs)}`,
+          ),
   })),
   {
     id: "5e 502 HTML page on the keyed probe only",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         answer: keyedAnswer(502, "text/html", NGINX_502),
         stall: (rec) => cancel && rec.kind === "keyed",
       });
@@ -510,18 +381,18 @@ const rows = [
     verdict: broken("auth", "auth.key", "not_api"),
     findings: { ...pathWorks, "auth.key": ["fail", "not_api"] },
     also: async (page) => {
-      const facts = await factsOf(page, "auth.key");
+      const facts = await h.factsOf(page, "auth.key");
       assert.deepEqual([facts["http_status"], facts["page_title"]], ["502", "502 Bad Gateway"]);
     },
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed answer to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed answer to be stalled"),
   },
   {
     id: "6a redirect loop",
     target: async (t, { cancel } = {}) => {
       // The mock's Location is a path, so every hop comes back through the relay; the Cancel test holds the
       // fourth hop of the no-cors probe.
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         upstream: h.mockOrigin,
         stall: (rec) => cancel && rec.kind === "plain" && rec.n === 3,
       });
@@ -540,14 +411,14 @@ const rows = [
       assert.match(await page.textContent("#verdict"), /redirects in a loop/);
     },
     cancelled: ["network.reach"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the fourth hop to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["plain"], "the fourth hop to be stalled"),
   },
   {
     id: "6b redirect to another origin",
     target: async (t, { cancel } = {}) => {
       // The same mock under another host name is another origin.
-      const elsewhere = `http://localhost:${mockPort()}/s/healthy`;
-      const r = await relay(t, {
+      const elsewhere = `http://localhost:${h.mockPort}/s/healthy`;
+      const r = await relay(t, h, {
         answer: (rec) =>
           rec.kind === "preflight" ? null : { status: 307, headers: { ...OPEN, location: `${elsewhere}${rec.url}` } },
         stall: (rec) => cancel && rec.kind === "keyed",
@@ -557,14 +428,14 @@ const rows = [
     verdict: broken("auth", "auth.key", "redirected"),
     findings: { ...pathWorks, "auth.key": ["fail", "redirected"] },
     also: async (page, { elsewhere }) =>
-      assert.equal((await factsOf(page, "cors.read"))["redirected_to"], `${elsewhere}/v1/models`),
+      assert.equal((await h.factsOf(page, "cors.read"))["redirected_to"], `${elsewhere}/v1/models`),
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed redirect to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed redirect to be stalled"),
   },
   {
     id: "7 connection reset mid-body",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         upstream: h.scenario("reset"),
         // Under Cancel the relay answers the readable and the keyed probes itself and holds both part-way:
         // forwarded, the upstream's reset would break them even while held, a broken readable answer
@@ -594,16 +465,12 @@ const rows = [
       assert.deepEqual([keyed.bytes, keyed.finished], [10, false]);
     },
     cancelled: ["cors.read", "auth.key"],
-    underWay: ({ relay }) =>
-      until(
-        () => ["keyed", "readable"].every((kind) => relay.recs.some((r) => r.kind === kind && r.held)),
-        "the readable and the keyed bodies to be stalled",
-      ),
+    underWay: ({ relay }) => holding(relay, ["readable", "keyed"], "the readable and the keyed bodies to be stalled"),
   },
   {
     id: "7b the keyed answer alone stalls after its first bytes",
     target: async (t) => {
-      const r = await relay(t, { stall: (rec) => rec.kind === "keyed", stallAfter: 8 });
+      const r = await relay(t, h, { stall: (rec) => rec.kind === "keyed", stallAfter: 8 });
       return { base: r.base, relay: r };
     },
     verdict: broken("network", "auth.key", "body_stalled"),
@@ -613,12 +480,12 @@ const rows = [
       assert.ok(keyed.length && keyed.every((r) => r.bytes === 8 && r.closedEarly), JSON.stringify(keyed));
     },
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed body to stall"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed body to stall"),
   },
   {
     id: "7c the keyed answer alone breaks mid-body",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         // The start of a model list, announced as 1000 bytes, then the connection breaks.
         answer: (rec) => {
           const start = keyedAnswer(200, "application/json", '{"data":[{"type":"model","id":"claude-')(rec);
@@ -632,13 +499,13 @@ const rows = [
     verdict: broken("network", "auth.key", "body_cut"),
     findings: { ...pathWorks, "auth.key": ["fail", "body_cut"] },
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed body to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed body to be stalled"),
   },
   {
     // Row 3 proves the cap with 50 MB; a megabyte fits in loopback's socket buffers, so only the finding counts.
     id: "7d the keyed answer alone is 1 MB of something else",
     target: async (t, { cancel } = {}) => {
-      const r = await relay(t, {
+      const r = await relay(t, h, {
         answer: keyedAnswer(200, "application/json", Buffer.alloc(1 << 20, "x")),
         stall: (rec) => cancel && rec.kind === "keyed",
         stallAfter: 16_384,
@@ -648,7 +515,7 @@ const rows = [
     verdict: broken("network", "auth.key", "body_too_large"),
     findings: { ...pathWorks, "auth.key": ["fail", "body_too_large"] },
     cancelled: ["auth.key"],
-    underWay: ({ relay }) => until(() => relay.recs.some((r) => r.held), "the keyed body to be stalled"),
+    underWay: ({ relay }) => holding(relay, ["keyed"], "the keyed body to be stalled"),
   },
   {
     id: "8 self-signed https listener",
@@ -689,7 +556,7 @@ const rows = [
     },
     also: async (page) =>
       assert.equal(
-        (await factsOf(page, "dns.public"))["command"],
+        (await h.factsOf(page, "dns.public"))["command"],
         "nslookup api-doctor-test.invalid",
       ),
   },
@@ -715,18 +582,36 @@ describe("each fault gives its finding", () => {
 
 // --- Cancel ----------------------------------------------------------------------------------------------
 
-/** Side endpoints that never answer, to keep a run open after a fault that is over in milliseconds. */
-const hangingSides = () => ({
-  sides: { doh1: "slow-20000", doh2: "slow-20000" },
-  fields: { "control-url": `${h.scenario("hang")}/`, "status-url": `${h.scenario("hang")}/api/v2/summary.json` },
-});
+/**
+ * Side endpoints behind a relay of their own that holds every answer before its head until released, to
+ * keep a run open after a fault that is over in milliseconds. Returns the relay, the `fields` that point
+ * the form's side endpoints at it, and `underWay()`, which resolves once it holds the control's and the
+ * status page's answers: page.online and service.status cannot end before Cancel then, whatever the page
+ * does meanwhile (short of its own 5 s side timeout).
+ */
+async function holdingSides(t) {
+  const sides = await relay(t, h, { upstream: h.mockOrigin, stall: () => true, stallAfter: -1 });
+  const fields = Object.fromEntries(
+    Object.entries(h.sides()).map(([id, url]) => [id, url.replace(h.mockOrigin, sides.base)]),
+  );
+  // Through tinyproxy (11b) a request's target may be the absolute URL: the path is looked for inside it.
+  const held = (part) => sides.recs.some((r) => r.held && r.url.includes(part));
+  const underWay = () =>
+    until(
+      () => held("/s/control/") && held("/status/"),
+      () => `the control's and the status page's answers to be held: ${JSON.stringify(sides.recs)}`,
+    );
+  return { relay: sides, fields, underWay };
+}
 
 /**
  * Starts a run against the fault, waits until the fault is under way (or, for a fault over at once, until
- * the page's request to the target has failed or been answered), presses Cancel and checks that the run
- * ends at once as cancelled with nothing pending, that Run starts the next run, and that a run against
- * /s/healthy in the same page is healthy. Then releases what the relay held, so that a late answer of the
- * cancelled run arrives, and checks that the healthy result stands.
+ * the page's request to the target has failed or been answered and the side endpoints' answers are held),
+ * presses Cancel and checks that the run ends at once as cancelled with nothing pending, that Run starts
+ * the next run, and that a run against /s/healthy in the same page is healthy. Then releases what the
+ * relays held, so that a late answer of the cancelled run arrives, and checks that the healthy result
+ * stands. Cancel never races the page: what the checks named in `cancelled` wait for is held open until
+ * the test releases it, and the test sees it held before it presses Cancel.
  */
 async function cancelDuring(t, row, page = null) {
   const ctx = await row.target(t, { cancel: true });
@@ -737,19 +622,22 @@ async function cancelDuring(t, row, page = null) {
     if (r.url().startsWith(targetOrigin)) targetDone = true;
   };
   page.on("requestfailed", done).on("requestfinished", done);
-  const held = row.underWay ? {} : hangingSides();
+  const sides = row.underWay ? null : await holdingSides(t);
   const running = h.runAgainst(page, {
     base: ctx.base,
     key: KEY,
     ...row.run,
-    ...held,
+    ...(sides && { fields: sides.fields }),
     label: `fault ${row.id}, cancelled`,
   });
   // Awaited below; when an assertion fails first, its rejection must not outlive the test unhandled.
   running.catch(() => {});
   await page.waitForSelector("#cancel", { state: "visible" });
   if (row.underWay) await row.underWay(ctx);
-  else await until(() => targetDone, "the page's request to the target to end");
+  else {
+    await until(() => targetDone, "the page's request to the target to end");
+    await sides.underWay();
+  }
   assert.equal(await page.getAttribute("#verdict", "data-state"), "running", "the run ended before Cancel");
   const before = (await h.findings(page)).filter((f) => f.status === "pending").map((f) => f.code);
   assert.ok(before.length > 0, "nothing was pending when Cancel was pressed");
@@ -758,7 +646,7 @@ async function cancelDuring(t, row, page = null) {
   // Whatever the fault holds would last 5 s (side probes) to forever; the verdict must come before.
   await h.waitForVerdict(page, CANCEL_MS);
   const v = await running;
-  assertVerdict(v, { state: "cancelled" });
+  assertVerdict(v, cancelled);
   const fs = await h.findings(page);
   assert.deepEqual(
     fs.filter((f) => f.status === "pending").map((f) => f.code),
@@ -795,6 +683,7 @@ async function cancelDuring(t, row, page = null) {
   });
   // A late answer of the cancelled run arrives while the next run is under way.
   ctx.relay?.release();
+  sides?.relay.release();
   assertVerdict(await next, healthy);
   assertFindings(await h.findings(page), { ...pathWorks, "auth.key": ["pass", "accepted"] });
 }
@@ -808,18 +697,6 @@ describe("Cancel works while each fault is under way", () => {
 // --- 11: a real HTTP proxy (tinyproxy from Debian, installed by scripts/setup) ---------------------------------
 
 const TINYPROXY = "/usr/bin/tinyproxy";
-
-/** A free loopback port, by asking the kernel for one and closing it again. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts tinyproxy in the foreground on a free loopback port, with its config, filter, log and pid file in

@@ -17,6 +17,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { harness, startServer, validKey } from "./harness.mjs";
+import { OPEN } from "./lib/proxies.mjs";
 
 const h = harness();
 const KEY = validKey();
@@ -55,8 +56,7 @@ const ROUNDS = [
 
 // --- The hostile API ----------------------------------------------------------------------------------------
 
-/** The real API's CORS answer to every request with an origin. */
-const OPEN = { "access-control-allow-origin": "*", "access-control-expose-headers": "*" };
+// OPEN (lib/proxies.mjs) is the real API's CORS answer to every request with an origin.
 
 /** A JSON answer with the API's CORS headers and `headers`. */
 function json(res, status, body, headers = {}) {

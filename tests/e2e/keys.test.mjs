@@ -4,9 +4,9 @@
 // page_mixed_content, cors_read, auth_key_shape, auth_key, auth_model, service_rate_limits, service_message).
 //
 // Three stand-ins besides the mock's own scenarios, each real HTTP seen by a real fetch:
-// - a *gateway*: a loopback server of this file in front of the mock, which forwards each request to a mock
-//   scenario chosen by what the request is (keyed or not, its path, a preflight), can drop or swap headers,
-//   refuse or hold a request. Paths a real gateway takes: it answers keyless requests with the API's 401 and
+// - a *gateway*: a loopback server in front of the mock (startGateway in lib/proxies.mjs), which forwards
+//   each request to a mock scenario chosen by what the request is (keyed or not, its path, a preflight),
+//   can drop or swap headers, refuse or hold a request. Paths a real gateway takes: it answers keyless requests with the API's 401 and
 //   forwards keyed ones to an upstream that region-blocks, or drops x-api-key, or lists models it cannot serve.
 // - the *official host*: https://api.anthropic.com, answered by a mock scenario through page.route (nothing
 //   leaves the machine); some outcomes exist only for that host (a path after it, a key sent the wrong way).
@@ -14,42 +14,28 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import http from "node:http";
-import https from "node:https";
-import os from "node:os";
-import path from "node:path";
 import {
-  REPO,
   assertFindings,
   assertVerdict,
   broken,
+  cancelled,
   degraded,
   harness,
   healthy,
-  noteCoverage,
+  pathWorks,
   startServer,
   staticHandler,
   validKey,
 } from "./harness.mjs";
+import { startGateway, without } from "./lib/proxies.mjs";
+import { credentialOf, selfSignedCert, until } from "./lib/util.mjs";
 
 const h = harness();
 const KEY = validKey();
 
-const cancelled = { state: "cancelled" };
-
 /** A model the mock serves, and one it does not know. */
 const MODEL = "claude-haiku-4-5";
 const UNKNOWN_MODEL = "claude-nonexistent-9";
-
-// The keyless path works: the target answers a readable 401.
-const pathWorks = {
-  "network.reach": ["pass", "answered"],
-  "cors.read": ["pass", "readable"],
-};
-
-const credentialOf = (headers) => headers["x-api-key"] ?? headers.authorization;
 
 /** The number in a fact such as "312 ms", failing when the fact is missing or not so written. */
 function millis(finding, label) {
@@ -57,15 +43,6 @@ function millis(finding, label) {
   const m = /^(\d+) ms$/.exec(text ?? "");
   assert.ok(m, `${finding.code}: fact ${label} is ${JSON.stringify(text)}; facts ${JSON.stringify(finding.facts)}`);
   return Number(m[1]);
-}
-
-/** Polls `predicate` until it holds (a wait for a precondition, not an assertion). */
-async function until(predicate, what, timeout = 20_000) {
-  const end = Date.now() + timeout;
-  while (!(await predicate())) {
-    assert.ok(Date.now() < end, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /**
@@ -98,117 +75,14 @@ const run = (page, opts) => h.runAgainst(page, { samples: 1, ...opts });
 
 // --- Runs that runAgainst cannot express: a Cancel in the middle, a bound longer than RUN_TIMEOUT_MS -----
 
-/** Fills the form as runAgainst does and presses Run, without waiting for the verdict. */
-async function startRun(page, { base, key = "", auth = "key", model = "", message = false, samples = 1 }) {
-  await page.fill("#base", base);
-  await page.selectOption("#auth", auth);
-  await page.fill("#key", key);
-  await page.fill("#model", model);
-  await page.setChecked("#message", message);
-  await page.selectOption("#watch", "0");
-  await page.evaluate(
-    (values) => {
-      for (const [id, value] of Object.entries(values)) document.getElementById(id).value = value;
-    },
-    { ...h.sides(), samples: String(samples) },
-  );
-  await page.evaluate(() => {
-    const first = document.getElementById("verdict").firstChild;
-    if (first) first.__e2eStale = true;
-  });
-  await page.click("#run");
-}
+/** `h.startRun` with one warm round trip, as `run`: fills the form and presses Run, without waiting. */
+const startRun = (page, opts) => h.startRun(page, { samples: 1, ...opts });
 
-/** Waits for the run's verdict and settled findings, notes the coverage, and returns both. */
+/** `h.finishRun`: waits for the verdict and settled findings, notes the coverage; returns both. */
 async function finishRun(page, label, timeout) {
-  await h.waitForVerdict(page, timeout);
-  await h.waitForSettled(page, timeout);
-  const fs = await h.findings(page);
-  noteCoverage(label, fs);
-  return { v: await h.verdictOf(page), fs };
+  const v = await h.finishRun(page, { label, timeout });
+  return { v, fs: await h.findings(page) };
 }
-
-// --- The gateway -------------------------------------------------------------------------------------------
-
-/**
- * Starts a gateway in front of the mock and stops it when the test ends. For each request, `decide` gets
- * { method, path, search, headers, preflight, keyed } and returns nothing (the default: preflights are
- * allowed as asked; everything else goes to the mock's healthy API) or one of:
- *   { to: scenario, headers: fn }   forward to /s/<scenario>, request headers passed through `fn`;
- *   { refuse: true }                answer without any access-control header (CORS refused);
- *   { allowHeaders: "a, b" }        (preflights) allow only these request headers;
- *   { hang: true }                  never answer.
- * Every forwarded answer gets access-control-allow-origin and -expose-headers, as a gateway with CORS adds.
- * Returns { base, received }, `received` listing every request with `held` set on those never answered.
- */
-async function startGateway(t, decide = () => undefined) {
-  const received = [];
-  const mock = new URL(h.mockOrigin);
-  const gateway = await startServer((req, res) => {
-    const url = new URL(req.url, "http://gateway");
-    const r = {
-      method: req.method,
-      path: url.pathname,
-      search: url.search,
-      headers: req.headers,
-      preflight: req.method === "OPTIONS" && "access-control-request-method" in req.headers,
-      keyed: Boolean(req.headers["x-api-key"] || req.headers.authorization),
-    };
-    received.push(r);
-    const act = decide(r) ?? {};
-    if (act.hang) {
-      r.held = true;
-      return;
-    }
-    if (act.refuse) {
-      res.writeHead(403, { "content-type": "text/plain" }).end("Forbidden");
-      return;
-    }
-    if (r.preflight && !act.to) {
-      res
-        .writeHead(204, {
-          "access-control-allow-origin": "*",
-          "access-control-allow-methods": "GET, POST, OPTIONS",
-          "access-control-allow-headers": act.allowHeaders ?? req.headers["access-control-request-headers"] ?? "",
-          "access-control-max-age": "0",
-        })
-        .end();
-      return;
-    }
-    const headers = (act.headers ?? ((x) => x))({ ...req.headers, host: mock.host });
-    const upstream = http.request(
-      {
-        hostname: mock.hostname,
-        port: mock.port,
-        method: req.method,
-        path: `/s/${act.to ?? "healthy"}${url.pathname}${url.search}`,
-        headers,
-      },
-      (answer) => {
-        const out = { ...answer.headers };
-        delete out.connection;
-        delete out["keep-alive"];
-        out["access-control-allow-origin"] = "*";
-        out["access-control-expose-headers"] = "*";
-        res.writeHead(answer.statusCode, out);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  });
-  t.after(() => gateway.close());
-  return { base: gateway.origin, received };
-}
-
-/** A header transformation that drops `names`. */
-const without =
-  (...names) =>
-  (headers) => {
-    const out = { ...headers };
-    for (const n of names) delete out[n];
-    return out;
-  };
 
 // --- The official host, answered by the mock ----------------------------------------------------------------
 
@@ -231,16 +105,15 @@ async function official(page, scenario) {
 // --- The base URL ---------------------------------------------------------------------------------------------
 
 describe("page.target: the base URL", () => {
-  const port = () => new URL(h.mockOrigin).port;
   // Malformed bases: named at once, and nothing goes to the target (only the side probes leave).
   const malformed = [
     { outcome: "empty", base: () => "", offending: undefined },
-    { outcome: "bad_scheme", base: () => `ftp://127.0.0.1:${port()}/s/healthy`, offending: "ftp" },
+    { outcome: "bad_scheme", base: () => `ftp://127.0.0.1:${h.mockPort}/s/healthy`, offending: "ftp" },
     // A URL field keeps inner spaces (it strips only line breaks and the ends).
     { outcome: "inner_space", base: () => `${h.scenario("healthy")} (staging)`, offending: undefined },
-    { outcome: "credentials", base: () => `http://admin:hunter2@127.0.0.1:${port()}/s/healthy`, offending: undefined },
+    { outcome: "credentials", base: () => `http://admin:hunter2@127.0.0.1:${h.mockPort}/s/healthy`, offending: undefined },
     // A Cyrillic "а" that looks like the Latin one.
-    { outcome: "bad_host", base: () => `http://\u0430pi.mock.test:${port()}/s/healthy`, offending: "\u0430pi.mock.test" },
+    { outcome: "bad_host", base: () => `http://\u0430pi.mock.test:${h.mockPort}/s/healthy`, offending: "\u0430pi.mock.test" },
     { outcome: "bad_port", base: () => `http://127.0.0.1:99999/s/healthy`, offending: "99999" },
     { outcome: "query_or_fragment", base: () => `${h.scenario("healthy")}?beta=1`, offending: undefined },
   ];
@@ -276,8 +149,7 @@ describe("page.target: the base URL", () => {
   });
 
   test("plain_http: a host name over http is named; the run goes on", async () => {
-    const port = new URL(h.mockOrigin).port;
-    const base = `http://api.mock.test:${port}/s/healthy`;
+    const base = `http://api.mock.test:${h.mockPort}/s/healthy`;
     const page = await h.openPage();
     const v = await run(page, { base, key: KEY, label: "base: http://api.mock.test/s/healthy" });
     assertVerdict(v, degraded("page", "page.target", "plain_http"));
@@ -315,32 +187,10 @@ describe("page.target: the base URL", () => {
 describe("page.mixed_content: an https page", () => {
   /** Serves dist/ over https with a certificate made now; resolves with the page's origin. */
   async function httpsSite(t) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "api-doctor-tls-"));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const [keyFile, certFile] = [path.join(dir, "key.pem"), path.join(dir, "cert.pem")];
-    execFileSync(
-      "openssl",
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1", "-keyout", keyFile, "-out", certFile],
-      { stdio: "ignore", timeout: 60_000 },
-    );
-    const root = path.resolve(process.env.DIST_DIR || path.join(REPO, "dist"));
-    const server = https.createServer(
-      { key: readFileSync(keyFile), cert: readFileSync(certFile) },
-      staticHandler(root),
-    );
-    server.keepAliveTimeout = 1000;
-    await new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", resolve);
-    });
-    t.after(
-      () =>
-        new Promise((done) => {
-          server.closeAllConnections();
-          server.close(() => done());
-        }),
-    );
-    return `https://127.0.0.1:${server.address().port}`;
+    const tls = selfSignedCert(t, ["-newkey", "rsa:2048", "-subj", "/CN=localhost"]);
+    const site = await startServer(staticHandler(h.distDir), { tls });
+    t.after(() => site.close());
+    return site.origin;
   }
 
   /** The page, loaded over https in a context that accepts the self-signed certificate. */
@@ -364,8 +214,7 @@ describe("page.mixed_content: an https page", () => {
 
   test("blocked: an http target with a host name is named, and nothing is sent to it", async (t) => {
     const { page, errors, requests } = await openSecurePage(t);
-    const port = new URL(h.mockOrigin).port;
-    const base = `http://gw.mock.test:${port}/s/healthy`;
+    const base = `http://gw.mock.test:${h.mockPort}/s/healthy`;
     const v = await run(page, { base, key: KEY, label: "https page → http://gw.mock.test/s/healthy" });
     assertVerdict(v, broken("page", "page.mixed_content", "blocked"));
     assertFindings(await h.findings(page), {
@@ -407,7 +256,7 @@ describe("cors.read: the keyless read", () => {
   });
 
   test("timed_out: the host answers, but a gateway never answers the CORS preflight", async (t) => {
-    const gw = await startGateway(t, (r) => (r.preflight ? { hang: true } : undefined));
+    const gw = await startGateway(t, h, (r) => (r.preflight ? { hang: true } : undefined));
     const page = await h.openPage();
     const v = await run(page, { base: gw.base, label: "gateway: preflights never answered" });
     assertVerdict(v, broken("cors", "cors.read", "timed_out"));
@@ -419,7 +268,7 @@ describe("cors.read: the keyless read", () => {
 
   test("not_run: Cancel while the reads are out leaves them not run, not failed", async (t) => {
     // The no-cors probe is answered; every preflighted one (keyless read, key, model) is held.
-    const gw = await startGateway(t, (r) => (r.preflight ? { hang: true } : undefined));
+    const gw = await startGateway(t, h, (r) => (r.preflight ? { hang: true } : undefined));
     const page = await h.openPage();
     await startRun(page, { base: gw.base, key: KEY, model: MODEL });
     await page.waitForSelector('#findings li[data-code="network.reach"][data-status="pass"]', { timeout: 20_000 });
@@ -476,7 +325,7 @@ describe("auth.key_shape: the key as pasted", () => {
   test("gateway_token: a gateway's own token, sent as Bearer, is not taken for a broken key", async (t) => {
     const token = `gw_live_${"t0k3n".repeat(8)}`;
     // The gateway trades its token for the API key, as gateways do.
-    const gw = await startGateway(t, (r) =>
+    const gw = await startGateway(t, h, (r) =>
       r.headers.authorization === `Bearer ${token}`
         ? { to: "healthy", headers: (hd) => ({ ...without("authorization")(hd), "x-api-key": KEY }) }
         : undefined,
@@ -609,7 +458,7 @@ describe("auth.key: the keyed request, behind a gateway", () => {
   ];
   for (const row of rows) {
     test(`${row.outcome}: a gateway that ${row.what}`, async (t) => {
-      const gw = await startGateway(t, row.decide);
+      const gw = await startGateway(t, h, row.decide);
       const page = await h.openPage();
       const v = await run(page, { base: gw.base, key: KEY, label: `gateway: ${row.what}` });
       assertVerdict(v, row.verdict);
@@ -687,7 +536,7 @@ describe("auth.model: the model named in the form", () => {
   });
 
   test("unexpected: a gateway answers the model lookup with an HTML page", async (t) => {
-    const gw = await startGateway(t, (r) =>
+    const gw = await startGateway(t, h, (r) =>
       r.path.startsWith("/v1/models/") && !r.preflight ? { to: "edge-html-cors" } : undefined,
     );
     const page = await h.openPage();
@@ -699,7 +548,7 @@ describe("auth.model: the model named in the form", () => {
   });
 
   test("unreadable: a gateway refuses CORS for the model lookup", async (t) => {
-    const gw = await startGateway(t, (r) => (r.path.startsWith("/v1/models/") ? { refuse: true } : undefined));
+    const gw = await startGateway(t, h, (r) => (r.path.startsWith("/v1/models/") ? { refuse: true } : undefined));
     const page = await h.openPage();
     const v = await run(page, { base: gw.base, key: KEY, model: MODEL, label: "gateway: model lookup without CORS" });
     assertVerdict(v, degraded("auth", "auth.model", "unreadable"));
@@ -842,7 +691,7 @@ describe("service.message: a streamed message", () => {
   ];
   for (const row of gatewayRows) {
     test(`${row.outcome}: a gateway whose ${row.what}`, async (t) => {
-      const gw = await startGateway(t, row.decide);
+      const gw = await startGateway(t, h, row.decide);
       const page = await h.openPage();
       const v = await run(page, { base: gw.base, key: KEY, message: true, label: `gateway: ${row.what}` });
       assertVerdict(v, row.verdict);
@@ -858,7 +707,7 @@ describe("service.message: a streamed message", () => {
   }
 
   test("timed_out: a gateway holds both the model lookup and the message", async (t) => {
-    const gw = await startGateway(t, (r) =>
+    const gw = await startGateway(t, h, (r) =>
       !r.preflight && (r.path.startsWith("/v1/models/") || r.path === "/v1/messages") ? { hang: true } : undefined,
     );
     const page = await h.openPage();
@@ -877,10 +726,13 @@ describe("service.message: a streamed message", () => {
   });
 
   test("not_run: Cancel while the message is out", async (t) => {
-    const gw = await startGateway(t, messages({ hang: true }));
+    const gw = await startGateway(t, h, messages({ hang: true }));
     const page = await h.openPage();
     await startRun(page, { base: gw.base, key: KEY, message: true });
     await until(() => gw.received.some((r) => r.path === "/v1/messages" && r.held), "the held message");
+    // The message goes out once the model list is in; the keyless probes run beside them, and are awaited
+    // too, so that Cancel cannot catch one of them still out.
+    await h.waitForFindings(page, ["network.reach", "cors.read", "auth.key"]);
     await page.click("#cancel");
     const { v, fs } = await finishRun(page, "gateway: message held, then Cancel");
     assertVerdict(v, cancelled);

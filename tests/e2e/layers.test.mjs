@@ -6,7 +6,7 @@
 // Server behaviours that depend on a request's place in a run (the reach probe dropped after seconds,
 // every other round trip of the latency series slower, its first one slow, one of them lost, every third
 // watch probe dropped) and a gateway that drops `date` are played by a small fault-injecting proxy in
-// front of the mock's `healthy` scenario, started per test: its counters start at zero with the test, so
+// front of the mock's `healthy` scenario (faultProxy in lib/proxies.mjs), started per test: its counters start at zero with the test, so
 // the rows depend neither on what ran before nor on the mock's process-wide state.
 //
 // Targets with a host name (`*.mock.test`, which Chromium maps to the mock) are plain http to a
@@ -15,18 +15,20 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
 import path from "node:path";
 import {
   assertFindings,
   assertVerdict,
   broken,
+  cancelled,
   degraded,
   harness,
   healthy,
   noteCoverage,
   startServer,
 } from "./harness.mjs";
+import { faultProxy, holdAll } from "./lib/proxies.mjs";
+import { until } from "./lib/util.mjs";
 
 const h = harness();
 
@@ -37,65 +39,11 @@ const plainHttp = degraded("page", "page.target", "plain_http");
 const WATCH_SECS = 60;
 const WATCH_DONE_MS = (WATCH_SECS + 45) * 1000;
 
-/** The mock's port, for host-named targets on it. */
-const mockPort = () => new URL(h.mockOrigin).port;
 /** `http://<name>.mock.test:<mock port>/s/<scenario>`: a target with a host name for dns.public to ask about. */
-const named = (scenario, name = "api") => `http://${name}.mock.test:${mockPort()}/s/${scenario}`;
+const named = (scenario, name = "api") => `http://${name}.mock.test:${h.mockPort}/s/${scenario}`;
 /** A host name on a closed port: resolves (to loopback) but nothing listens, so the reach probe fails fast. */
 const namedClosed = (name = "nothere") => `http://${name}.mock.test:${h.closedPort}`;
 const closed = () => `http://127.0.0.1:${h.closedPort}`;
-
-// --- A fault-injecting proxy in front of the mock -------------------------------------------------
-
-/** The kind of a request as the page's probes differ: preflight, readable (with anthropic-version) or plain. */
-function kindOf(req) {
-  if (req.method === "OPTIONS") return "preflight";
-  return req.headers["anthropic-version"] ? "readable" : "plain";
-}
-
-/**
- * Starts a proxy to `upstream` (default the mock's healthy scenario) on a loopback port of its own.
- * Requests are counted per kind from 0: `plain` are the no-cors GETs (the reach probe first, then the
- * latency series: n = 1 is its cold round trip), `readable` the GETs with anthropic-version (the CORS read
- * first, then watch probes). `rule({ kind, n })` may return `{ delayMs, drop }`: wait, and/or close the
- * socket without a word (the browser's fetch rejects). Every answer closes its connection, so that the
- * browser never reuses one and never silently retries a dropped request on it. `stripDate` removes the
- * `date` header, as a gateway that rewrites headers might. `log` lists what each request met.
- */
-async function faultProxy(t, rule = () => ({}), { upstream = h.scenario("healthy"), stripDate = false } = {}) {
-  const counts = { preflight: 0, readable: 0, plain: 0 };
-  const log = [];
-  const server = await startServer((req, res) => {
-    const kind = kindOf(req);
-    const n = counts[kind]++;
-    const act = rule({ kind, n }) ?? {};
-    log.push({ kind, n, ...act });
-    const go = () => {
-      if (act.drop) {
-        req.socket.destroy();
-        return;
-      }
-      const url = new URL(upstream + req.url);
-      const headers = { ...req.headers, host: url.host, connection: "close" };
-      const out = http.request(url, { method: req.method, headers }, (up) => {
-        const back = { ...up.headers, connection: "close" };
-        delete back["keep-alive"];
-        if (stripDate) {
-          delete back.date;
-          res.sendDate = false;
-        }
-        res.writeHead(up.statusCode, back);
-        up.pipe(res);
-      });
-      out.on("error", () => res.destroy());
-      req.pipe(out);
-    };
-    if (act.delayMs) setTimeout(go, act.delayMs);
-    else go();
-  });
-  t.after(() => server.close());
-  return { origin: server.origin, log };
-}
 
 /** A status page of another product: its summary lists no component that looks like the API. */
 async function statusWithoutApi(t) {
@@ -137,8 +85,6 @@ async function expectVerdict(page, v, want) {
     throw e;
   }
 }
-
-const factsOf = async (page, code) => (await h.finding(page, code)).facts;
 
 /** Milliseconds of a "123 ms" fact. */
 function ms(value) {
@@ -191,7 +137,7 @@ test("page.online online: the control endpoint answered", async () => {
     "dns.public": ["info", "not_applicable"],
     "network.reach": ["pass", "answered"],
   });
-  assert.equal((await factsOf(page, "page.online"))["control_host"], h.mockOrigin);
+  assert.equal((await h.factsOf(page, "page.online"))["control_host"], h.mockOrigin);
 });
 
 test("page.online offline: the browser says so, and nothing above it is blamed", async () => {
@@ -221,7 +167,7 @@ test("page.online connection_down: control and target both fail, the connection 
     "cors.read": ["skipped", "skipped"],
     "service.status": ["skipped", "skipped"],
   });
-  const facts = await factsOf(page, "page.online");
+  const facts = await h.factsOf(page, "page.online");
   assert.equal(facts["control_host"], `http://127.0.0.1:${h.closedPort}`);
   assert.ok(ms(facts["elapsed_ms"]) < 3000, `the closed control port took ${facts["elapsed_ms"]}`);
 });
@@ -237,7 +183,7 @@ test("page.online control_blocked: only the control fails, the API path is fine"
     "perf.latency": ["pass", "fast"],
   });
   // Without the control there is no yardstick for the latency series.
-  assert.equal((await factsOf(page, "perf.latency"))["duration_control_median_ms"], undefined);
+  assert.equal((await h.factsOf(page, "perf.latency"))["duration_control_median_ms"], undefined);
 });
 
 test("page.online control_failed: the control fails and the target was never probed", async () => {
@@ -261,7 +207,7 @@ test("page.online no_control: an unusable control URL is named, not probed", asy
     "page.online": ["info", "no_control"],
     "network.reach": ["pass", "answered"],
   });
-  assert.equal((await factsOf(page, "page.online"))["offending"], "not a url");
+  assert.equal((await h.factsOf(page, "page.online"))["offending"], "not a url");
   assert.deepEqual(
     requests.seen.filter((r) => r.url.includes("/s/control")).map((r) => r.url),
     [],
@@ -282,7 +228,7 @@ const dnsRows = [
     dns: ["pass", "resolves"],
     reach: answered,
     also: (facts) => {
-      assert.equal(facts["resolver_1"], `127.0.0.1:${mockPort()}: 160.79.104.10`);
+      assert.equal(facts["resolver_1"], `127.0.0.1:${h.mockPort}: 160.79.104.10`);
       assert.equal(facts["command"], "nslookup api.mock.test");
     },
   },
@@ -294,7 +240,7 @@ const dnsRows = [
     dns: ["fail", "nxdomain"],
     reach: ["skipped", "skipped"],
     also: (facts) => {
-      assert.equal(facts["resolver_2"], `127.0.0.1:${mockPort()}: NXDOMAIN`);
+      assert.equal(facts["resolver_2"], `127.0.0.1:${h.mockPort}: NXDOMAIN`);
       assert.equal(facts["command"], "nslookup nothere.mock.test");
     },
   },
@@ -313,7 +259,7 @@ const dnsRows = [
     verdict: broken("dns", "dns.public", "sinkhole"),
     dns: ["fail", "sinkhole"],
     reach: ["skipped", "skipped"],
-    also: (facts) => assert.equal(facts["resolver_1"], `127.0.0.1:${mockPort()}: 0.0.0.0`),
+    also: (facts) => assert.equal(facts["resolver_1"], `127.0.0.1:${h.mockPort}: 0.0.0.0`),
   },
   {
     name: "split_view: public DNS sinkholes the name, yet this browser reaches it",
@@ -331,7 +277,7 @@ const dnsRows = [
     verdict: broken("network", "network.reach", "failed_fast"),
     dns: ["warn", "private_address"],
     reach: ["fail", "failed_fast"],
-    also: (facts) => assert.equal(facts["resolver_1"], `127.0.0.1:${mockPort()}: 10.1.2.3`),
+    also: (facts) => assert.equal(facts["resolver_1"], `127.0.0.1:${h.mockPort}: 10.1.2.3`),
   },
   {
     name: "servfail: the resolvers fail, and so does the host",
@@ -340,7 +286,7 @@ const dnsRows = [
     verdict: broken("dns", "dns.public", "servfail"),
     dns: ["fail", "servfail"],
     reach: ["skipped", "skipped"],
-    also: (facts) => assert.equal(facts["resolver_1"], `127.0.0.1:${mockPort()}: SERVFAIL (status 2)`),
+    also: (facts) => assert.equal(facts["resolver_1"], `127.0.0.1:${h.mockPort}: SERVFAIL (status 2)`),
   },
   {
     name: "servfail_reached: the resolvers fail, but the host answers",
@@ -357,7 +303,7 @@ const dnsRows = [
     verdict: plainHttp,
     dns: ["warn", "no_address"],
     reach: answered,
-    also: (facts) => assert.equal(facts["resolver_2"], `127.0.0.1:${mockPort()}: no address`),
+    also: (facts) => assert.equal(facts["resolver_2"], `127.0.0.1:${h.mockPort}: no address`),
   },
   {
     name: "disagree: one resolver gives a public address, the other a sinkhole",
@@ -367,8 +313,8 @@ const dnsRows = [
     dns: ["warn", "disagree"],
     reach: answered,
     also: (facts) => {
-      assert.equal(facts["resolver_1"], `127.0.0.1:${mockPort()}: 160.79.104.10`);
-      assert.equal(facts["resolver_2"], `127.0.0.1:${mockPort()}: 0.0.0.0`);
+      assert.equal(facts["resolver_1"], `127.0.0.1:${h.mockPort}: 160.79.104.10`);
+      assert.equal(facts["resolver_2"], `127.0.0.1:${h.mockPort}: 0.0.0.0`);
     },
   },
   {
@@ -387,8 +333,8 @@ const dnsRows = [
     dns: ["info", "unavailable"],
     reach: answered,
     also: (facts) => {
-      assert.equal(facts["resolver_1"], `127.0.0.1:${mockPort()}: unavailable`);
-      assert.equal(facts["resolver_2"], `127.0.0.1:${mockPort()}: unavailable`);
+      assert.equal(facts["resolver_1"], `127.0.0.1:${h.mockPort}: unavailable`);
+      assert.equal(facts["resolver_2"], `127.0.0.1:${h.mockPort}: unavailable`);
     },
   },
 ];
@@ -408,7 +354,7 @@ for (const row of dnsRows) {
       "dns.public": row.dns,
       "network.reach": row.reach,
     });
-    row.also?.(await factsOf(page, "dns.public"));
+    row.also?.(await h.factsOf(page, "dns.public"));
   });
 }
 
@@ -424,12 +370,12 @@ test("network.reach failed_fast: a closed port refuses at once", async () => {
     "cors.read": ["skipped", "skipped"],
     "perf.latency": ["skipped", "skipped"],
   });
-  assert.ok(ms((await factsOf(page, "network.reach"))["elapsed_ms"]) < 3000);
+  assert.ok(ms((await h.factsOf(page, "network.reach"))["elapsed_ms"]) < 3000);
 });
 
 test("network.reach failed_slow: the connection is dropped after seconds, before the timeout", async (t) => {
   // Every no-cors GET waits 3.5 s and then loses its connection without an answer.
-  const proxy = await faultProxy(t, ({ kind }) => (kind === "plain" ? { delayMs: 3500, drop: true } : {}));
+  const proxy = await faultProxy(t, h, ({ kind }) => (kind === "plain" ? { delayMs: 3500, drop: true } : {}));
   const page = await h.openPage();
   const v = await run(page, { base: proxy.origin, label: "proxy: no-cors GETs dropped after 3.5 s" });
   await expectVerdict(page, v, broken("network", "network.reach", "failed_slow"));
@@ -438,7 +384,7 @@ test("network.reach failed_slow: the connection is dropped after seconds, before
     "network.reach": ["fail", "failed_slow"],
     "cors.read": ["skipped", "skipped"],
   });
-  const took = ms((await factsOf(page, "network.reach"))["elapsed_ms"]);
+  const took = ms((await h.factsOf(page, "network.reach"))["elapsed_ms"]);
   assert.ok(took >= 3000 && took < 10_000, `the reach probe failed after ${took} ms`);
   assert.ok(proxy.log.some((r) => r.kind === "plain" && r.drop), "the proxy dropped no request");
 });
@@ -453,27 +399,44 @@ test("network.reach timed_out: a host that never answers", { timeout: 120_000 },
     "cors.read": ["skipped", "skipped"],
     "perf.latency": ["skipped", "skipped"],
   });
-  assert.equal((await factsOf(page, "network.reach"))["timeout_ms"], "10.0 s");
+  assert.equal((await h.factsOf(page, "network.reach"))["timeout_ms"], "10.0 s");
 });
 
 // --- Cancel: every check of these layers not_run -----------------------------------------------------
 
-test("Cancel while every probe hangs: each check says not_run", async () => {
-  const hang = `${h.mockOrigin}/s/hang`;
+test("Cancel while every probe is held: each check says not_run", async (t) => {
+  // One relay holds every request until the test ends: the target's, under a host name so that dns.public
+  // asks the resolvers, and every side endpoint's. Its records show what it holds.
+  const holder = await holdAll(t, h);
   const page = await h.openPage();
   const pending = run(page, {
-    base: named("hang"),
-    // The side probes give up after 5 s; the cancel comes long before.
-    sides: { doh1: "slow-20000", doh2: "slow-20000" },
-    fields: { "control-url": `${hang}/`, "status-url": `${hang}/api/v2/summary.json` },
+    base: `http://api.mock.test:${new URL(holder.base).port}/target`,
+    fields: {
+      "control-url": `${holder.base}/control/`,
+      doh1: `${holder.base}/doh1/dns-query`,
+      doh2: `${holder.base}/doh2/resolve`,
+      "status-url": `${holder.base}/status/api/v2/summary.json`,
+    },
     watch: WATCH_SECS,
-    label: "cancelled: target, control, resolvers and status page hang; watch on",
+    label: "cancelled: target, control, resolvers and status page held; watch on",
   });
+  // Awaited below; when a wait fails first, its rejection must not outlive the test unhandled.
+  pending.catch(() => {});
   await page.waitForSelector("#cancel", { state: "visible", timeout: 20_000 });
+  // Cancel comes once every probe of the first wave is held: the no-cors GET and the CORS read's preflight
+  // to the target, the control, both resolvers and the status page. The rest waits behind them.
+  const held = (path, kind) => holder.recs.some((r) => r.held && r.url.startsWith(path) && (!kind || r.kind === kind));
+  await until(
+    () =>
+      held("/target/", "plain") &&
+      held("/target/", "preflight") &&
+      ["/control/", "/doh1/", "/doh2/", "/status/"].every((path) => held(path)),
+    () => `every probe of the first wave to be held: ${JSON.stringify(holder.recs)}`,
+  );
   assert.equal(await page.getAttribute("#verdict", "data-state"), "running");
   await page.click("#cancel");
   const v = await pending;
-  await expectVerdict(page, v, { state: "cancelled" });
+  await expectVerdict(page, v, cancelled);
   assertFindings(await h.findings(page), {
     "page.online": ["info", "not_run"],
     "dns.public": ["info", "not_run"],
@@ -514,7 +477,7 @@ for (const [state, verdict, finding, facts] of statusRows) {
       "cors.read": ["pass", "readable"],
       "service.status": finding,
     });
-    const got = await factsOf(page, "service.status");
+    const got = await h.factsOf(page, "service.status");
     for (const [label, value] of Object.entries(facts)) assert.equal(got[label], value, label);
     if (finding[1] === "unavailable") {
       // The page to look at by hand instead.
@@ -533,7 +496,7 @@ test("service.status unknown_component: the status page lists no API component",
   });
   await expectVerdict(page, v, healthy);
   assertFindings(await h.findings(page), { "service.status": ["info", "unknown_component"] });
-  assert.equal((await factsOf(page, "service.status"))["status_description"], "All Systems Operational");
+  assert.equal((await h.factsOf(page, "service.status"))["status_description"], "All Systems Operational");
 });
 
 test("service.status xss: an incident written in HTML shows as text", async () => {
@@ -555,7 +518,7 @@ test("service.clock in_sync: the API's date matches this clock", async () => {
   const v = await run(page, { base: h.scenario("healthy") });
   await expectVerdict(page, v, healthy);
   assertFindings(await h.findings(page), { "cors.read": ["pass", "readable"], "service.clock": ["pass", "in_sync"] });
-  const skew = (await factsOf(page, "service.clock"))["clock_skew_s"];
+  const skew = (await h.factsOf(page, "service.clock"))["clock_skew_s"];
   assert.match(skew, /^[+-]\d+ s$/);
   assert.ok(Math.abs(Number(skew.replace(/ s$/, ""))) <= 2, skew);
 });
@@ -566,7 +529,7 @@ test("service.clock skewed: the API's date two minutes ahead", async () => {
   await expectVerdict(page, v, degraded("service", "service.clock", "skewed"));
   assertFindings(await h.findings(page), { "cors.read": ["pass", "readable"], "service.clock": ["warn", "skewed"] });
   // The local clock is behind: local minus server is negative.
-  assert.match((await factsOf(page, "service.clock"))["clock_skew_s"], /^-(1 min 59|2 min [01]) s$/);
+  assert.match((await h.factsOf(page, "service.clock"))["clock_skew_s"], /^-(1 min 59|2 min [01]) s$/);
 });
 
 test("service.clock far_off: the API's date more than a day behind", async () => {
@@ -574,16 +537,16 @@ test("service.clock far_off: the API's date more than a day behind", async () =>
   const v = await run(page, { base: h.scenario("lag-100000") });
   await expectVerdict(page, v, broken("service", "service.clock", "far_off"));
   assertFindings(await h.findings(page), { "cors.read": ["pass", "readable"], "service.clock": ["fail", "far_off"] });
-  assert.equal((await factsOf(page, "service.clock"))["clock_skew_s"], "+1 d 3 h");
+  assert.equal((await h.factsOf(page, "service.clock"))["clock_skew_s"], "+1 d 3 h");
 });
 
 test("service.clock no_date: a readable answer without a date header", async (t) => {
-  const proxy = await faultProxy(t, () => ({}), { stripDate: true });
+  const proxy = await faultProxy(t, h, () => ({}), { stripDate: true });
   const page = await h.openPage();
   const v = await run(page, { base: proxy.origin, label: "proxy: healthy without date" });
   await expectVerdict(page, v, healthy);
   assertFindings(await h.findings(page), { "cors.read": ["pass", "readable"], "service.clock": ["info", "no_date"] });
-  const facts = await factsOf(page, "service.clock");
+  const facts = await h.factsOf(page, "service.clock");
   assert.equal(facts["server_date"], undefined);
   assert.equal(facts["clock_skew_s"], undefined);
 });
@@ -595,7 +558,7 @@ test("perf.latency fast: quick round trips, timed with fetch", async () => {
   const v = await run(page, { base: h.scenario("healthy") });
   await expectVerdict(page, v, healthy);
   assertFindings(await h.findings(page), { "perf.latency": ["pass", "fast"] });
-  const facts = await factsOf(page, "perf.latency");
+  const facts = await h.factsOf(page, "perf.latency");
   assert.equal(facts["samples"], "20");
   assert.ok(ms(facts["duration_median_ms"]) <= 300);
   assert.ok(ms(facts["duration_control_median_ms"]) <= 300);
@@ -608,7 +571,7 @@ test("perf.latency fast with Timing-Allow-Origin: Resource Timing phases", async
   const v = await run(page, { base: h.scenario("tao") });
   await expectVerdict(page, v, healthy);
   assertFindings(await h.findings(page), { "perf.latency": ["pass", "fast"] });
-  const facts = await factsOf(page, "perf.latency");
+  const facts = await h.factsOf(page, "perf.latency");
   assert.equal(facts["method"], "Resource Timing (Timing-Allow-Origin)");
   ms(facts["duration_ttfb_ms"]);
 });
@@ -618,7 +581,7 @@ test("perf.latency slow: the target takes 400 ms, the control is quick", async (
   const v = await run(page, { base: h.scenario("slow-400"), samples: 5 });
   await expectVerdict(page, v, degraded("performance", "perf.latency", "slow"));
   assertFindings(await h.findings(page), { "network.reach": ["pass", "answered"], "perf.latency": ["warn", "slow"] });
-  const facts = await factsOf(page, "perf.latency");
+  const facts = await h.factsOf(page, "perf.latency");
   const median = ms(facts["duration_median_ms"]);
   assert.ok(median >= 400 && median <= 1000, `median ${median} ms`);
   assert.ok(ms(facts["duration_control_median_ms"]) * 2 < median, JSON.stringify(facts));
@@ -629,7 +592,7 @@ test("perf.latency very_slow: the target takes over a second", async () => {
   const v = await run(page, { base: h.scenario("slow-1100"), samples: 3 });
   await expectVerdict(page, v, degraded("performance", "perf.latency", "very_slow"));
   assertFindings(await h.findings(page), { "perf.latency": ["warn", "very_slow"] });
-  assert.ok(ms((await factsOf(page, "perf.latency"))["duration_median_ms"]) >= 1100);
+  assert.ok(ms((await h.factsOf(page, "perf.latency"))["duration_median_ms"]) >= 1100);
 });
 
 test("perf.latency slow_network: the control endpoint is as slow as the target", async () => {
@@ -642,28 +605,28 @@ test("perf.latency slow_network: the control endpoint is as slow as the target",
   });
   await expectVerdict(page, v, degraded("performance", "perf.latency", "slow_network"));
   assertFindings(await h.findings(page), { "page.online": ["pass", "online"], "perf.latency": ["warn", "slow_network"] });
-  assert.ok(ms((await factsOf(page, "perf.latency"))["duration_control_median_ms"]) >= 400);
+  assert.ok(ms((await h.factsOf(page, "perf.latency"))["duration_control_median_ms"]) >= 400);
 });
 
 test("perf.latency unstable: every other round trip takes 250 ms more", async (t) => {
   // plain n = 0 is the reach probe; the series follows, and its odd requests wait.
-  const proxy = await faultProxy(t, ({ kind, n }) => (kind === "plain" && n % 2 === 1 ? { delayMs: 250 } : {}));
+  const proxy = await faultProxy(t, h, ({ kind, n }) => (kind === "plain" && n % 2 === 1 ? { delayMs: 250 } : {}));
   const page = await h.openPage();
   const v = await run(page, { base: proxy.origin, label: "proxy: every other round trip +250 ms" });
   await expectVerdict(page, v, degraded("performance", "perf.latency", "unstable"));
   assertFindings(await h.findings(page), { "network.reach": ["pass", "answered"], "perf.latency": ["warn", "unstable"] });
-  const facts = await factsOf(page, "perf.latency");
+  const facts = await h.factsOf(page, "perf.latency");
   assert.ok(ms(facts["duration_jitter_ms"]) >= 200, JSON.stringify(facts));
   assert.ok(ms(facts["duration_median_ms"]) <= 300, JSON.stringify(facts));
 });
 
 test("perf.latency slow_setup: the first round trip of the series pays 600 ms", async (t) => {
-  const proxy = await faultProxy(t, ({ kind, n }) => (kind === "plain" && n === 1 ? { delayMs: 600 } : {}));
+  const proxy = await faultProxy(t, h, ({ kind, n }) => (kind === "plain" && n === 1 ? { delayMs: 600 } : {}));
   const page = await h.openPage();
   const v = await run(page, { base: proxy.origin, label: "proxy: cold round trip +600 ms" });
   await expectVerdict(page, v, degraded("performance", "perf.latency", "slow_setup"));
   assertFindings(await h.findings(page), { "perf.latency": ["warn", "slow_setup"] });
-  const facts = await factsOf(page, "perf.latency");
+  const facts = await h.factsOf(page, "perf.latency");
   assert.ok(ms(facts["duration_cold_ms"]) >= 600, JSON.stringify(facts));
   assert.ok(ms(facts["duration_setup_ms"]) > 300, JSON.stringify(facts));
   assert.ok(ms(facts["duration_median_ms"]) <= 300, JSON.stringify(facts));
@@ -671,13 +634,13 @@ test("perf.latency slow_setup: the first round trip of the series pays 600 ms", 
 
 test("perf.latency lossy: one round trip of the series is lost", async (t) => {
   // plain n = 2 is the first warm round trip.
-  const proxy = await faultProxy(t, ({ kind, n }) => (kind === "plain" && n === 2 ? { drop: true } : {}));
+  const proxy = await faultProxy(t, h, ({ kind, n }) => (kind === "plain" && n === 2 ? { drop: true } : {}));
   const page = await h.openPage();
   const v = await run(page, { base: proxy.origin, samples: 4, label: "proxy: one round trip dropped" });
   await expectVerdict(page, v, degraded("performance", "perf.latency", "lossy"));
   assertFindings(await h.findings(page), { "network.reach": ["pass", "answered"], "perf.latency": ["warn", "lossy"] });
   // The lost one is not a sample; the series went on after it.
-  assert.equal((await factsOf(page, "perf.latency"))["samples"], "3");
+  assert.equal((await h.factsOf(page, "perf.latency"))["samples"], "3");
   assert.deepEqual(
     proxy.log.filter((r) => r.kind === "plain").map((r) => Boolean(r.drop)),
     [false, false, true, false, false, false],
@@ -702,7 +665,7 @@ test(
     }
     assert.ok(primed, "the flaky scenario gave no 529 in three requests");
     // Every third watch probe (readable n = 3, 6, …; n = 0 is the CORS read) loses its connection.
-    const dropping = await faultProxy(t, ({ kind, n }) => (kind === "readable" && n > 0 && n % 3 === 0 ? { drop: true } : {}));
+    const dropping = await faultProxy(t, h, ({ kind, n }) => (kind === "readable" && n > 0 && n % 3 === 0 ? { drop: true } : {}));
 
     const rows = [
       { name: "steady", base: h.scenario("healthy"), label: "/s/healthy watch 60" },

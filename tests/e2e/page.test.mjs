@@ -4,7 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { statSync } from "node:fs";
-import { assertFindings, assertVerdict, harness, validKey } from "./harness.mjs";
+import { assertFindings, assertVerdict, cancelled, harness, validKey } from "./harness.mjs";
+import { holdAll, relay } from "./lib/proxies.mjs";
+import { until } from "./lib/util.mjs";
 
 const h = harness();
 
@@ -75,20 +77,28 @@ test("a second run replaces the first one's verdict and findings", async () => {
   assertFindings(await h.findings(page), { "cors.read": ["pass", "readable"], "auth.key": ["pass", "accepted"] });
 });
 
-test("Cancel stops a hanging run, and the next run is unaffected", async () => {
+test("Cancel stops a hanging run, and the next run is unaffected", async (t) => {
+  // The target takes every request and answers none until the test ends.
+  const holder = await holdAll(t, h);
   const page = await h.openPage();
-  await page.fill("#base", h.scenario("hang"));
+  await page.fill("#base", holder.base);
   await page.fill("#key", validKey());
   await page.click("#run");
   await page.waitForSelector("#verdict[data-state=running]");
   await page.waitForSelector("#cancel", { state: "visible" });
-  // Let the probes get under way before cancelling them.
-  await page.waitForTimeout(500);
+  // Cancel comes once the probes are out and held: the no-cors GET, and the preflights of the CORS read
+  // and of the keyed request. Until then the page could not have finished them.
+  await until(
+    () =>
+      holder.recs.some((r) => r.held && r.kind === "plain") &&
+      holder.recs.filter((r) => r.held && r.kind === "preflight").length >= 2,
+    () => `the probes to be held: ${JSON.stringify(holder.recs)}`,
+  );
   const clicked = Date.now();
   await page.click("#cancel");
   await h.waitForVerdict(page, 5000);
   const took = Date.now() - clicked;
-  assertVerdict(await h.verdictOf(page), { state: "cancelled" });
+  assertVerdict(await h.verdictOf(page), cancelled);
   assert.ok(took < 5000, `cancelling took ${took} ms`);
   assertFindings(await h.findings(page), { "network.reach": ["info", "not_run"] });
   assert.equal(await page.isVisible("#cancel"), false);
@@ -158,15 +168,21 @@ test("screenshots of finished runs", async () => {
   for (const file of [finished, good]) assert.ok(statSync(file).size > 1000, `${file} is empty`);
 });
 
-test("a snippet opened while probes are still out stays open as they land", async () => {
+test("a snippet opened while probes are still out stays open as they land", async (t) => {
+  // The base's trailing /v1 is judged at once (with snippets); a relay in front of the healthy API holds
+  // every answer until the snippet is open, so that the probes land after it, however fast the page is.
+  const held = await relay(t, h, { stall: () => true, stallAfter: -1 });
   const page = await h.openPage();
-  // The base's trailing /v1 is judged at once (with snippets); the slow scenario's probes land 1.5 s later.
-  await page.fill("#base", `${h.scenario("slow-1500")}/v1`);
+  await page.fill("#base", `${held.base}/v1`);
   await page.click("#run");
   const snippet = '#findings li[data-code="page.target"] details.snippet';
   await page.waitForSelector(snippet);
   await page.click(`${snippet} > summary`);
   assert.equal(await page.$eval(snippet, (d) => d.open), true);
+  await until(() => held.recs.some((r) => r.held && r.kind === "plain"), "the reach probe's answer to be held");
+  const state = await page.getAttribute("#verdict", "data-state");
+  assert.equal(state, "running", "the probes landed before the snippet opened");
+  held.release();
   await page.waitForFunction(() => document.querySelector("#verdict").dataset.state === "degraded", null, {
     timeout: 25_000,
   });

@@ -5,10 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { assertFindings, assertVerdict, harness, oauthToken, startServer, validKey } from "./harness.mjs";
+import { credentialOf } from "./lib/util.mjs";
 
 const h = harness();
-
-const credentialOf = (headers) => headers["x-api-key"] ?? headers.authorization;
 
 /** Every place outside the network where the key could have landed. */
 async function assertKeyNowhereInPage(page, key, consoleTexts) {

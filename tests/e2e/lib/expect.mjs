@@ -1,0 +1,32 @@
+// The verdicts and findings tests expect, and the assertions that compare a run's with them.
+
+import assert from "node:assert/strict";
+
+/** The verdicts tests expect, in the shape `assertVerdict` compares. */
+export const healthy = { state: "healthy" };
+export const cancelled = { state: "cancelled" };
+export const broken = (layer, code, outcome) => ({ state: "broken", layer, code, outcome });
+export const degraded = (layer, code, outcome) => ({ state: "degraded", layer, code, outcome });
+
+/**
+ * The keyless path works: the target answers (the no-cors probe) and its 401 is readable (the CORS read).
+ * Most rows about a key or a body assert it beside their own finding, so that a fault there is not
+ * mistaken for one lower down.
+ */
+export const pathWorks = { "network.reach": ["pass", "answered"], "cors.read": ["pass", "readable"] };
+
+/** Asserts the verdict's state, layer, code and outcome at once, with the verdict text on failure. */
+export function assertVerdict(v, want) {
+  const got = { state: v.state, layer: v.layer, code: v.code, outcome: v.outcome };
+  assert.deepEqual(got, { layer: null, code: null, outcome: null, ...want }, `verdict text:\n${v.text}`);
+}
+
+/** Asserts the status and outcome of some findings, given as { code: [status, outcome] }. */
+export function assertFindings(findings, want) {
+  const got = {};
+  for (const code of Object.keys(want)) {
+    const f = findings.find((x) => x.code === code);
+    got[code] = f ? [f.status, f.outcome] : null;
+  }
+  assert.deepEqual(got, want);
+}
