@@ -58,11 +58,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
-import os from "node:os";
-import path from "node:path";
+import { existsSync } from "node:fs";
 import {
   assertFindings,
   assertVerdict,
@@ -77,8 +73,8 @@ import {
   validKey,
   watchPageErrors,
 } from "./harness.mjs";
-import { OPEN, relay } from "./lib/proxies.mjs";
-import { freePort, haveOpenssl, selfSignedCert, until } from "./lib/util.mjs";
+import { OPEN, TINYPROXY, relay, tinyproxy } from "./lib/proxies.mjs";
+import { haveOpenssl, selfSignedCert, until } from "./lib/util.mjs";
 
 const h = harness();
 const KEY = validKey();
@@ -695,74 +691,6 @@ describe("Cancel works while each fault is under way", () => {
 });
 
 // --- 11: a real HTTP proxy (tinyproxy from Debian, installed by scripts/setup) ---------------------------------
-
-const TINYPROXY = "/usr/bin/tinyproxy";
-
-/**
- * Starts tinyproxy in the foreground on a free loopback port, with its config, filter, log and pid file in
- * a temp dir; `deny` is an extended regex of URLs it refuses. Stops it (by its pid) when the test ends.
- */
-async function tinyproxy(t, { deny } = {}) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "faults-proxy-"));
-  const port = await freePort();
-  const log = path.join(dir, "tinyproxy.log");
-  const lines = [
-    `Port ${port}`,
-    "Listen 127.0.0.1",
-    "Timeout 60",
-    "MaxClients 50",
-    "Allow 127.0.0.1",
-    `LogFile "${log}"`,
-    "LogLevel Info",
-    `PidFile "${path.join(dir, "tinyproxy.pid")}"`,
-    "DisableViaHeader Yes",
-  ];
-  if (deny) {
-    writeFileSync(path.join(dir, "filter"), `${deny}\n`);
-    lines.push(`Filter "${path.join(dir, "filter")}"`, "FilterURLs On", "FilterType ere");
-  }
-  const conf = path.join(dir, "tinyproxy.conf");
-  writeFileSync(conf, lines.join("\n") + "\n");
-  const child = spawn(TINYPROXY, ["-d", "-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (c) => (stderr = (stderr + c).slice(-2000)));
-  // Stopped by its pid, and waited for: it finishes its open connections first, so it gets 5 s before a KILL.
-  // The browser that uses it stops it once closed (see proxiedPage); this hook is for a test that failed first.
-  let stopping = null;
-  const stop = () =>
-    (stopping ??= (async () => {
-      const exited = new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
-      const signal = (name) => {
-        try {
-          process.kill(child.pid, name);
-        } catch {
-          // already gone
-        }
-      };
-      signal("SIGTERM");
-      const timer = setTimeout(() => signal("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
-    })());
-  t.after(stop);
-  // Ready once it accepts a connection.
-  await until(() => child.exitCode !== null || existsSync(log), "tinyproxy to start", 10_000);
-  for (let i = 0; ; i++) {
-    assert.equal(child.exitCode, null, `tinyproxy exited: ${stderr}`);
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, "127.0.0.1", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (ok) break;
-    assert.ok(i < 100, `tinyproxy is not listening on ${port}: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { port, stop, log: () => (existsSync(log) ? readFileSync(log, "utf8") : "") };
-}
 
 /**
  * A Chromium of its own whose every request, loopback included, goes through `proxy`, and a

@@ -7,24 +7,23 @@
 //
 // The fixtures: the mock (MOCK_ORIGIN, started by scripts/test), an https front to it whose certificate a
 // private CA of this test signed (so nothing trusts it by default), and tinyproxy (from Debian), whose log
-// shows what it carried. The Python SDK comes from the venv scripts/setup makes (SDK_PYTHON), the
+// shows what it carried (both from tests/e2e/lib). The Python SDK comes from the venv scripts/setup makes (SDK_PYTHON), the
 // TypeScript SDK and undici 7 from this folder's node_modules.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdirSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import https from "node:https";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { TINYPROXY, tinyproxy } from "../e2e/lib/proxies.mjs";
+import { startServer } from "../e2e/lib/servers.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, "../..");
 const PYTHON = process.env.SDK_PYTHON || path.join(os.homedir(), ".cache/api-doctor/sdk-venv/bin/python");
-const TINYPROXY = "/usr/bin/tinyproxy";
 /** How long one snippet may take: the SDKs retry failures, which makes a failing run slow, not endless. */
 const RUN_TIMEOUT_MS = 60_000;
 
@@ -44,18 +43,6 @@ const PLACEHOLDER = {
 const fx = {};
 const cleanups = [];
 
-/** A free loopback port, by asking the kernel for one and closing it again. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** A private CA and a leaf for localhost and 127.0.0.1 signed by it, made by `openssl` in `dir`. */
 function makeCa(dir) {
   const file = (name) => path.join(dir, name);
@@ -74,54 +61,19 @@ function makeCa(dir) {
 /** An https server with the CA's leaf that forwards every request to the mock, and counts them. */
 async function httpsFront(tls, upstream) {
   const seen = { requests: 0 };
-  const server = https.createServer(
-    { key: readFileSync(tls.key), cert: readFileSync(tls.cert) },
-    (req, res) => {
-      seen.requests++;
-      const target = new URL(upstream + req.url);
-      const out = http.request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
-        res.writeHead(up.statusCode, up.headers);
-        up.pipe(res);
-      });
-      out.on("error", () => res.destroy());
-      req.pipe(out);
-    },
-  );
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  cleanups.push(() => new Promise((done) => server.close(() => done())));
-  return { origin: `https://localhost:${server.address().port}`, seen };
-}
-
-/** tinyproxy on a free loopback port, in the foreground, logging what it carries. */
-async function startTinyproxy(dir) {
-  const port = await freePort();
-  const log = path.join(dir, "tinyproxy.log");
-  const conf = path.join(dir, "tinyproxy.conf");
-  writeFileSync(conf, [`Port ${port}`, "Listen 127.0.0.1", "Timeout 60", "MaxClients 50", "Allow 127.0.0.1",
-    `LogFile "${log}"`, "LogLevel Info", `PidFile "${path.join(dir, "tinyproxy.pid")}"`, "DisableViaHeader Yes"].join("\n") + "\n");
-  const child = spawn(TINYPROXY, ["-d", "-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
-  cleanups.push(() => new Promise((done) => {
-    if (child.exitCode !== null) return done();
-    child.once("exit", done);
-    try {
-      process.kill(child.pid, "SIGTERM");
-    } catch {
-      done();
-    }
-  }));
-  for (let i = 0; ; i++) {
-    const up = await new Promise((resolve) => {
-      const s = net.connect(port, "127.0.0.1", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
+  const tlsFiles = { key: readFileSync(tls.key), cert: readFileSync(tls.cert) };
+  const server = await startServer((req, res) => {
+    seen.requests++;
+    const target = new URL(upstream + req.url);
+    const out = http.request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
+      res.writeHead(up.statusCode, up.headers);
+      up.pipe(res);
     });
-    if (up) break;
-    assert.ok(i < 200 && child.exitCode === null, "tinyproxy did not start");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { url: `http://127.0.0.1:${port}`, log: () => (existsSync(log) ? readFileSync(log, "utf8") : "") };
+    out.on("error", () => res.destroy());
+    req.pipe(out);
+  }, { tls: tlsFiles });
+  cleanups.push(server.close);
+  return { origin: server.origin, seen };
 }
 
 /** Whether tinyproxy's log shows it carried a request to `port` since `mark` (a log length). */
@@ -421,6 +373,7 @@ before(async () => {
   assert.ok(process.env.MOCK_ORIGIN, "MOCK_ORIGIN is not set: scripts/test starts the mock and sets it");
   assert.ok(existsSync(PYTHON), `no Python SDK venv at ${PYTHON}: run scripts/setup`);
   assert.ok(existsSync(path.join(HERE, "node_modules/@anthropic-ai/sdk")), "no TypeScript SDK: run scripts/setup");
+  assert.ok(existsSync(TINYPROXY), "no tinyproxy: run scripts/setup");
   fx.dir = mkdtempSync(path.join(os.tmpdir(), "snippets-"));
   cleanups.push(() => rmSync(fx.dir, { recursive: true, force: true }));
   fx.home = path.join(fx.dir, "home");
@@ -442,7 +395,8 @@ before(async () => {
   fx.front = await httpsFront(fx.tls, fx.base);
   fx.frontPort = new URL(fx.front.origin).port;
   fx.tlsBase = fx.front.origin;
-  fx.proxy = await startTinyproxy(fx.dir);
+  // tinyproxy stops with the others, in `after`.
+  fx.proxy = await tinyproxy({ after: (stop) => cleanups.push(stop) });
 });
 
 after(async () => {

@@ -1,12 +1,20 @@
-// The hand-written proxies in front of the mock: the fault suite's relay, the layer suite's fault proxy and the key suite's gateway.
+// The proxies in front of the mock: the fault suite's relay, the layer suite's fault proxy and the key suite's gateway,
+// all hand-written, and Debian's tinyproxy, a real one.
 //
 // holdAll, a relay that answers nothing, is what the Cancel tests of several files hold their probes with.
 // Each one listens on a loopback port of its own, is stopped when the test that started it ends, and gets
 // the harness `h` of its test file as a parameter: `h.scenario(name)` and `h.mockOrigin` are where it
 // forwards to, and they are known only once the file's environment is up.
 
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { startServer } from "./servers.mjs";
+import { freePort, until } from "./util.mjs";
 
 /** Headers a readable answer of a gateway with CORS carries: any origin may read it, and all its headers. */
 export const OPEN = { "access-control-allow-origin": "*", "access-control-expose-headers": "*" };
@@ -289,3 +297,76 @@ export const without =
     for (const n of names) delete out[n];
     return out;
   };
+
+// --- A real proxy ----------------------------------------------------------------------------------------------
+
+/** Debian's tinyproxy, a real HTTP proxy; scripts/setup installs it. */
+export const TINYPROXY = "/usr/bin/tinyproxy";
+
+/**
+ * Starts tinyproxy in the foreground on a free loopback port, with its config, filter, log and pid file in
+ * a temp dir; `deny` is an extended regex of URLs it refuses. Stops it (by its pid) when the test ends
+ * (`t.after`). Resolves with { port, url, stop, log }, `log()` being what it has logged so far.
+ */
+export async function tinyproxy(t, { deny } = {}) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tinyproxy-"));
+  const port = await freePort();
+  const log = path.join(dir, "tinyproxy.log");
+  const lines = [
+    `Port ${port}`,
+    "Listen 127.0.0.1",
+    "Timeout 60",
+    "MaxClients 50",
+    "Allow 127.0.0.1",
+    `LogFile "${log}"`,
+    "LogLevel Info",
+    `PidFile "${path.join(dir, "tinyproxy.pid")}"`,
+    "DisableViaHeader Yes",
+  ];
+  if (deny) {
+    writeFileSync(path.join(dir, "filter"), `${deny}\n`);
+    lines.push(`Filter "${path.join(dir, "filter")}"`, "FilterURLs On", "FilterType ere");
+  }
+  const conf = path.join(dir, "tinyproxy.conf");
+  writeFileSync(conf, lines.join("\n") + "\n");
+  const child = spawn(TINYPROXY, ["-d", "-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (c) => (stderr = (stderr + c).slice(-2000)));
+  // Stopped by its pid, and waited for: it finishes its open connections first, so it gets 5 s before a KILL.
+  // A user of it may stop it earlier (faults' proxied browser does, once closed); this hook is for a test that
+  // failed first.
+  let stopping = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const exited = new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
+      const signal = (name) => {
+        try {
+          process.kill(child.pid, name);
+        } catch {
+          // already gone
+        }
+      };
+      signal("SIGTERM");
+      const timer = setTimeout(() => signal("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+    })());
+  t.after(stop);
+  // Ready once it accepts a connection.
+  await until(() => child.exitCode !== null || existsSync(log), "tinyproxy to start", 10_000);
+  for (let i = 0; ; i++) {
+    assert.equal(child.exitCode, null, `tinyproxy exited: ${stderr}`);
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
+    });
+    if (ok) break;
+    assert.ok(i < 100, `tinyproxy is not listening on ${port}: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, url: `http://127.0.0.1:${port}`, stop, log: () => (existsSync(log) ? readFileSync(log, "utf8") : "") };
+}
