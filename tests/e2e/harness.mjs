@@ -23,6 +23,7 @@ export { watchPageErrors } from "./lib/errors.mjs";
 export {
   assertFindings,
   assertVerdict,
+  assertWorked,
   broken,
   cancelled,
   degraded,

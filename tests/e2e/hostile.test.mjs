@@ -18,6 +18,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { harness, startServer, validKey } from "./harness.mjs";
 import { OPEN } from "./lib/proxies.mjs";
+import { credentialOf } from "./lib/util.mjs";
 
 const h = harness();
 const KEY = validKey();
@@ -123,7 +124,7 @@ async function hostileApi(t, p) {
       });
     }
     const [, mode, rest = ""] = /^\/([a-z]+)(\/.*)?$/.exec(url.pathname) ?? [];
-    const keyed = req.headers["x-api-key"] !== undefined;
+    const keyed = credentialOf(req.headers) !== undefined;
     if (req.method === "GET" && rest === "/v1/models" && !keyed) {
       // The keyless read: the API's own 401, with hostile headers around it.
       return json(res, 401, { type: "error", error: { type: "authentication_error", message: "x-api-key header is required" } }, common);

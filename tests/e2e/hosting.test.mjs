@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { REPO, assertVerdict, harness, prefixedStaticHandler, startServer, validKey } from "./harness.mjs";
+import { REPO, assertWorked, harness, prefixedStaticHandler, startServer, validKey } from "./harness.mjs";
 
 const h = harness();
 
@@ -138,7 +138,7 @@ test(`under ${PREFIX}: the page starts, finishes a healthy run, stays inside its
   await page.waitForSelector("html[data-ready]", { state: "attached", timeout: READY_TIMEOUT_MS });
 
   const v = await h.runAgainst(page, { base: h.scenario("healthy"), key: validKey(), label: "hosting: healthy" });
-  assertVerdict(v, { state: "healthy" });
+  assertWorked(v);
 
   // What the page itself asked this site for: its files, all inside the folder, the wasm among them.
   const own = (await requests.settle()).map((r) => new URL(r.url)).filter((u) => u.origin === site.origin);

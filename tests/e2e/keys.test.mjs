@@ -356,28 +356,28 @@ describe("auth.key_shape: the key as pasted", () => {
     });
   });
 
-  test("wrong_mode: an API key sent as Bearer to api.anthropic.com is named; the API refuses it", async () => {
-    const page = await h.openPage();
-    await official(page, "healthy");
-    const requests = h.recordRequests(page);
-    const v = await run(page, {
-      base: "https://api.anthropic.com",
-      key: KEY,
-      auth: "bearer",
-      label: "https://api.anthropic.com (mock healthy), API key as Bearer",
+  for (const [auth, header, sent] of [
+    ["bearer", "authorization", `Bearer ${KEY}`],
+    ["key", "x-api-key", KEY],
+  ]) {
+    test(`an API key in ${header}, to api.anthropic.com, is accepted and not warned about`, async () => {
+      const page = await h.openPage();
+      await official(page, "healthy");
+      const requests = h.recordRequests(page);
+      await run(page, { base: "https://api.anthropic.com", key: KEY, auth, label: `https://api.anthropic.com (mock healthy), the key in ${header}` });
+      assertFindings(await h.findings(page), {
+        ...pathWorks,
+        // Today's SDKs send an API key as Bearer; the retired wrong_mode warning must not come back.
+        "auth.key_shape": ["pass", "api_key"],
+        "auth.key": ["pass", "accepted"],
+      });
+      const keyed = (await requests.settle()).filter((r) => credentialOf(r.headers) !== undefined);
+      assert.deepEqual(
+        keyed.map((r) => [r.url, r.headers[header], r.headers["anthropic-version"]]),
+        [["https://api.anthropic.com/v1/models?limit=1", sent, "2026-10-21"]],
+      );
     });
-    assertVerdict(v, broken("auth", "auth.key", "invalid"));
-    assertFindings(await h.findings(page), {
-      ...pathWorks,
-      "auth.key_shape": ["warn", "wrong_mode"],
-      "auth.key": ["fail", "invalid"],
-    });
-    const keyed = (await requests.settle()).filter((r) => credentialOf(r.headers) !== undefined);
-    assert.deepEqual(
-      keyed.map((r) => [r.url, r.headers.authorization]),
-      [["https://api.anthropic.com/v1/models?limit=1", `Bearer ${KEY}`]],
-    );
-  });
+  }
 });
 
 // --- The key against the API -------------------------------------------------------------------------------------
@@ -387,11 +387,41 @@ describe("auth.key: the keyed request, behind a gateway", () => {
   const rows = [
     {
       outcome: "key_missing",
-      what: "drops x-api-key on the way",
+      what: "drops both key headers on the way",
       decide: keyedOnly({ to: "healthy", headers: without("x-api-key", "authorization") }),
       verdict: broken("auth", "auth.key", "key_missing"),
       status: "fail",
-      also: (f) => assert.equal(f.facts.error_message, "x-api-key header is required"),
+      also: (f) => {
+        assert.equal(f.facts.error_message, "x-api-key header is required");
+        assert.equal(f.facts.offending, "Authorization: Bearer");
+      },
+    },
+    {
+      outcome: "key_missing",
+      what: "passes on x-api-key but not Authorization, so today's SDKs' key is lost",
+      decide: keyedOnly({ to: "healthy", headers: without("authorization") }),
+      verdict: broken("auth", "auth.key", "key_missing"),
+      status: "fail",
+      also: (f) => assert.equal(f.facts.offending, "Authorization: Bearer"),
+    },
+    {
+      outcome: "accepted",
+      what: "passes on x-api-key but not Authorization, with the key sent in x-api-key",
+      auth: "key",
+      decide: keyedOnly({ to: "healthy", headers: without("authorization") }),
+      verdict: healthy,
+      status: "pass",
+      // The healthy API's answer carries its rate limits; this row is about the key alone.
+      rateLimits: null,
+    },
+    {
+      outcome: "key_missing",
+      what: "passes on Authorization but not x-api-key, with the key sent in x-api-key",
+      auth: "key",
+      decide: keyedOnly({ to: "healthy", headers: without("x-api-key") }),
+      verdict: broken("auth", "auth.key", "key_missing"),
+      status: "fail",
+      also: (f) => assert.equal(f.facts.offending, "x-api-key"),
     },
     {
       outcome: "region",
@@ -433,20 +463,24 @@ describe("auth.key: the keyed request, behind a gateway", () => {
         assert.equal(f.facts["error_type"], "invalid_request_error");
       },
     },
-    {
+    ...[
+      ["bearer", "authorization"],
+      ["key", "x-api-key"],
+    ].map(([auth, header]) => ({
       outcome: "rejected",
-      what: "does not allow x-api-key in its CORS preflight",
+      what: `does not allow ${header} in its CORS preflight`,
+      auth,
       decide: (r) =>
-        r.preflight && /x-api-key/i.test(r.headers["access-control-request-headers"] ?? "")
+        r.preflight && new RegExp(header, "i").test(r.headers["access-control-request-headers"] ?? "")
           ? { allowHeaders: "anthropic-version, anthropic-dangerous-direct-browser-access" }
           : undefined,
       verdict: broken("cors", "auth.key", "rejected"),
       status: "fail",
       // The browser stops at the preflight: the key never goes out.
       reached: (received) =>
-        received.some((r) => r.preflight && /x-api-key/i.test(r.headers["access-control-request-headers"])) &&
+        received.some((r) => r.preflight && new RegExp(header, "i").test(r.headers["access-control-request-headers"])) &&
         !received.some((r) => r.keyed),
-    },
+    })),
     {
       outcome: "timed_out",
       what: "never answers keyed requests",
@@ -460,7 +494,7 @@ describe("auth.key: the keyed request, behind a gateway", () => {
     test(`${row.outcome}: a gateway that ${row.what}`, async (t) => {
       const gw = await startGateway(t, h, row.decide);
       const page = await h.openPage();
-      const v = await run(page, { base: gw.base, key: KEY, label: `gateway: ${row.what}` });
+      const v = await run(page, { base: gw.base, key: KEY, auth: row.auth, label: `gateway: ${row.what}` });
       assertVerdict(v, row.verdict);
       const fs = await h.findings(page);
       assertFindings(fs, {
@@ -468,7 +502,9 @@ describe("auth.key: the keyed request, behind a gateway", () => {
         "auth.key_shape": ["pass", "api_key"],
         "auth.key": [row.status, row.outcome],
         // A failed key skips the checks above it; a warning does not.
-        "service.rate_limits": row.status === "fail" ? ["skipped", "skipped"] : ["info", "absent"],
+        ...(row.rateLimits !== null && {
+          "service.rate_limits": row.status === "fail" ? ["skipped", "skipped"] : ["info", "absent"],
+        }),
       });
       const reached = row.reached ?? ((received) => received.some((r) => r.keyed));
       assert.ok(reached(gw.received), `the gateway got: ${gw.received.map((r) => `${r.method} ${r.path}`).join(", ")}`);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import zlib from "node:zlib";
-import { findLeaks, harness, isTarget, unpackReport, validKey } from "./harness.mjs";
+import { assertWorked, findLeaks, harness, isTarget, unpackReport, validKey } from "./harness.mjs";
 
 const h = harness();
 const KEY = validKey();
@@ -113,7 +113,7 @@ describe("the leak check, on a page that leaks on purpose", () => {
     const page = await h.openPage();
     const base = h.scenario("healthy");
     const v = await h.runAgainst(page, { base, key: KEY, samples: 1, label: "leak self-test" });
-    assert.equal(v.state, "healthy");
+    assertWorked(v);
     // The run alone leaks nothing: the key went to the target's x-api-key header only.
     assert.deepEqual(await h.leaks(), []);
 

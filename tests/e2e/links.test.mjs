@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { harness, validKey } from "./harness.mjs";
+import { assertWorked, harness, validKey } from "./harness.mjs";
 
 const h = harness();
 const KEY = validKey();
@@ -93,7 +93,7 @@ describe("config links", () => {
     await page.fill("#base", base);
     await page.fill("#key", KEY);
     await page.fill("#model", "claude-x");
-    await page.selectOption("#auth", "bearer");
+    await page.selectOption("#auth", "key");
     await page.selectOption("#watch", "60");
     await page.setChecked("#message", true);
     const link = await page.inputValue("#config-link");
@@ -101,7 +101,7 @@ describe("config links", () => {
     const params = new URLSearchParams(new URL(link).hash.slice(1));
     assert.deepEqual(Object.fromEntries(params), {
       base,
-      auth: "bearer",
+      auth: "key",
       model: "claude-x",
       run: "1",
       watch: "60",
@@ -112,7 +112,7 @@ describe("config links", () => {
     await other.goto(link.replace("run=1", "run=0"));
     await other.waitForSelector("html[data-ready]", { state: "attached" });
     assert.equal(await other.inputValue("#base"), base);
-    assert.equal(await other.inputValue("#auth"), "bearer");
+    assert.equal(await other.inputValue("#auth"), "key");
     assert.equal(await other.inputValue("#watch"), "60");
     assert.equal(await other.isChecked("#message"), true);
     assert.equal(await other.inputValue("#key"), "");
@@ -185,8 +185,8 @@ describe("phishing guard", () => {
     // Confirmed, the run goes out and the key reaches the target.
     await page.check("#key-confirm");
     const v = await h.runAgainst(page, { base, key: KEY, label: "phishing guard confirmed" });
-    assert.equal(v.state, "healthy");
-    const keyed = (await requests.settle()).filter((r) => r.headers["x-api-key"] === KEY);
+    assertWorked(v);
+    const keyed = (await requests.settle()).filter((r) => r.headers.authorization === `Bearer ${KEY}`);
     assert.ok(keyed.length > 0 && keyed.every((r) => r.url.startsWith(new URL(base).origin + "/")));
   });
 
@@ -247,7 +247,7 @@ describe("report links", () => {
       samples: 10,
       label: "report size, full run",
     });
-    assert.equal(v.state, "healthy");
+    assertWorked(v);
     const link = await reportLink(page);
     t.diagnostic(`full report link: ${link.length} characters, ${(await shape(page)).length} findings`);
     assert.ok(link.length <= 2000, `report link is ${link.length} characters`);

@@ -15,10 +15,30 @@ export const degraded = (layer, code, outcome) => ({ state: "degraded", layer, c
  */
 export const pathWorks = { "network.reach": ["pass", "answered"], "cors.read": ["pass", "readable"] };
 
-/** Asserts the verdict's state, layer, code and outcome at once, with the verdict text on failure. */
+/**
+ * Whether a verdict is degraded by `perf.latency` alone. That check times round trips, and on a loaded
+ * machine a cold one can cost the 300 ms more than a warm one that makes it warn, though nothing is wrong
+ * with the path: the page reports the machine honestly, and a test that is not about speed must not depend
+ * on how busy the machine is.
+ */
+function slowedByTheMachine(v) {
+  return v.state === "degraded" && v.code === "perf.latency";
+}
+
+/**
+ * Asserts the verdict's state, layer, code and outcome at once, with the verdict text on failure. An
+ * expected healthy verdict also takes one degraded by `perf.latency` alone (see `slowedByTheMachine`); the
+ * tests of speed assert `perf.latency`'s finding itself.
+ */
 export function assertVerdict(v, want) {
+  if (want.state === "healthy" && slowedByTheMachine(v)) return;
   const got = { state: v.state, layer: v.layer, code: v.code, outcome: v.outcome };
   assert.deepEqual(got, { layer: null, code: null, outcome: null, ...want }, `verdict text:\n${v.text}`);
+}
+
+/** A run that worked: healthy, or degraded by `perf.latency` alone (see `slowedByTheMachine`). */
+export function assertWorked(v) {
+  assertVerdict(v, healthy);
 }
 
 /** Asserts the status and outcome of some findings, given as { code: [status, outcome] }. */

@@ -212,7 +212,8 @@ export function harness() {
       {
         base,
         key = "",
-        auth = "key",
+        // The page's default (page.test.mjs holds the two together): the key as today's SDKs send it.
+        auth = "bearer",
         sides = {},
         fields = {},
         model = "",
