@@ -19,6 +19,15 @@ use super::report::{KeyPrint, Report};
 pub const VERSION: u8 = 1;
 /// The longest report link text read, in characters.
 pub const MAX_LINK_CHARS: usize = 40_000;
+/// Room beside the report text in a whole address (origin, path, `#r=`) that is still offered to share on.
+const ADDRESS_ROOM: usize = 512;
+
+/// Whether a report's whole address, as the reader opened it, may be offered to share on: no longer than a
+/// report link the page reads, with room for the page's own address.
+pub fn can_share_on(address: &str) -> bool {
+    address.len() <= MAX_LINK_CHARS + ADDRESS_ROOM
+}
+
 /// The most bytes a pack may inflate to: the shell stops decompressing beyond it.
 pub const MAX_PACK_BYTES: usize = 256 * 1024;
 /// The longest string a pack may hold.
@@ -758,6 +767,13 @@ mod tests {
             panic!("the first entry is done")
         };
         assert_eq!(f.facts, [Fact::Elapsed(42.0)]);
+    }
+
+    #[test]
+    fn an_address_is_shared_on_only_when_the_page_would_read_it() {
+        let at = |n: usize| format!("https://doctor.example/#r={}", "A".repeat(n));
+        assert!(can_share_on(&at(MAX_LINK_CHARS)));
+        assert!(!can_share_on(&at(MAX_LINK_CHARS + ADDRESS_ROOM)));
     }
 
     #[test]

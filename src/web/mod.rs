@@ -148,7 +148,7 @@ fn show_shared(app: &Shared, decoded: Result<Report, ShareError>) {
             let mut a = app.borrow_mut();
             a.report_link = web_sys::window()
                 .and_then(|w| w.location().href().ok())
-                .filter(|h| h.len() <= crate::core::share::MAX_LINK_CHARS + 512);
+                .filter(|h| crate::core::share::can_share_on(h));
             a.report = Some(report);
         }
         Err(e) => {
