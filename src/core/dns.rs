@@ -226,9 +226,12 @@ impl ResolverAnswer {
         if let Some(answer) = fixed.into_iter().find(|a| a.text(Lang::En) == text) {
             return answer;
         }
+        // Split at the last space, a char pattern: a string pattern would pull a substring searcher into
+        // the wasm for this one line.
         let code = text
             .strip_suffix(')')
-            .and_then(|rest| rest.rsplit_once(" (status "))
+            .and_then(|rest| rest.rsplit_once(' '))
+            .filter(|(head, _)| head.ends_with(" (status"))
             .and_then(|(_, code)| code.parse::<u16>().ok());
         match code.map(ResolverAnswer::Failure) {
             Some(failure) if failure.text(Lang::En) == text => failure,
