@@ -86,6 +86,20 @@ async function expectVerdict(page, v, want) {
   }
 }
 
+/**
+ * Asserts that the latency series ran and found the path quick: `fast`, or one of the two grades a loaded
+ * machine alone can give a quick loopback path (`unstable`: a stall of the page's event loop reads as jitter;
+ * `slow_setup`: a cold round trip delayed). For rows whose subject is not speed; the perf.latency rows
+ * assert their own outcome exactly.
+ */
+function assertQuickPath(findings) {
+  const f = findings.find((x) => x.code === "perf.latency");
+  assert.ok(
+    f && ["fast", "unstable", "slow_setup"].includes(f.outcome),
+    `perf.latency ${f?.status} ${f?.outcome}: ${JSON.stringify(f?.facts)}`,
+  );
+}
+
 /** Milliseconds of a "123 ms" fact. */
 function ms(value) {
   const m = /^(\d+) ms$/.exec(value ?? "");
@@ -176,12 +190,13 @@ test("page.online control_blocked: only the control fails, the API path is fine"
   const page = await h.openPage();
   const v = await run(page, { base: h.scenario("healthy"), sides: { control: false } });
   await expectVerdict(page, v, healthy);
-  assertFindings(await h.findings(page), {
+  const fs = await h.findings(page);
+  assertFindings(fs, {
     "page.online": ["info", "control_blocked"],
     "network.reach": ["pass", "answered"],
     "cors.read": ["pass", "readable"],
-    "perf.latency": ["pass", "fast"],
   });
+  assertQuickPath(fs);
   // Without the control there is no yardstick for the latency series.
   assert.equal((await h.factsOf(page, "perf.latency"))["duration_control_median_ms"], undefined);
 });
@@ -694,7 +709,8 @@ test(
 
     // steady: every probe answered as expected.
     await expectVerdict(pages[0], done[0], healthy);
-    assertFindings(results[0].findings, { "perf.watch": ["pass", "steady"], "perf.latency": ["pass", "fast"] });
+    assertFindings(results[0].findings, { "perf.watch": ["pass", "steady"] });
+    assertQuickPath(results[0].findings);
     {
       const { ok, total } = ratio(facts(0));
       assert.ok(total >= 20 && ok === total, `${ok} / ${total}`);
