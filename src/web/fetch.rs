@@ -19,28 +19,14 @@ use crate::core::observation::{
 };
 use crate::core::probe::{Mode, ProbeId, ProbeSpec};
 
-/// A JavaScript exception, by its `name`: a `DOMException` `AbortError` when our timer or Cancel aborted
-/// the request, a `TypeError` when the browser refused it. The message is not kept: browsers word it
-/// vaguely on purpose, and some put a rejected header's value (the key) into it.
-#[derive(Debug)]
-struct JsError {
-    name: String,
-}
-
-impl JsError {
-    /// Reads `name` off a thrown value; a value without one (a thrown string) has an empty name.
-    fn of(value: &JsValue) -> JsError {
-        let name = Reflect::get(value, &"name".into())
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default();
-        JsError { name }
-    }
-
-    /// Whether the request was aborted (by our timer or by Cancel) rather than refused by the browser.
-    fn aborted(&self) -> bool {
-        self.name == "AbortError"
-    }
+/// Whether a thrown value is an `AbortError`, which our timer or Cancel causes, rather than the `TypeError`
+/// of a browser's refusal. Only its `name` is read: browsers word the message vaguely on purpose, and some
+/// put a rejected header's value (the key) into it.
+fn aborted(thrown: &JsValue) -> bool {
+    Reflect::get(thrown, &"name".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .is_some_and(|name| name == "AbortError")
 }
 
 /// Whether two URLs have the same origin, by the browser's own URL parser; unparsable means no.
@@ -198,22 +184,20 @@ pub async fn execute(
     let started = now();
     let outcome = match request(spec, key, target_base, &guard.controller.signal()) {
         // A request the browser will not even build (an invalid header value, say) fails like a refusal.
-        Err(e) => Err(JsError::of(&e)),
-        Ok(req) => JsFuture::from(web_sys::window().unwrap_throw().fetch_with_request(&req))
-            .await
-            .map_err(|e| JsError::of(&e)),
+        Err(e) => Err(e),
+        Ok(req) => JsFuture::from(web_sys::window().unwrap_throw().fetch_with_request(&req)).await,
     };
     let elapsed_ms = now() - started;
     let received_at_ms = js_sys::Date::now();
     let response: Response = match outcome {
         Ok(value) => value.unchecked_into(),
         // Only an abort is ours: a refusal that came before the timer fired stays a refusal.
-        Err(e) if e.aborted() && guard.timed_out.get() => {
+        Err(e) if aborted(&e) && guard.timed_out.get() => {
             return Observation::TimedOut {
                 after_ms: spec.timeout_ms,
             }
         }
-        Err(e) if e.aborted() && guard.cancelled() => return Observation::Cancelled,
+        Err(e) if aborted(&e) && guard.cancelled() => return Observation::Cancelled,
         Err(_) => return Observation::Rejected { elapsed_ms },
     };
     let kind = match response.type_() {
@@ -317,9 +301,7 @@ async fn read_body(
     let state = loop {
         let chunk = match JsFuture::from(reader.read()).await {
             Ok(chunk) => chunk,
-            Err(e) if JsError::of(&e).aborted() && guard.timed_out.get() => {
-                break BodyState::TimedOut
-            }
+            Err(e) if aborted(&e) && guard.timed_out.get() => break BodyState::TimedOut,
             Err(_) => break BodyState::Broken,
         };
         let done = Reflect::get(&chunk, &"done".into())
