@@ -523,4 +523,84 @@ mod tests {
         assert_eq!(key_entry.state, State::Pending);
         assert_eq!(d.verdict, Verdict::Running);
     }
+
+    /// The verdicts of paths that disagree, over a whole run: a working keyed path is never called
+    /// broken, an unchecked key never called valid, and the preflight probes go out only when asked.
+    #[test]
+    fn paths_that_disagree_get_the_verdict_of_the_pair() {
+        let ctx = Context::new("https://gw.example.com", AuthMode::Bearer, key(), true);
+        let refused = || Observation::Rejected { elapsed_ms: 4.0 };
+        let list = || {
+            Observation::Response(resp(
+                200,
+                "application/json",
+                r#"{"data":[{"id":"claude-x","type":"model"}]}"#,
+                &[],
+            ))
+        };
+        let plain_ok = || json(401, "authentication_error", "x-api-key header is required");
+        // (overrides, verdict state, its check, its outcome, auth.key's outcome)
+        let rows = [
+            (
+                vec![(ProbeId::CorsRead, refused())],
+                "degraded",
+                "cors.read",
+                "errors_unreadable",
+                "accepted",
+            ),
+            (
+                vec![(ProbeId::CorsRead, list())],
+                "degraded",
+                "auth.key",
+                "not_validated",
+                "not_validated",
+            ),
+            (
+                vec![
+                    (ProbeId::CorsRead, refused()),
+                    (ProbeId::KeyModels, refused()),
+                    (ProbeId::CorsPlain, plain_ok()),
+                ],
+                "broken",
+                "cors.read",
+                "preflight_failed",
+                "skipped",
+            ),
+        ];
+        for (overrides, state, code, outcome, key_outcome) in rows {
+            let obs = sim::run(&ctx, &overrides);
+            let d = diagnose(&ctx, &obs);
+            let (got_code, got_outcome) = match &d.verdict {
+                Verdict::Broken { code, outcome, .. } | Verdict::Degraded { code, outcome } => {
+                    (*code, outcome.id)
+                }
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(
+                (d.verdict.state(), got_code, got_outcome),
+                (state, code, outcome),
+                "{overrides:?}"
+            );
+            let key_entry = d
+                .entries
+                .iter()
+                .find(|e| e.check.code == "auth.key")
+                .unwrap();
+            let got_key = match &key_entry.state {
+                State::Done(f) => f.outcome.id,
+                State::Skipped { .. } => "skipped",
+                State::Pending => "pending",
+            };
+            assert_eq!(got_key, key_outcome, "{overrides:?}");
+            let preflights_sent = (0..3).any(|i| {
+                obs.get(&ProbeId::Preflight(i))
+                    .is_some_and(|o| !matches!(o, Observation::NotSent(_)))
+            });
+            assert_eq!(
+                preflights_sent,
+                outcome == "preflight_failed",
+                "{overrides:?}"
+            );
+        }
+    }
 }

@@ -97,6 +97,9 @@ pub fn healthy(ctx: &Context, id: ProbeId) -> Observation {
             &api_error("authentication_error", "x-api-key header is required"),
             &[("request-id", "req_1")],
         )),
+        // The API refuses a browser's request without the browser-access header, unreadably; the preflight
+        // probes go out only when this one was read.
+        ProbeId::CorsPlain | ProbeId::Preflight(_) => Observation::Rejected { elapsed_ms: 40.0 },
         ProbeId::KeyModels => dated(resp(
             200,
             json,

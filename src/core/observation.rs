@@ -136,6 +136,11 @@ impl Observation {
             _ => None,
         }
     }
+
+    /// The response, if the page could read it.
+    pub fn readable(&self) -> Option<&Response> {
+        self.response().filter(|r| r.kind == ResponseKind::Readable)
+    }
 }
 
 /// One probe of a series: when it started and what happened.
@@ -161,6 +166,21 @@ impl Observations {
     /// Where `id` is, or where it would go.
     fn find(&self, id: &ProbeId) -> Result<usize, usize> {
         self.0.binary_search_by(|(k, _)| k.cmp(id))
+    }
+
+    /// Whether the CORS preflight is in question: the keyless request with the API's headers could not
+    /// be read while the same request without custom headers (no preflight) could. The plan then sends
+    /// the preflight probes, and `cors.read` waits for them; this is the one place the rule is written.
+    pub fn preflight_in_question(&self) -> bool {
+        let refused = matches!(
+            self.get(&ProbeId::CorsRead),
+            Some(Observation::Rejected { .. } | Observation::TimedOut { .. })
+        );
+        refused
+            && self
+                .get(&ProbeId::CorsPlain)
+                .and_then(Observation::readable)
+                .is_some()
     }
 
     pub fn get(&self, id: &ProbeId) -> Option<&Observation> {

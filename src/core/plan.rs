@@ -66,7 +66,13 @@ pub fn next(ctx: &Context, obs: &Observations, started: &[ProbeId]) -> Vec<Plann
     if seen(&ProbeId::KeyModels) {
         give(message(ctx, obs));
     }
-    let first_done = FIRST_WAVE.iter().all(seen) && seen(&ProbeId::Message);
+    if seen(&ProbeId::CorsRead) && seen(&ProbeId::CorsPlain) {
+        for id in PREFLIGHTS {
+            give(preflight(ctx, obs, id));
+        }
+    }
+    let first_done =
+        FIRST_WAVE.iter().all(seen) && seen(&ProbeId::Message) && PREFLIGHTS.iter().all(seen);
     if !first_done {
         return out;
     }
@@ -89,12 +95,13 @@ pub fn next(ctx: &Context, obs: &Observations, started: &[ProbeId]) -> Vec<Plann
 }
 
 /// The probes that go out at once.
-const FIRST_WAVE: [ProbeId; 8] = [
+const FIRST_WAVE: [ProbeId; 9] = [
     ProbeId::Control,
     ProbeId::Doh(0),
     ProbeId::Doh(1),
     ProbeId::Reach,
     ProbeId::CorsRead,
+    ProbeId::CorsPlain,
     ProbeId::KeyModels,
     ProbeId::Model,
     ProbeId::Status,
@@ -179,6 +186,22 @@ fn first_wave(ctx: &Context, id: ProbeId) -> Planned {
             Ok(probe::describe(id, target, ctx.auth, &s.version))
         }
     }
+}
+
+/// The preflight probes, one per header of [`probe::PREFLIGHT_HEADERS`].
+const PREFLIGHTS: [ProbeId; 3] = [
+    ProbeId::Preflight(0),
+    ProbeId::Preflight(1),
+    ProbeId::Preflight(2),
+];
+
+/// A preflight probe, sent only when the readable probes say the preflight is in question.
+fn preflight(ctx: &Context, obs: &Observations, id: ProbeId) -> Planned {
+    let target = target_for(ctx, id)?;
+    if !obs.preflight_in_question() {
+        return Err((id, NotSent::NotApplicable));
+    }
+    Ok(probe::describe(id, target, ctx.auth, &ctx.settings.version))
 }
 
 /// The streamed message, once the model list has said which model to try.
@@ -308,6 +331,7 @@ mod tests {
                 ProbeId::Doh(1),
                 ProbeId::Reach,
                 ProbeId::CorsRead,
+                ProbeId::CorsPlain,
                 ProbeId::Status
             ]
         );

@@ -28,6 +28,12 @@ pub enum ProbeId {
     Reach,
     /// Readable GET of the model list without a key, with the browser-access header.
     CorsRead,
+    /// Readable GET of the model list with no custom header at all, so no preflight, and redirects held:
+    /// read against `CorsRead`, it tells a failing preflight from no CORS at all, and shows a redirect.
+    CorsPlain,
+    /// Readable GET of the model list with one custom header, [`PREFLIGHT_HEADERS`]`[i]`, sent only when
+    /// the preflight is in question: which header's preflight fails.
+    Preflight(u8),
     /// Readable GET of one model list entry with the key.
     KeyModels,
     /// Readable GET of the named model with the key.
@@ -52,6 +58,8 @@ impl ProbeId {
             ProbeId::Doh(_) => "doh",
             ProbeId::Reach => "reach",
             ProbeId::CorsRead => "cors_read",
+            ProbeId::CorsPlain => "cors_plain",
+            ProbeId::Preflight(_) => "preflight",
             ProbeId::KeyModels => "key_models",
             ProbeId::Model => "model",
             ProbeId::Status => "status",
@@ -91,6 +99,14 @@ pub struct ProbeSpec {
     pub timeout_ms: u32,
     pub body_cap: usize,
 }
+
+/// The custom headers the preflight probes send one at a time: `content-type`, which any CORS set-up
+/// allows, first, so that a preflight that fails for every header is told from one that lacks a name.
+pub const PREFLIGHT_HEADERS: [&str; 3] = [
+    "content-type",
+    "anthropic-version",
+    "anthropic-dangerous-direct-browser-access",
+];
 
 /// The headers every readable API request carries from a browser.
 fn api_headers(version: &str) -> Vec<(&'static str, String)> {
@@ -132,6 +148,25 @@ pub fn describe(id: ProbeId, target: &Target, auth: AuthMode, version: &str) -> 
             ..base
         },
         ProbeId::KeyModels => key_models(id, target, auth, version),
+        // Redirects are held, so that one is seen as a redirect even when its destination is unreadable.
+        ProbeId::CorsPlain => ProbeSpec {
+            headers: Vec::new(),
+            follow_redirects: false,
+            ..base
+        },
+        ProbeId::Preflight(i) => {
+            let name = PREFLIGHT_HEADERS[usize::from(i).min(PREFLIGHT_HEADERS.len() - 1)];
+            let value = match name {
+                "content-type" => "application/json".to_string(),
+                "anthropic-version" => version.to_string(),
+                _ => "true".to_string(),
+            };
+            ProbeSpec {
+                headers: vec![(name, value)],
+                follow_redirects: false,
+                ..base
+            }
+        }
         _ => base,
     }
 }
@@ -246,6 +281,20 @@ mod tests {
             .contains(&("anthropic-dangerous-direct-browser-access", "true".into())));
         assert!(p.headers.iter().any(|(n, _)| *n == "anthropic-version"));
         assert!(p.credential.is_none() && p.follow_redirects);
+    }
+
+    #[test]
+    fn the_plain_and_preflight_probes_carry_no_key_and_at_most_one_header() {
+        let t = Target::parse("https://gw.example.com").unwrap();
+        let plain = describe(ProbeId::CorsPlain, &t, AuthMode::Bearer, API_VERSION);
+        assert_eq!(plain.mode, Mode::Cors);
+        assert!(plain.headers.is_empty() && plain.credential.is_none() && !plain.follow_redirects);
+        for (i, name) in PREFLIGHT_HEADERS.iter().enumerate() {
+            let p = describe(ProbeId::Preflight(i as u8), &t, AuthMode::Bearer, "v");
+            assert_eq!(p.headers.len(), 1);
+            assert_eq!(p.headers[0].0, *name);
+            assert!(p.credential.is_none());
+        }
     }
 
     #[test]

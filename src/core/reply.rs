@@ -23,6 +23,16 @@ pub enum Reply {
     Model {
         id: String,
     },
+    /// A model list in the OpenAI format (`"object":"list"`, entries `"object":"model"`): an
+    /// OpenAI-compatible endpoint, not the Anthropic API. Its ids are not Claude models.
+    ForeignModels {
+        ids: Vec<String>,
+    },
+    /// An error in another service's format (`{"error":{"message":…}}` without the API's
+    /// `"type":"error"`), such as an OpenAI-compatible endpoint's.
+    ForeignError {
+        message: String,
+    },
     /// The edge's region block: `{"error":{"type":"forbidden","message":"Request not allowed"}}`.
     RegionBlock,
     /// The edge's problem-details JSON (`"cloudflare_error": true`).
@@ -179,6 +189,11 @@ pub fn classify(resp: &Response) -> Reply {
         if kind == "forbidden" {
             return Reply::RegionBlock;
         }
+        if let Some(message) = error["message"].as_str() {
+            return Reply::ForeignError {
+                message: bounded(message, MESSAGE_CHARS),
+            };
+        }
     }
     if json["cloudflare_error"] == true {
         return Reply::EdgeError {
@@ -190,7 +205,16 @@ pub fn classify(resp: &Response) -> Reply {
             .iter()
             .filter_map(|m| m["id"].as_str().map(str::to_string))
             .collect();
-        return Reply::Models { ids };
+        // The Anthropic list's entries say `"type":"model"`; the OpenAI format says `"object"` instead.
+        let openai = json["object"] == "list"
+            || data
+                .iter()
+                .any(|m| m["object"] == "model" && m["type"].as_str().is_none());
+        return if openai {
+            Reply::ForeignModels { ids }
+        } else {
+            Reply::Models { ids }
+        };
     }
     if json["type"] == "model" {
         if let Some(id) = json["id"].as_str() {
@@ -490,6 +514,40 @@ mod tests {
             (resp(200, json, "\u{fffd}\u{fffd}", &[]), Reply::Malformed),
             (resp(200, json, r#"{"ok":true}"#, &[]), Reply::OtherJson),
             (resp(204, json, "  ", &[]), Reply::Empty),
+            // An OpenAI-compatible endpoint: its list and its error are named as another service's.
+            (
+                resp(
+                    200,
+                    json,
+                    r#"{"object":"list","data":[{"id":"gpt-4o","object":"model","owned_by":"openai"}]}"#,
+                    &[],
+                ),
+                Reply::ForeignModels {
+                    ids: vec!["gpt-4o".into()],
+                },
+            ),
+            (
+                resp(
+                    200,
+                    json,
+                    r#"{"data":[{"id":"gpt-4o-mini","object":"model","created":1}]}"#,
+                    &[],
+                ),
+                Reply::ForeignModels {
+                    ids: vec!["gpt-4o-mini".into()],
+                },
+            ),
+            (
+                resp(
+                    401,
+                    json,
+                    r#"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#,
+                    &[],
+                ),
+                Reply::ForeignError {
+                    message: "Incorrect API key provided".into(),
+                },
+            ),
         ];
         for (r, want) in rows {
             assert_eq!(classify(&r), want, "{}", r.body);

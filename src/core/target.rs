@@ -47,7 +47,23 @@ pub struct Target {
     pub trimmed: bool,
     /// A trailing `/v1` was removed: the SDKs append it themselves.
     pub had_v1: bool,
+    /// A pasted endpoint (such as `/v1/messages`) was removed from the end of the path.
+    pub endpoint: Option<&'static str>,
+    /// A `?query` or `#fragment` was removed, kept here (bounded) to be shown.
+    pub query: Option<String>,
 }
+
+/// Endpoints people paste where a base URL belongs; longest first, so that the most specific one is named.
+pub const ENDPOINTS: [&str; 5] = [
+    "/v1/messages/count_tokens",
+    "/v1/chat/completions",
+    "/v1/messages",
+    "/v1/complete",
+    "/v1/models",
+];
+
+/// The most characters of a removed query or fragment kept to be shown.
+const QUERY_CHARS: usize = 200;
 
 /// Why a base URL cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,8 +81,6 @@ pub enum TargetError {
     BadHost(String),
     /// The port is not a number from 1 to 65535.
     BadPort(String),
-    /// A `?query` or `#fragment`: the SDKs append paths to the base, so these break every request.
-    QueryOrFragment,
 }
 
 impl fmt::Display for TargetError {
@@ -79,7 +93,6 @@ impl fmt::Display for TargetError {
             TargetError::Credentials => write!(f, "the base URL contains a user name or password"),
             TargetError::BadHost(h) => write!(f, "the host {h:?} is not a valid host name"),
             TargetError::BadPort(p) => write!(f, "the port {p:?} is not a number from 1 to 65535"),
-            TargetError::QueryOrFragment => write!(f, "the base URL has a ?query or #fragment"),
         }
     }
 }
@@ -105,9 +118,15 @@ impl Target {
             "http" => Scheme::Http,
             _ => return Err(TargetError::BadScheme(scheme_text.to_string())),
         };
-        if rest.contains(['?', '#']) {
-            return Err(TargetError::QueryOrFragment);
-        }
+        // A query or fragment is removed and noted: the SDKs append paths to the base, so either would
+        // land in the wrong place on every request, and what comes before it is the base that was meant.
+        let (rest, query) = match rest.find(['?', '#']) {
+            Some(i) => (
+                &rest[..i],
+                Some(rest[i..].chars().take(QUERY_CHARS).collect()),
+            ),
+            None => (rest, None),
+        };
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
@@ -129,6 +148,13 @@ impl Target {
             }
         };
         let mut path = path.trim_end_matches('/').to_string();
+        let endpoint = ENDPOINTS
+            .into_iter()
+            .find(|e| path.to_ascii_lowercase().ends_with(e));
+        if let Some(e) = endpoint {
+            path.truncate(path.len() - e.len());
+            path = path.trim_end_matches('/').to_string();
+        }
         let had_v1 = path.to_ascii_lowercase().ends_with("/v1");
         if had_v1 {
             path.truncate(path.len() - 3);
@@ -141,6 +167,8 @@ impl Target {
             path,
             trimmed,
             had_v1,
+            endpoint,
+            query,
         })
     }
 
@@ -363,12 +391,74 @@ mod tests {
             ("https://a.com:70000", TargetError::BadPort("70000".into())),
             ("https://a.com:+80", TargetError::BadPort("+80".into())),
             ("https://a.com:", TargetError::BadPort("".into())),
-            ("https://a.com/?x=1", TargetError::QueryOrFragment),
-            ("https://a.com#frag", TargetError::QueryOrFragment),
         ];
         for (input, want) in rows {
             assert_eq!(Target::parse(input), Err(want), "{input:?}");
         }
+    }
+
+    #[test]
+    fn pasted_endpoints_and_queries_are_removed_and_named() {
+        // (input, base, endpoint, query)
+        let rows = [
+            (
+                "https://api.anthropic.com/v1/messages",
+                "https://api.anthropic.com",
+                Some("/v1/messages"),
+                None,
+            ),
+            (
+                "https://gw.example.com/anthropic/v1/models/",
+                "https://gw.example.com/anthropic",
+                Some("/v1/models"),
+                None,
+            ),
+            (
+                "https://gw.example.com/V1/Complete",
+                "https://gw.example.com",
+                Some("/v1/complete"),
+                None,
+            ),
+            (
+                "https://gw.example.com/openai/v1/chat/completions",
+                "https://gw.example.com/openai",
+                Some("/v1/chat/completions"),
+                None,
+            ),
+            (
+                "https://api.anthropic.com/v1/messages/count_tokens",
+                "https://api.anthropic.com",
+                Some("/v1/messages/count_tokens"),
+                None,
+            ),
+            (
+                "https://api.anthropic.com/v1/messages?beta=true",
+                "https://api.anthropic.com",
+                Some("/v1/messages"),
+                Some("?beta=true"),
+            ),
+            ("https://a.com/?x=1", "https://a.com", None, Some("?x=1")),
+            ("https://a.com#frag", "https://a.com", None, Some("#frag")),
+            (
+                "https://a.com/messages",
+                "https://a.com/messages",
+                None,
+                None,
+            ),
+        ];
+        for (input, base, endpoint, query) in rows {
+            let t = Target::parse(input).unwrap();
+            assert_eq!(
+                (t.base().as_str(), t.endpoint, t.query.as_deref()),
+                (base, endpoint, query),
+                "{input:?}"
+            );
+        }
+        let long = format!("https://a.com/?{}", "q".repeat(5_000));
+        assert_eq!(
+            Target::parse(&long).unwrap().query.unwrap().chars().count(),
+            QUERY_CHARS
+        );
     }
 
     #[test]

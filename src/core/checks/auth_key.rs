@@ -324,6 +324,44 @@ pub static TIMED_OUT: Outcome = Outcome {
     snippets: &[],
 };
 
+pub static NOT_VALIDATED: Outcome = Outcome {
+    id: "not_validated",
+    status: Status::Warn,
+    layer: Layer::Auth,
+    title: t(
+        "The key was not validated: this server does not require one",
+        "密钥未经验证：这个服务器不要求密钥",
+    ),
+    detail: t(
+        "The request without a key already succeeded, so the success of the request with the key proves nothing about the key: this server does not check keys (a gateway that adds its own credentials, a local proxy, or a mock). Whether your key is valid is decided wherever this server sends requests on, if anywhere.",
+        "不带密钥的请求已经成功，因此带密钥的请求成功并不能说明密钥有效：这个服务器不检查密钥（可能是自行附加凭据的网关、本地代理或模拟服务）。你的密钥是否有效，要看这个服务器把请求转发到哪里（如果有的话）。",
+    ),
+    fix: Some(t(
+        "If the gateway should check keys, turn its authentication on. To check the key itself, run this page against https://api.anthropic.com with it.",
+        "如果网关本应检查密钥，请开启其认证。要检验密钥本身，请用它在本页面针对 https://api.anthropic.com 再运行一次。",
+    )),
+    snippets: &[],
+};
+
+pub static NOT_ANTHROPIC: Outcome = Outcome {
+    id: "not_anthropic",
+    status: Status::Warn,
+    layer: Layer::Auth,
+    title: t(
+        "Not the Anthropic API: an OpenAI-compatible endpoint answered the key",
+        "不是 Anthropic API：回应密钥的是兼容 OpenAI 的接口",
+    ),
+    detail: t(
+        "The request with the key was answered in the OpenAI format (a model list with \"object\": \"list\", or an error without the Anthropic API's \"type\": \"error\"). The models it lists are not Claude models, and the key was not judged by the Anthropic API. The Anthropic SDKs and Claude Code need the Messages API; some gateways serve both, under different paths.",
+        "带密钥的请求得到的是 OpenAI 格式的响应（模型列表带有 \"object\": \"list\"，或者错误中没有 Anthropic API 的 \"type\": \"error\"）。它列出的不是 Claude 模型，密钥也没有经过 Anthropic API 的检验。Anthropic SDK 和 Claude Code 需要的是 Messages API；有些网关在不同路径下同时提供两者。",
+    ),
+    fix: Some(t(
+        "Use the gateway's Anthropic-compatible base URL (often another path, such as /anthropic), and the key it issues for that route.",
+        "使用网关中兼容 Anthropic 的基础 URL（通常是另一个路径，例如 /anthropic），以及它为该路由签发的密钥。",
+    )),
+    snippets: &[],
+};
+
 pub static NOT_RUN: Outcome = Outcome {
     id: "not_run",
     status: Status::Info,
@@ -341,7 +379,8 @@ pub static CHECK: Check = Check {
     layer: Layer::Auth,
     title: t("The key, against the API", "用 API 验证密钥"),
     depends_on: &["cors.read", "auth.key_shape"],
-    probes: &[ProbeId::KeyModels],
+    // The keyless answer is read beside the keyed one: a server that answers without a key validates none.
+    probes: &[ProbeId::KeyModels, ProbeId::CorsRead],
     outcomes: &[
         (0, &ACCEPTED),
         (1, &NO_KEY),
@@ -368,6 +407,8 @@ pub static CHECK: Check = Check {
         (22, &body::BODY_STALLED),
         (23, &body::BODY_CUT),
         (24, &body::BODY_TOO_LARGE),
+        (25, &NOT_VALIDATED),
+        (26, &NOT_ANTHROPIC),
     ],
     retired: &[],
     evaluate,
@@ -380,6 +421,13 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
             if finding.outcome.id == KEY_MISSING.id {
                 // Which header lost the key is what the reader acts on.
                 finding.with(Fact::Offending(sent_in(ctx.auth).to_string()))
+            } else if finding.outcome.id == ACCEPTED.id
+                && open_without_key(obs.get(&ProbeId::CorsRead)?)
+            {
+                Finding {
+                    outcome: &NOT_VALIDATED,
+                    ..finding
+                }
             } else {
                 finding
             }
@@ -395,6 +443,13 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
             Finding::new(CODE, &NOT_RUN)
         }
     })
+}
+
+/// Whether the keyless request succeeded: then the server checks no key, and a keyed success proves nothing.
+fn open_without_key(keyless: &Observation) -> bool {
+    keyless
+        .readable()
+        .is_some_and(|r| (200..300).contains(&r.status))
 }
 
 /// The header the key travelled in, as the reader would look for it in a gateway's settings.
@@ -433,6 +488,15 @@ fn readable(r: &Response) -> Finding {
             &NOT_API
         }
         (Reply::RegionBlock, _) => &REGION,
+        // Another service's list or error: not Claude models, and not the Anthropic API's judgement.
+        (Reply::ForeignModels { ids }, _) => {
+            extra.extend(ids.first().cloned().map(Fact::Offending));
+            &NOT_ANTHROPIC
+        }
+        (Reply::ForeignError { message }, _) => {
+            extra.push(Fact::ErrorMessage(message.clone()));
+            &NOT_ANTHROPIC
+        }
         (Reply::EdgeError { .. }, _) => &EDGE_ERROR,
         (Reply::ApiError { .. }, _) => match ApiError::read(r) {
             Some(e) => {
@@ -498,8 +562,71 @@ mod tests {
             ApiKey::new("k".into()),
             true,
         );
-        let all = [(ProbeId::KeyModels, obs)].into_iter().collect();
+        let keyless = crate::core::fixtures::healthy(&ctx, ProbeId::CorsRead);
+        let all = [(ProbeId::KeyModels, obs), (ProbeId::CorsRead, keyless)]
+            .into_iter()
+            .collect();
         evaluate(&ctx, &all).unwrap()
+    }
+
+    /// The keyed and keyless answers read together.
+    #[test]
+    fn pairs_table() {
+        let ctx = Context::new(
+            "https://gw.example.com",
+            AuthMode::Bearer,
+            ApiKey::new("k".into()),
+            true,
+        );
+        let list = || {
+            Observation::Response(resp(
+                200,
+                "application/json",
+                r#"{"data":[{"id":"claude-x","type":"model"}]}"#,
+                &[],
+            ))
+        };
+        let no_key_401 = || json(401, "authentication_error", "x-api-key header is required");
+        // (keyed, keyless, outcome)
+        let rows = [
+            // The server needs a key and took this one.
+            (list(), no_key_401(), "accepted"),
+            // It answers without a key too: the key was not what let the request through.
+            (list(), list(), "not_validated"),
+            (
+                list(),
+                Observation::Response(resp(204, "application/json", "", &[])),
+                "not_validated",
+            ),
+            // The keyless one could not be read: nothing says the server skips keys.
+            (
+                list(),
+                Observation::Rejected { elapsed_ms: 3.0 },
+                "accepted",
+            ),
+            // A server that answers without a key but refuses this key: the refusal stands.
+            (
+                json(401, "authentication_error", "invalid x-api-key"),
+                list(),
+                "invalid",
+            ),
+        ];
+        for (keyed, keyless, want) in rows {
+            let all = [
+                (ProbeId::KeyModels, keyed.clone()),
+                (ProbeId::CorsRead, keyless.clone()),
+            ]
+            .into_iter()
+            .collect();
+            assert_eq!(
+                evaluate(&ctx, &all).unwrap().outcome.id,
+                want,
+                "{keyed:?} / {keyless:?}"
+            );
+        }
+        // An accepted key waits for the keyless answer before it is called accepted.
+        let all = [(ProbeId::KeyModels, list())].into_iter().collect();
+        assert!(evaluate(&ctx, &all).is_none());
     }
 
     fn json(status: u16, kind: &str, message: &str) -> Observation {
@@ -543,6 +670,8 @@ mod tests {
         let spend = r#"{"type":"error","error":{"type":"rate_limit_error","message":"You have reached your monthly spend limit","details":{"error_code":"enforced_spend_limit_reached"}}}"#;
         let rows = [
             (Observation::Response(resp(200, "application/json", r#"{"data":[{"id":"claude-haiku-4-5","type":"model"}],"has_more":true}"#, &[])), "accepted"),
+            (Observation::Response(resp(200, "application/json", r#"{"object":"list","data":[{"id":"gpt-4o","object":"model"}]}"#, &[])), "not_anthropic"),
+            (Observation::Response(resp(401, "application/json", r#"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}"#, &[])), "not_anthropic"),
             (json(401, "authentication_error", "invalid x-api-key"), "invalid"),
             (json(401, "authentication_error", "x-api-key header is required"), "key_missing"),
             (json(401, "authentication_error", "OAuth authentication is currently not supported."), "oauth"),
@@ -577,7 +706,7 @@ mod tests {
             (super::body::ended(BodyState::Truncated), "body_too_large"),
             (Observation::Cancelled, "not_run"),
         ];
-        let mut produced = Vec::new();
+        let mut produced = vec!["not_validated"]; // a pair: `pairs_table`
         for (obs, want) in rows {
             produced.push(want);
             assert_eq!(run(obs.clone()).outcome.id, want, "{obs:?}");

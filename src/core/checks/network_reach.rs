@@ -1,7 +1,8 @@
 //! `network.reach`: did anything at the target answer a `no-cors` request, failed fast, or stay silent?
 //!
-//! A rejection within [`FAST_FAIL_MS`] is an active refusal (refused port, NXDOMAIN, TLS failure, a blocker);
-//! silence until the probe's timeout is dropped packets (a firewall or a dead route). They have different fixes.
+//! A rejection within [`FAST_FAIL_MS`] is something that answered or refused at once (a refused port,
+//! NXDOMAIN, a TLS failure, or an answer the browser blocked); silence until the probe's timeout is dropped
+//! packets (a firewall or a dead route). They have different fixes.
 
 use super::{Check, NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use super::{PROXY_SNIPPETS, TRUST_SNIPPETS};
@@ -34,14 +35,14 @@ pub static FAILED_FAST: Outcome = Outcome {
     id: "failed_fast",
     status: Status::Fail,
     layer: Layer::Network,
-    title: t("The connection was refused at once", "连接被立即拒绝"),
+    title: t("The request failed at once", "请求立即失败"),
     detail: t(
-        "The browser gave up within moments. Likely causes: the name does not resolve (DNS), nothing listens on that port, the TLS certificate is not trusted (a corporate proxy intercepting TLS, a self-signed gateway), an extension or policy blocks the host, or the address redirects in a loop (a browser gives up after 20 redirects). A browser does not say which.",
-        "浏览器几乎立刻就放弃了。可能的原因：域名无法解析（DNS）、该端口没有服务在监听、TLS 证书不受信任（企业代理拦截 TLS、自签名网关），扩展程序或策略拦截了该主机，或者该地址陷入重定向循环（浏览器在 20 次重定向后放弃）。浏览器不会告诉我们具体是哪一种。",
+        "The browser gave up within moments, and a browser does not say why. It may be a connection that never came about: the name does not resolve (DNS), nothing listens on that port, the TLS certificate is not trusted (a corporate proxy intercepting TLS, a self-signed gateway), or the address redirects in a loop (a browser gives up after 20 redirects). It may also be an answer the browser received and then blocked: a firewall or challenge page sent with Cross-Origin-Resource-Policy, an extension, or a browser or enterprise policy that blocks the host. From a page these all look the same.",
+        "浏览器几乎立刻就放弃了，而浏览器不会说明原因。可能是连接根本没有建立：域名无法解析（DNS）、该端口没有服务在监听、TLS 证书不受信任（企业代理拦截 TLS、自签名网关），或者该地址陷入重定向循环（浏览器在 20 次重定向后放弃）。也可能是浏览器收到了响应却将其拦截：带有 Cross-Origin-Resource-Policy 的防火墙或验证页面、扩展程序，或拦截该主机的浏览器或企业策略。在网页中，这些情况看起来完全一样。",
     ),
     fix: Some(t(
-        "Run curl -v against the base URL from the same machine: it names the failing step (curl -L --max-redirs 5 shows a loop). Check the host name, the port, an ad or privacy blocker, and whether a proxy or antivirus intercepts TLS. If one does, trust its CA: Node and Claude Code through NODE_EXTRA_CA_CERTS; the Python SDK (1.0 and later) through the system store or its client, as below. SSL_CERT_FILE works for Python too but replaces the whole system store, and REQUESTS_CA_BUNDLE is read by neither SDK.",
-        "在同一台机器上对基础 URL 运行 curl -v，它会指出失败的步骤（curl -L --max-redirs 5 可以看出重定向循环）。检查主机名、端口、广告或隐私拦截扩展，以及是否有代理或杀毒软件拦截 TLS。如果有，请信任其 CA：Node 和 Claude Code 使用 NODE_EXTRA_CA_CERTS；Python SDK（1.0 及以后）通过系统证书库或其客户端设置，见下方示例。SSL_CERT_FILE 对 Python 也有效，但会替换整个系统证书库；两个 SDK 都不读取 REQUESTS_CA_BUNDLE。",
+        "Run the native doctor on the same machine (api-doctor check with your base URL): it resolves, connects and shakes hands step by step and names the one that fails. Without it, curl -v against the base URL shows the failing step (curl -L --max-redirs 5 shows a loop); also try a private window without extensions. If a proxy or antivirus intercepts TLS, trust its CA: Node and Claude Code through NODE_EXTRA_CA_CERTS; the Python SDK (1.0 and later) through the system store or its client, as below. SSL_CERT_FILE works for Python too but replaces the whole system store, and REQUESTS_CA_BUNDLE is read by neither SDK.",
+        "在同一台机器上运行原生诊断（api-doctor check 加上你的基础 URL）：它会逐步进行解析、连接和 TLS 握手，并指出失败的那一步。没有它时，可对基础 URL 运行 curl -v 查看失败的步骤（curl -L --max-redirs 5 可以看出重定向循环）；也可以在不带扩展的无痕窗口中再试一次。如果有代理或杀毒软件拦截 TLS，请信任其 CA：Node 和 Claude Code 使用 NODE_EXTRA_CA_CERTS；Python SDK（1.0 及以后）通过系统证书库或其客户端设置，见下方示例。SSL_CERT_FILE 对 Python 也有效，但会替换整个系统证书库；两个 SDK 都不读取 REQUESTS_CA_BUNDLE。",
     )),
     snippets: &[
         Snippet { tool: "curl", code: "curl -v https://api.anthropic.com/v1/models" },

@@ -195,15 +195,37 @@ pub static BAD_PORT: Outcome = Outcome {
 
 pub static QUERY_OR_FRAGMENT: Outcome = Outcome {
     id: "query_or_fragment",
-    status: Status::Fail,
+    status: Status::Warn,
     layer: Layer::Page,
     title: t("The base URL has a ? or #", "基础 URL 中含有 ? 或 #"),
     detail: t(
-        "The SDKs append /v1/… to the base, so a query or fragment ends up in the wrong place on every request.",
-        "SDK 会在基础 URL 后追加 /v1/…，因此查询串或片段会出现在每个请求的错误位置。",
+        "The SDKs append /v1/… to the base, so a query or fragment ends up in the wrong place on every request. The checks below used the base without it (shown below).",
+        "SDK 会在基础 URL 后追加 /v1/…，因此查询串或片段会出现在每个请求的错误位置。下面的检测使用的是去掉它之后的地址（见下方）。",
     ),
-    fix: Some(t("Remove everything from the ? or # on.", "删除 ? 或 # 及其后的所有内容。")),
+    fix: Some(t(
+        "Set base_url / ANTHROPIC_BASE_URL to the base URL used below, without the ? or # and what follows.",
+        "将 base_url / ANTHROPIC_BASE_URL 设为下方所列的地址，去掉 ? 或 # 及其后的内容。",
+    )),
     snippets: &[],
+};
+
+pub static ENDPOINT: Outcome = Outcome {
+    id: "endpoint",
+    status: Status::Warn,
+    layer: Layer::Page,
+    title: t("The base URL is an endpoint, not a base", "基础 URL 填成了接口地址"),
+    detail: t(
+        "It ends in an API endpoint (below), as copied from a request or another tool's docs. The SDKs and Claude Code append /v1/… to the base themselves, so they would call that endpoint with /v1/… added again and get 404. The checks below used the base without it.",
+        "它以一个 API 接口路径结尾（见下方），像是从某个请求或其他工具的文档中复制来的。SDK 和 Claude Code 会自行在基础 URL 后追加 /v1/…，因此会在该接口后再拼上 /v1/… 并得到 404。下面的检测使用的是去掉它之后的地址。",
+    ),
+    fix: Some(t(
+        "Set base_url / ANTHROPIC_BASE_URL to the base URL used below: the part before /v1.",
+        "将 base_url / ANTHROPIC_BASE_URL 设为下方所列的地址，即 /v1 之前的部分。",
+    )),
+    snippets: &[
+        Snippet { tool: "Python", code: "client = anthropic.Anthropic(base_url=\"https://api.anthropic.com\")  # not …/v1/messages" },
+        Snippet { tool: "Claude Code", code: "export ANTHROPIC_BASE_URL=https://api.anthropic.com   # not …/v1/messages" },
+    ],
 };
 
 pub static CHECK: Check = Check {
@@ -228,6 +250,7 @@ pub static CHECK: Check = Check {
         (10, &BAD_HOST),
         (11, &BAD_PORT),
         (12, &QUERY_OR_FRAGMENT),
+        (13, &ENDPOINT),
     ],
     retired: &[],
     evaluate,
@@ -245,7 +268,6 @@ fn evaluate(ctx: &Context, _: &Observations) -> Option<Finding> {
                 TargetError::Credentials => (&CREDENTIALS, None),
                 TargetError::BadHost(h) => (&BAD_HOST, Some(h)),
                 TargetError::BadPort(p) => (&BAD_PORT, Some(p)),
-                TargetError::QueryOrFragment => (&QUERY_OR_FRAGMENT, None),
             };
             let finding = Finding::new(CODE, outcome);
             return Some(match offending {
@@ -255,7 +277,16 @@ fn evaluate(ctx: &Context, _: &Observations) -> Option<Finding> {
         }
     };
     // One finding per check, so the most consequential warning wins; the others are rarer together.
-    let outcome = if target.had_v1 {
+    let pasted = target
+        .endpoint
+        .map(str::to_string)
+        .into_iter()
+        .chain(target.query.clone());
+    let outcome = if target.endpoint.is_some() {
+        &ENDPOINT
+    } else if target.query.is_some() {
+        &QUERY_OR_FRAGMENT
+    } else if target.had_v1 {
         &TRAILING_V1
     } else if target.is_official() && !target.path.is_empty() {
         &UNEXPECTED_PATH
@@ -266,10 +297,14 @@ fn evaluate(ctx: &Context, _: &Observations) -> Option<Finding> {
     } else {
         &OK
     };
-    Some(Finding::new(CODE, outcome).with_all([
-        Fact::Host(target.host.clone()),
-        Fact::BaseUsed(target.base()),
-    ]))
+    Some(
+        Finding::new(CODE, outcome)
+            .with_all(pasted.map(Fact::Offending))
+            .with_all([
+                Fact::Host(target.host.clone()),
+                Fact::BaseUsed(target.base()),
+            ]),
+    )
 }
 
 #[cfg(test)]
@@ -301,6 +336,9 @@ mod tests {
             ("https://api.anthropic.com:99999", "bad_port"),
             ("https://\u{0430}pi.anthropic.com", "bad_host"),
             ("https://api.anthropic.com/?beta=1", "query_or_fragment"),
+            ("https://api.anthropic.com/v1/messages", "endpoint"),
+            ("https://gw.example.com/v1/chat/completions", "endpoint"),
+            ("https://gw.example.com/x/v1/models?limit=1", "endpoint"),
         ];
         let mut produced = Vec::new();
         for (base, want) in rows {
@@ -317,6 +355,21 @@ mod tests {
         assert!(f
             .facts
             .contains(&Fact::BaseUsed("https://gw.example.com/x".into())));
+        let ctx = Context::new(
+            "https://gw.example.com/x/v1/messages?beta=true",
+            AuthMode::ApiKey,
+            None,
+            true,
+        );
+        let f = evaluate(&ctx, &Default::default()).unwrap();
+        assert_eq!(f.outcome.id, "endpoint");
+        for fact in [
+            Fact::Offending("/v1/messages".into()),
+            Fact::Offending("?beta=true".into()),
+            Fact::BaseUsed("https://gw.example.com/x".into()),
+        ] {
+            assert!(f.facts.contains(&fact), "{fact:?} in {:?}", f.facts);
+        }
         let ctx = Context::new("ftp://x", AuthMode::ApiKey, None, true);
         let f = evaluate(&ctx, &Default::default()).unwrap();
         assert_eq!(f.facts, [Fact::Offending("ftp".into())]);
