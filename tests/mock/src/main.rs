@@ -12,6 +12,7 @@ macro_rules! note {
 mod api;
 mod cors;
 mod doh;
+mod gateways;
 mod http;
 mod scenarios;
 mod sse;

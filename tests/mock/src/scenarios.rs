@@ -3,6 +3,7 @@
 use crate::api::{self, ApiError, Credential, Endpoint, RateHeaders, RateLimit, Serving};
 use crate::cors;
 use crate::doh;
+use crate::gateways::{self, Gateway};
 use crate::http::{self, Body, Request, Response};
 use crate::sse::Streaming;
 use crate::statuspage;
@@ -45,6 +46,8 @@ pub enum Behaviour {
     Control,
     /// The API's 404 for every request, as a wrong base path gets.
     NotFound,
+    /// Something in front of the API, or instead of it, as [`Gateway`] says.
+    Gateway(Gateway),
 }
 
 /// The API as one scenario plays it: [`HEALTHY`] with some fields changed.
@@ -508,6 +511,71 @@ pub const SCENARIOS: &[Scenario] = &[
             extra: &[],
         }),
     },
+    Scenario {
+        name: "cors-on-success",
+        description: "a gateway adding CORS headers only to 2xx/3xx answers (nginx add_header without always); preflight 204",
+        behaviour: Behaviour::Gateway(Gateway::CorsOnSuccess),
+    },
+    Scenario {
+        name: "cors-on-keyed",
+        description: "a gateway whose own key check runs before CORS: keyless 401 without CORS headers; keyed requests go to the API",
+        behaviour: Behaviour::Gateway(Gateway::CorsOnKeyed),
+    },
+    Scenario {
+        name: "injects-key",
+        description: "a gateway adding its own credential to every request: 200 without a key",
+        behaviour: Behaviour::Gateway(Gateway::InjectsKey),
+    },
+    Scenario {
+        name: "spec-mock",
+        description: "a spec-driven mock server: every GET gets the spec's example (200), keys ignored, CORS for all",
+        behaviour: Behaviour::Gateway(Gateway::SpecMock),
+    },
+    Scenario {
+        name: "openai",
+        description: "an OpenAI-compatible server: its own 401 without a key, an OpenAI model list (gpt-*) with one",
+        behaviour: Behaviour::Gateway(Gateway::OpenAi),
+    },
+    Scenario {
+        name: "openai-open",
+        description: "an OpenAI-compatible server without authentication: an OpenAI model list to everyone",
+        behaviour: Behaviour::Gateway(Gateway::OpenAiOpen),
+    },
+    Scenario {
+        name: "preflight-500",
+        description: "a gateway with CORS on every answer, but OPTIONS answered 500 without CORS headers",
+        behaviour: Behaviour::Gateway(Gateway::PreflightStatus(500)),
+    },
+    Scenario {
+        name: "preflight-404",
+        description: "a gateway with CORS on every answer, but no route for OPTIONS: 404 without CORS headers",
+        behaviour: Behaviour::Gateway(Gateway::PreflightStatus(404)),
+    },
+    Scenario {
+        name: "preflight-401",
+        description: "a gateway with CORS on every answer, but its key check refuses OPTIONS: 401 without CORS headers",
+        behaviour: Behaviour::Gateway(Gateway::PreflightStatus(401)),
+    },
+    Scenario {
+        name: "preflight-no-browser-header",
+        description: "a gateway whose preflight allows content-type, authorization, x-api-key and anthropic-version only",
+        behaviour: Behaviour::Gateway(Gateway::PreflightAllows("content-type, authorization, x-api-key, anthropic-version")),
+    },
+    Scenario {
+        name: "preflight-no-anthropic-headers",
+        description: "a gateway whose preflight allows content-type and authorization only",
+        behaviour: Behaviour::Gateway(Gateway::PreflightAllows("content-type, authorization")),
+    },
+    Scenario {
+        name: "portal",
+        description: "a captive portal: 302 to its Wi-Fi login page, both readable cross-origin",
+        behaviour: Behaviour::Gateway(Gateway::Portal),
+    },
+    Scenario {
+        name: "redirect-no-cors",
+        description: "302 to the same path under /s/healthy, without CORS headers on the redirect",
+        behaviour: Behaviour::Gateway(Gateway::RedirectNoCors),
+    },
 ];
 
 /// What the connection should do with a request.
@@ -655,6 +723,7 @@ fn play(behaviour: Behaviour, param: Option<u64>, req: &Request, rest: &str) -> 
             }
         }
         Behaviour::NotFound => not_found(req),
+        Behaviour::Gateway(g) => gateways::play(g, req, rest, |r, p| the_api(r, p, &HEALTHY)),
     };
     Outcome::Reply(reply)
 }
