@@ -98,6 +98,9 @@ describe("the leak check, on made-up records", () => {
     assert.ok(!isTarget("http://a.test/s/xy/v1/models", ["http://a.test/s/x"]));
     assert.ok(!isTarget("http://a.test:81/s/x/v1/models", ["http://a.test/s/x"]));
     assert.ok(!isTarget("http://a.test/v1/models", ["not a url"]));
+    // A pasted endpoint is not part of the target: the page checks the base before it.
+    assert.ok(isTarget("http://a.test/s/x/v1/models", ["http://a.test/s/x/v1/messages?beta=true"]));
+    assert.ok(!isTarget("http://a.test/other/v1/models", ["http://a.test/s/x/v1/messages"]));
   });
 
   test("report links unpack as the page packs them", () => {

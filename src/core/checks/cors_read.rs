@@ -183,12 +183,12 @@ pub static ERRORS_UNREADABLE: Outcome = Outcome {
         "只有成功的响应可读：错误会表现为 \"Connection error.\"",
     ),
     detail: t(
-        "The request with the key was read and succeeded, so this browser path works for real calls. The same request without a key, which gets an error, could not be read: the gateway adds its CORS headers only to successful responses (nginx's add_header without always is the classic). So every error the app meets, a bad key, a rate limit, an overload, will reach it as an opaque \"Connection error.\" instead of the API's message.",
-        "带密钥的请求可以读取且成功了，因此这条浏览器路径对真实调用是通的。但不带密钥的同一请求（得到的是错误）无法读取：网关只给成功的响应加上 CORS 头（典型情况是 nginx 的 add_header 没有加 always）。因此应用遇到的每一个错误——密钥错误、限流、过载——都会变成不透明的 \"Connection error.\"，而不是 API 的错误消息。",
+        "The request with the key was read and succeeded, so this browser path works for real calls. The same request without a key, which gets an error, could not be read: the gateway adds its CORS headers only to successful responses (nginx's add_header without always is the classic), or only to requests that carry a key. So every error the app meets, a bad key, a rate limit, an overload, will reach it as an opaque \"Connection error.\" instead of the API's message.",
+        "带密钥的请求可以读取且成功了，因此这条浏览器路径对真实调用是通的。但不带密钥的同一请求（得到的是错误）无法读取：网关只给成功的响应加上 CORS 头（典型情况是 nginx 的 add_header 没有加 always），或者只给带密钥的请求加上。因此应用遇到的每一个错误——密钥错误、限流、过载——都会变成不透明的 \"Connection error.\"，而不是 API 的错误消息。",
     ),
     fix: Some(t(
-        "Send the CORS headers on every response, errors included: in nginx, add always to each add_header (add_header Access-Control-Allow-Origin * always;); in Express, mount cors() before the proxy and the error handler; in a Cloudflare Worker or another function, set the headers on the error responses it returns too.",
-        "让每个响应（包括错误响应）都带上 CORS 头：nginx 中给每条 add_header 加上 always（add_header Access-Control-Allow-Origin * always;）；Express 中把 cors() 挂在代理和错误处理之前；Cloudflare Worker 或其他函数中，也要在返回的错误响应上设置这些头。",
+        "Send the CORS headers on every response, errors included: in nginx, add always to each add_header (add_header Access-Control-Allow-Origin * always;); in Express, mount cors() before the proxy, the key check and the error handler; in a Cloudflare Worker or another function, set the headers on the error responses it returns too.",
+        "让每个响应（包括错误响应）都带上 CORS 头：nginx 中给每条 add_header 加上 always（add_header Access-Control-Allow-Origin * always;）；Express 中把 cors() 挂在代理、密钥检查和错误处理之前；Cloudflare Worker 或其他函数中，也要在返回的错误响应上设置这些头。",
     )),
     snippets: &[],
 };
@@ -291,8 +291,8 @@ pub static REDIRECT_HIDDEN: Outcome = Outcome {
         "目标发生了重定向，但浏览器不显示去向",
     ),
     detail: t(
-        "A request without custom headers was answered with a redirect; a browser never lets a page see where a redirect points, and the request that followed it could not be read at its destination (no CORS there, or a loop). A captive portal, a moved base URL or an http to https hop behaves this way.",
-        "一个不带自定义请求头的请求得到了重定向响应；浏览器从不让页面看到重定向指向哪里，而跟随重定向的请求在目的地无法读取（那里没有 CORS，或者形成了循环）。强制门户、已迁移的基础 URL，或从 http 跳转到 https，都会这样。",
+        "A request without custom headers was answered with a redirect that allows cross-origin reads, so the page knows it is one; but a browser never lets a page see where a redirect points, and the request that followed it could not be read at its destination (no CORS there, or a loop). A moved base URL or an http to https hop behaves this way.",
+        "一个不带自定义请求头的请求得到了允许跨源读取的重定向响应，因此页面知道这是一次重定向；但浏览器从不让页面看到重定向指向哪里，而跟随重定向的请求在目的地无法读取（那里没有 CORS，或者形成了循环）。已迁移的基础 URL，或从 http 跳转到 https，都会这样。",
     ),
     fix: Some(t(
         "Run curl -i against the base URL: its Location header says where the redirect points. If you trust that host, use it as the base URL; if it is a login page, log in to the network.",

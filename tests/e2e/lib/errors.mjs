@@ -27,7 +27,8 @@ export function watchPageErrors(page, pageOrigin, problems) {
 function isExpectedNetworkNoise(msg, pageOrigin) {
   const text = msg.text();
   const where = msg.location()?.url ?? "";
-  const cors = /^Access to fetch at '([^']+)' from origin '[^']+' has been blocked by CORS policy/.exec(text);
+  // A request that was redirected names both URLs: "(redirected from '…')" sits between them.
+  const cors = /^Access to fetch at '([^']+)' (?:\(redirected from '[^']+'\) )?from origin '[^']+' has been blocked by CORS policy/.exec(text);
   if (cors) return !cors[1].startsWith(pageOrigin + "/");
   if (/^Failed to load resource: /.test(text)) {
     return !where.startsWith(pageOrigin + "/") || where === `${pageOrigin}/favicon.ico`;

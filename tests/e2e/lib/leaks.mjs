@@ -55,6 +55,12 @@ function reportTexts(text) {
 }
 
 /** The base URLs' prefixes as { origin, path }: the path without trailing slashes, "" for none. */
+/**
+ * Endpoints a person may paste where a base URL belongs; the page names one and checks the base before it
+ * (src/core/target.rs, ENDPOINTS), so the target is that base. Longest first.
+ */
+const PASTED_ENDPOINTS = ["/v1/messages/count_tokens", "/v1/chat/completions", "/v1/messages", "/v1/complete", "/v1/models"];
+
 function targetPrefixes(bases) {
   const out = [];
   for (const base of bases) {
@@ -62,7 +68,10 @@ function targetPrefixes(bases) {
       try {
         const u = new URL(text);
         if (u.protocol === "http:" || u.protocol === "https:") {
-          out.push({ origin: u.origin, path: u.pathname.replace(/\/+$/, "") });
+          let path = u.pathname.replace(/\/+$/, "");
+          const pasted = PASTED_ENDPOINTS.find((e) => path.toLowerCase().endsWith(e));
+          if (pasted) path = path.slice(0, -pasted.length).replace(/\/+$/, "");
+          out.push({ origin: u.origin, path });
         }
       } catch {
         // Not a URL: the page checks nothing there, so it is no target.

@@ -34,6 +34,8 @@ pub enum Gateway {
     Portal,
     /// A 302 to the same path under `healthy`, with no CORS headers on the redirect itself.
     RedirectNoCors,
+    /// A 307 readable cross-origin, to the same path under `no-cors`, a host that sends no CORS headers.
+    RedirectToNoCors,
 }
 
 /// What the spec-driven mock answers: the spec's placeholder values, not real models.
@@ -137,15 +139,26 @@ pub fn play(
             if req.is_preflight() {
                 return cors::preflight();
             }
-            let query = match req.query() {
-                "" => String::new(),
-                q => format!("?{q}"),
-            };
-            Response::new(302)
-                .with("date", http::date_now())
-                .with("location", format!("/s/healthy{rest}{query}"))
+            moved(req, 302, "/s/healthy", rest)
+        }
+        Gateway::RedirectToNoCors => {
+            if req.is_preflight() {
+                return cors::preflight();
+            }
+            cors::readable(moved(req, 307, "/s/no-cors", rest))
         }
     }
+}
+
+/// A 302 or 307 to `prefix` + the same path and query.
+fn moved(req: &Request, status: u16, prefix: &str, rest: &str) -> Response {
+    let query = match req.query() {
+        "" => String::new(),
+        q => format!("?{q}"),
+    };
+    Response::new(status)
+        .with("date", http::date_now())
+        .with("location", format!("{prefix}{rest}{query}"))
 }
 
 /// Readable by any origin, preflights allowed for whatever they ask.

@@ -46,8 +46,8 @@ pub enum Behaviour {
     Control,
     /// The API's 404 for every request, as a wrong base path gets.
     NotFound,
-    /// Something in front of the API, or instead of it, as [`Gateway`] says.
-    Gateway(Gateway),
+    /// Something in front of the API (played as the [`Api`] says), or instead of it, as [`Gateway`] says.
+    Gateway(Gateway, Api),
 }
 
 /// The API as one scenario plays it: [`HEALTHY`] with some fields changed.
@@ -514,67 +514,77 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "cors-on-success",
         description: "a gateway adding CORS headers only to 2xx/3xx answers (nginx add_header without always); preflight 204",
-        behaviour: Behaviour::Gateway(Gateway::CorsOnSuccess),
+        behaviour: Behaviour::Gateway(Gateway::CorsOnSuccess, HEALTHY),
     },
     Scenario {
         name: "cors-on-keyed",
         description: "a gateway whose own key check runs before CORS: keyless 401 without CORS headers; keyed requests go to the API",
-        behaviour: Behaviour::Gateway(Gateway::CorsOnKeyed),
+        behaviour: Behaviour::Gateway(Gateway::CorsOnKeyed, HEALTHY),
+    },
+    Scenario {
+        name: "cors-on-keyed-bad-key",
+        description: "cors-on-keyed in front of an API that refuses the key: its 401 readable, the gateway's own 401 not",
+        behaviour: Behaviour::Gateway(Gateway::CorsOnKeyed, Api { fault: Fault::Keyed(api::INVALID_KEY), ..HEALTHY }),
     },
     Scenario {
         name: "injects-key",
         description: "a gateway adding its own credential to every request: 200 without a key",
-        behaviour: Behaviour::Gateway(Gateway::InjectsKey),
+        behaviour: Behaviour::Gateway(Gateway::InjectsKey, HEALTHY),
     },
     Scenario {
         name: "spec-mock",
         description: "a spec-driven mock server: every GET gets the spec's example (200), keys ignored, CORS for all",
-        behaviour: Behaviour::Gateway(Gateway::SpecMock),
+        behaviour: Behaviour::Gateway(Gateway::SpecMock, HEALTHY),
     },
     Scenario {
         name: "openai",
         description: "an OpenAI-compatible server: its own 401 without a key, an OpenAI model list (gpt-*) with one",
-        behaviour: Behaviour::Gateway(Gateway::OpenAi),
+        behaviour: Behaviour::Gateway(Gateway::OpenAi, HEALTHY),
     },
     Scenario {
         name: "openai-open",
         description: "an OpenAI-compatible server without authentication: an OpenAI model list to everyone",
-        behaviour: Behaviour::Gateway(Gateway::OpenAiOpen),
+        behaviour: Behaviour::Gateway(Gateway::OpenAiOpen, HEALTHY),
     },
     Scenario {
         name: "preflight-500",
         description: "a gateway with CORS on every answer, but OPTIONS answered 500 without CORS headers",
-        behaviour: Behaviour::Gateway(Gateway::PreflightStatus(500)),
+        behaviour: Behaviour::Gateway(Gateway::PreflightStatus(500), HEALTHY),
     },
     Scenario {
         name: "preflight-404",
         description: "a gateway with CORS on every answer, but no route for OPTIONS: 404 without CORS headers",
-        behaviour: Behaviour::Gateway(Gateway::PreflightStatus(404)),
+        behaviour: Behaviour::Gateway(Gateway::PreflightStatus(404), HEALTHY),
     },
     Scenario {
         name: "preflight-401",
         description: "a gateway with CORS on every answer, but its key check refuses OPTIONS: 401 without CORS headers",
-        behaviour: Behaviour::Gateway(Gateway::PreflightStatus(401)),
+        behaviour: Behaviour::Gateway(Gateway::PreflightStatus(401), HEALTHY),
     },
     Scenario {
         name: "preflight-no-browser-header",
         description: "a gateway whose preflight allows content-type, authorization, x-api-key and anthropic-version only",
-        behaviour: Behaviour::Gateway(Gateway::PreflightAllows("content-type, authorization, x-api-key, anthropic-version")),
+        behaviour: Behaviour::Gateway(Gateway::PreflightAllows("content-type, authorization, x-api-key, anthropic-version"), HEALTHY),
     },
     Scenario {
         name: "preflight-no-anthropic-headers",
         description: "a gateway whose preflight allows content-type and authorization only",
-        behaviour: Behaviour::Gateway(Gateway::PreflightAllows("content-type, authorization")),
+        behaviour: Behaviour::Gateway(Gateway::PreflightAllows("content-type, authorization"), HEALTHY),
     },
     Scenario {
         name: "portal",
         description: "a captive portal: 302 to its Wi-Fi login page, both readable cross-origin",
-        behaviour: Behaviour::Gateway(Gateway::Portal),
+        behaviour: Behaviour::Gateway(Gateway::Portal, HEALTHY),
     },
     Scenario {
         name: "redirect-no-cors",
         description: "302 to the same path under /s/healthy, without CORS headers on the redirect",
-        behaviour: Behaviour::Gateway(Gateway::RedirectNoCors),
+        behaviour: Behaviour::Gateway(Gateway::RedirectNoCors, HEALTHY),
+    },
+    Scenario {
+        name: "redirect-to-no-cors",
+        description: "307 readable cross-origin, to the same path under /s/no-cors, which sends no CORS headers",
+        behaviour: Behaviour::Gateway(Gateway::RedirectToNoCors, HEALTHY),
     },
 ];
 
@@ -723,7 +733,7 @@ fn play(behaviour: Behaviour, param: Option<u64>, req: &Request, rest: &str) -> 
             }
         }
         Behaviour::NotFound => not_found(req),
-        Behaviour::Gateway(g) => gateways::play(g, req, rest, |r, p| the_api(r, p, &HEALTHY)),
+        Behaviour::Gateway(g, api) => gateways::play(g, req, rest, |r, p| the_api(r, p, &api)),
     };
     Outcome::Reply(reply)
 }
