@@ -28,13 +28,16 @@ function isKeyed(req) {
 
 /**
  * What a request is, as the page's probes differ: `preflight` (any OPTIONS), `keyed` (a credential in it),
- * `readable` (the anthropic-version header, which only the CORS-read GETs carry) or `plain` (the no-cors
- * GETs: the reach probe and the latency series).
+ * `readable` (the anthropic-version header, which only the CORS-read GETs carry), `bare` (a CORS GET
+ * without it: the probe with no custom header, and the preflight probes of one header each; a CORS
+ * request carries an Origin, a no-cors GET none) or `plain` (the no-cors GETs: the reach probe and the
+ * latency series).
  */
 export function kindOf(req) {
   if (req.method === "OPTIONS") return "preflight";
   if (isKeyed(req)) return "keyed";
-  return req.headers["anthropic-version"] ? "readable" : "plain";
+  if (req.headers["anthropic-version"]) return "readable";
+  return req.headers.origin ? "bare" : "plain";
 }
 
 /** A counter per kind: `next(kind)` is 0 for a kind's first request, then 1, and so on. */
