@@ -168,13 +168,15 @@ impl Observations {
         self.0.binary_search_by(|(k, _)| k.cmp(id))
     }
 
-    /// Whether the CORS preflight is in question: the keyless request with the API's headers could not
-    /// be read while the same request without custom headers (no preflight) could. The plan then sends
-    /// the preflight probes, and `cors.read` waits for them; this is the one place the rule is written.
+    /// Whether the CORS preflight is in question: the keyless request with the API's headers was refused
+    /// while the same request without custom headers (no preflight) was read. The plan then sends the
+    /// preflight probes, and `cors.read` waits for them; this is the one place the rule is written. A
+    /// keyless request that timed out instead says already that the preflight stalls, and probes that
+    /// would stall as long again are not sent.
     pub fn preflight_in_question(&self) -> bool {
         let refused = matches!(
             self.get(&ProbeId::CorsRead),
-            Some(Observation::Rejected { .. } | Observation::TimedOut { .. })
+            Some(Observation::Rejected { .. })
         );
         refused
             && self

@@ -115,7 +115,6 @@ describe("page.target: the base URL", () => {
     // A Cyrillic "а" that looks like the Latin one.
     { outcome: "bad_host", base: () => `http://\u0430pi.mock.test:${h.mockPort}/s/healthy`, offending: "\u0430pi.mock.test" },
     { outcome: "bad_port", base: () => `http://127.0.0.1:99999/s/healthy`, offending: "99999" },
-    { outcome: "query_or_fragment", base: () => `${h.scenario("healthy")}?beta=1`, offending: undefined },
   ];
   for (const row of malformed) {
     test(`${row.outcome}: named, the run stops at the page, nothing is sent to the target`, async () => {
@@ -136,6 +135,23 @@ describe("page.target: the base URL", () => {
       assert.deepEqual((await toTarget(page, requests)).map((r) => r.url), []);
     });
   }
+
+  test("query_or_fragment: named, the run goes on with the base before it, and the query is never sent", async () => {
+    const base = h.scenario("healthy");
+    const page = await h.newPage();
+    const requests = h.recordRequests(page);
+    await h.load(page);
+    const v = await run(page, { base: `${base}?beta=1#top`, key: KEY, label: "base: /s/healthy?beta=1#top" });
+    assertVerdict(v, degraded("page", "page.target", "query_or_fragment"));
+    const fs = await h.findings(page);
+    assertFindings(fs, { "page.target": ["warn", "query_or_fragment"], ...pathWorks, "auth.key": ["pass", "accepted"] });
+    const facts = fs.find((f) => f.code === "page.target").facts;
+    assert.equal(facts["offending"], "?beta=1#top");
+    assert.equal(facts["base_used"], base);
+    const sent = (await toTarget(page, requests)).map((r) => r.url);
+    assert.ok(sent.length > 0, "nothing was sent to the target");
+    assert.deepEqual(sent.filter((u) => u.includes("beta=1")), []);
+  });
 
   test("trimmed: a no-break space pasted before the URL is removed and named; the run goes on", async () => {
     // A URL field strips ASCII spaces itself; a no-break space (copied from a web page) survives it.
