@@ -530,15 +530,8 @@ mod tests {
     fn paths_that_disagree_get_the_verdict_of_the_pair() {
         let ctx = Context::new("https://gw.example.com", AuthMode::Bearer, key(), true);
         let refused = || Observation::Rejected { elapsed_ms: 4.0 };
-        let list = || {
-            Observation::Response(resp(
-                200,
-                "application/json",
-                r#"{"data":[{"id":"claude-x","type":"model"}]}"#,
-                &[],
-            ))
-        };
-        let plain_ok = || json(401, "authentication_error", "x-api-key header is required");
+        let list = || sim::healthy(&ctx, ProbeId::KeyModels);
+        let plain_ok = || sim::healthy(&ctx, ProbeId::CorsRead);
         // (overrides, verdict state, its check, its outcome, auth.key's outcome)
         let rows = [
             (

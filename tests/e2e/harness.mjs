@@ -22,6 +22,7 @@ export { findLeaks, isTarget, unpackReport } from "./lib/leaks.mjs";
 export { watchPageErrors } from "./lib/errors.mjs";
 export {
   assertFindings,
+  assertRow,
   assertVerdict,
   assertWorked,
   broken,

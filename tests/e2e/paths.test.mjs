@@ -6,14 +6,14 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { assertFindings, assertVerdict, broken, degraded, harness, validKey } from "./harness.mjs";
+import { assertRow, broken, degraded, harness, validKey } from "./harness.mjs";
 
 const h = harness();
 const KEY = validKey();
 
 /**
  * Rows: class, scenario, whether a key is sent, an optional base URL, the verdict, some findings, and an
- * optional extra check of the findings.
+ * optional extra check (`assertRow`, lib/expect.mjs).
  */
 const rows = [
   // 1. Paths that disagree: the keyed request was read, the keyless one was not.
@@ -23,7 +23,7 @@ const rows = [
     key: true,
     verdict: degraded("cors", "cors.read", "errors_unreadable"),
     findings: { "network.reach": ["pass", "answered"], "cors.read": ["warn", "errors_unreadable"], "auth.key": ["pass", "accepted"] },
-    also: (fs) => assert.match(fs.find((f) => f.code === "cors.read").text, /always/),
+    also: (_, fs) => assert.match(fs.find((f) => f.code === "cors.read").text, /always/),
   },
   {
     class: 1,
@@ -70,7 +70,7 @@ const rows = [
     verdict: degraded("cors", "cors.read", "not_anthropic"),
     findings: { "cors.read": ["warn", "not_anthropic"], "auth.key": ["warn", "not_anthropic"] },
     // Its models are not listed as Claude models.
-    also: (fs) => {
+    also: (_, fs) => {
       const key = fs.find((f) => f.code === "auth.key");
       assert.equal(key.facts["model"], undefined);
       assert.equal(key.facts["model_count"], undefined);
@@ -118,7 +118,7 @@ const rows = [
     key: true,
     verdict: broken("cors", "cors.read", "header_not_allowed"),
     findings: { "cors.read": ["fail", "header_not_allowed"] },
-    also: (fs) => {
+    also: (_, fs) => {
       const f = fs.find((x) => x.code === "cors.read");
       // Only the header the preflight refuses is named as a fact, each on a line of its own.
       assert.equal(f.facts["offending"], "anthropic-dangerous-direct-browser-access");
@@ -131,7 +131,7 @@ const rows = [
     key: false,
     verdict: broken("cors", "cors.read", "header_not_allowed"),
     findings: { "cors.read": ["fail", "header_not_allowed"] },
-    also: (fs) => {
+    also: (_, fs) => {
       const f = fs.find((x) => x.code === "cors.read");
       assert.equal(f.facts["offending"], "anthropic-version");
       assert.match(f.text, /^anthropic-dangerous-direct-browser-access$/m);
@@ -152,7 +152,7 @@ const rows = [
     key: false,
     verdict: degraded("cors", "cors.read", "redirected"),
     findings: { "cors.read": ["warn", "redirected"] },
-    also: (fs) => assert.match(fs.find((f) => f.code === "cors.read").facts["redirected_to"] ?? "", /\/s\/healthy\/v1\/models$/),
+    also: (_, fs) => assert.match(fs.find((f) => f.code === "cors.read").facts["redirected_to"] ?? "", /\/s\/healthy\/v1\/models$/),
   },
   {
     class: 4,
@@ -160,7 +160,7 @@ const rows = [
     key: true,
     verdict: broken("cors", "cors.read", "redirected_elsewhere"),
     findings: { "cors.read": ["fail", "redirected_elsewhere"], "auth.key": ["skipped", "skipped"] },
-    also: (fs) => {
+    also: (_, fs) => {
       const f = fs.find((x) => x.code === "cors.read");
       assert.match(f.facts["redirected_to"] ?? "", /\/s\/portal\/login\?continue=1$/);
       assert.equal(f.facts["page_title"], "Guest Wi-Fi: sign in");
@@ -173,7 +173,7 @@ const rows = [
     // The redirect itself is readable, its destination is not: the page sees a redirect, never where to.
     verdict: broken("cors", "cors.read", "redirect_hidden"),
     findings: { "network.reach": ["pass", "answered"], "cors.read": ["fail", "redirect_hidden"] },
-    also: (fs) => assert.equal(fs.find((f) => f.code === "cors.read").facts["redirected_to"], undefined),
+    also: (_, fs) => assert.equal(fs.find((f) => f.code === "cors.read").facts["redirected_to"], undefined),
   },
   {
     class: 4,
@@ -183,7 +183,7 @@ const rows = [
     // thing): the refusal must name a redirect among its causes, and curl -i to see it.
     verdict: broken("cors", "cors.read", "refused"),
     findings: { "network.reach": ["pass", "answered"], "cors.read": ["fail", "refused"] },
-    also: (fs) => {
+    also: (_, fs) => {
       const text = fs.find((f) => f.code === "cors.read").text;
       assert.match(text, /a redirect \(a captive portal/);
       assert.match(text, /Location header/);
@@ -202,7 +202,7 @@ const rows = [
     key: true,
     verdict: degraded("page", "page.target", "endpoint"),
     findings: { "page.target": ["warn", "endpoint"], "cors.read": ["pass", "readable"], "auth.key": ["pass", "accepted"] },
-    also: (fs) => {
+    also: (_, fs) => {
       const f = fs.find((x) => x.code === "page.target");
       assert.equal(f.facts["offending"], endpoint);
       assert.equal(f.facts["base_used"], h.scenario("healthy"));
@@ -225,7 +225,7 @@ const rows = [
     key: false,
     verdict: broken("network", "network.reach", "failed_fast"),
     findings: { "network.reach": ["fail", "failed_fast"] },
-    also: (fs) => {
+    also: (_, fs) => {
       const text = fs.find((x) => x.code === "network.reach").text;
       assert.match(text, /api-doctor check/);
       assert.match(text, /Cross-Origin-Resource-Policy/);
@@ -236,15 +236,6 @@ const rows = [
 
 describe("paths that disagree, against the mock's gateways", () => {
   for (const row of rows) {
-    test(`class ${row.class}: ${row.label ?? row.name}, ${row.key ? "with" : "without"} a key`, async () => {
-      const page = await h.openPage();
-      const base = row.base ? row.base() : h.scenario(row.name);
-      const v = await h.runAgainst(page, { base, key: row.key ? KEY : "" });
-      const fs = await h.findings(page);
-      assertVerdict(v, row.verdict);
-      assertFindings(fs, row.findings);
-      assert.deepEqual(fs.filter((f) => f.status === "pending").map((f) => f.code), []);
-      await row.also?.(fs);
-    });
+    test(`class ${row.class}: ${row.label ?? row.name}, ${row.key ? "with" : "without"} a key`, () => assertRow(h, row, KEY));
   }
 });

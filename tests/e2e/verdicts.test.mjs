@@ -3,7 +3,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { assertFindings, assertVerdict, broken, degraded, harness, healthy, validKey } from "./harness.mjs";
+import { assertRow, broken, degraded, harness, healthy, validKey } from "./harness.mjs";
 
 const h = harness();
 const KEY = validKey();
@@ -238,16 +238,6 @@ const rows = [
 
 describe("verdicts against the mock's scenarios", () => {
   for (const row of rows) {
-    test(`${row.name}, ${row.key ? "with" : "without"} a key`, { todo: row.todo }, async () => {
-      const page = await h.openPage();
-      const base = row.base ? row.base() : h.scenario(row.name);
-      const v = await h.runAgainst(page, { base, key: row.key ? KEY : "" });
-      const fs = await h.findings(page);
-      assertVerdict(v, row.verdict);
-      assertFindings(fs, row.findings);
-      // Every check is decided once the verdict is.
-      assert.deepEqual(fs.filter((f) => f.status === "pending").map((f) => f.code), []);
-      await row.also?.(v, fs);
-    });
+    test(`${row.name}, ${row.key ? "with" : "without"} a key`, { todo: row.todo }, () => assertRow(h, row, KEY));
   }
 });

@@ -578,15 +578,8 @@ mod tests {
             ApiKey::new("k".into()),
             true,
         );
-        let list = || {
-            Observation::Response(resp(
-                200,
-                "application/json",
-                r#"{"data":[{"id":"claude-x","type":"model"}]}"#,
-                &[],
-            ))
-        };
-        let no_key_401 = || json(401, "authentication_error", "x-api-key header is required");
+        let list = || crate::core::fixtures::healthy(&ctx, ProbeId::KeyModels);
+        let no_key_401 = || crate::core::fixtures::healthy(&ctx, ProbeId::CorsRead);
         // (keyed, keyless, outcome)
         let rows = [
             // The server needs a key and took this one.

@@ -50,3 +50,20 @@ export function assertFindings(findings, want) {
   }
   assert.deepEqual(got, want);
 }
+
+/**
+ * Runs one row of a table of scenarios in a fresh page and asserts it: the verdict, some findings, every
+ * check decided, and the row's own `also(verdict, findings)`. A row names its scenario (`name`) or a
+ * `base()`, whether it sends `key`, its `verdict` and its `findings`.
+ */
+export async function assertRow(h, row, key) {
+  const page = await h.openPage();
+  const base = row.base ? row.base() : h.scenario(row.name);
+  const v = await h.runAgainst(page, { base, key: row.key ? key : "" });
+  const fs = await h.findings(page);
+  assertVerdict(v, row.verdict);
+  assertFindings(fs, row.findings);
+  // Every check is decided once the verdict is.
+  assert.deepEqual(fs.filter((f) => f.status === "pending").map((f) => f.code), []);
+  await row.also?.(v, fs);
+}
