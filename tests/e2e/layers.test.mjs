@@ -668,9 +668,10 @@ test(
   "perf.watch over a minute: steady, flaky service, flaky network, down network, down service",
   { timeout: 4 * 60_000 },
   async (t) => {
-    // The flaky scenario fails every third /v1 request of the mock process: spend requests until one
-    // fails, so that the run's first two (reach, CORS read) answer; from then on one request in three,
-    // watch probes included, gets 529.
+    // The flaky scenario fails every third /v1 request with anthropic-version of the mock process (the
+    // readable ones; the no-cors probes and the probe with no custom header do not count): spend requests
+    // until one fails, so that the run's CORS read and first watch probe answer; from then on one request
+    // in three gets 529.
     const flaky = h.scenario("flaky");
     let primed = false;
     for (let i = 0; i < 3 && !primed; i++) {

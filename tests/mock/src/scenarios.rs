@@ -97,13 +97,16 @@ pub enum Fault {
     /// `POST /v1/messages` with an accepted key gets this error; the rest works,
     /// as for a key that is valid but cannot spend.
     Messages(ApiError),
-    /// Every third non-preflight `/v1/` request ([`FLAKY_REQUESTS`] % 3 == 2)
-    /// gets this error as [`Fault::All`] would; the others are healthy.
+    /// Every third non-preflight `/v1/` request that names `anthropic-version`
+    /// ([`FLAKY_REQUESTS`] % 3 == 2) gets this error as [`Fault::All`] would;
+    /// the others are healthy. Requests without the header (the page's `no-cors`
+    /// probes and its probe with no custom header, whose answers it cannot or
+    /// need not read) do not count, so that the rhythm is the readable requests'.
     Flaky(ApiError),
 }
 
-/// The `flaky` scenario's count of non-preflight `/v1/` requests, over the
-/// whole process, so that every connection sees the same rhythm.
+/// The `flaky` scenario's count of the requests it counts, over the whole
+/// process, so that every connection sees the same rhythm.
 static FLAKY_REQUESTS: AtomicU64 = AtomicU64::new(0);
 
 /// A reply from something in front of the API (Cloudflare, a proxy): no `request-id`.
@@ -467,7 +470,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "flaky",
-        description: "healthy, but every third /v1 request of the process gets 529 overloaded_error (for watch mode)",
+        description: "healthy, but every third /v1 request with anthropic-version of the process gets 529 overloaded_error (for watch mode)",
         behaviour: api(Fault::Flaky(OVERLOADED)),
     },
     // Fault suite (tests/e2e/faults.test.mjs): HTML error pages of a proxy or CDN in front of the API.
@@ -765,7 +768,9 @@ fn play_api(req: &Request, rest: &str, api: &Api, param: Option<u64>) -> Respons
 fn the_api(req: &Request, rest: &str, api: &Api) -> Response {
     let fault = match api.fault {
         Fault::Flaky(e) => {
-            let counted = !req.is_preflight() && rest.starts_with("/v1/");
+            let counted = !req.is_preflight()
+                && rest.starts_with("/v1/")
+                && req.header("anthropic-version").is_some();
             if counted && FLAKY_REQUESTS.fetch_add(1, Ordering::Relaxed) % 3 == 2 {
                 Fault::All(e)
             } else {
@@ -1649,9 +1654,11 @@ mod tests {
     fn flaky_fails_every_third_request() {
         let statuses: Vec<u16> = (0..9)
             .map(|i| {
-                // Preflights and paths outside /v1 do not count.
+                // Preflights, paths outside /v1 and requests without anthropic-version do not count.
                 R::new("OPTIONS", "/s/flaky/v1/models").preflight().go();
                 R::new("GET", "/s/flaky/other").browser().go();
+                R::new("GET", "/s/flaky/v1/models").h("origin", "http://localhost:1").go();
+                R::new("GET", "/s/flaky/v1/models").go();
                 match i % 3 {
                     0 => with_key("GET", "/s/flaky/v1/models", ""),
                     1 => with_key("POST", "/s/flaky/v1/messages", PLAIN_BODY),
