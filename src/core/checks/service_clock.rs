@@ -10,7 +10,7 @@ use super::Check;
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
-use crate::core::observation::{Observation, Observations, Response, ResponseKind};
+use crate::core::observation::{Observations, Response};
 use crate::core::probe::ProbeId;
 use crate::core::time;
 
@@ -124,12 +124,12 @@ pub static CHECK: Check = Check {
 };
 
 fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
-    let keyless = readable(obs.get(&ProbeId::CorsRead)?);
+    let keyless = obs.get(&ProbeId::CorsRead)?.readable();
     if let Some(f) = keyless.and_then(compare) {
         return Some(f);
     }
     // The keyless answer had no usable date: the keyed one may.
-    let keyed = readable(obs.get(&ProbeId::KeyModels)?);
+    let keyed = obs.get(&ProbeId::KeyModels)?.readable();
     if let Some(f) = keyed.and_then(compare) {
         return Some(f);
     }
@@ -140,11 +140,6 @@ fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
         // Without the local time of arrival there is nothing to compare with.
         _ => Finding::new(CODE, &NOT_RUN),
     })
-}
-
-/// The response, when the page could read its headers.
-fn readable(obs: &Observation) -> Option<&Response> {
-    obs.response().filter(|r| r.kind == ResponseKind::Readable)
 }
 
 /// The clock finding from one response, when it has a parsable `date` and a local time of arrival.
@@ -186,7 +181,7 @@ mod tests {
     use crate::core::fixtures::opaque;
     use crate::core::fixtures::{api_error, resp};
     use crate::core::key::AuthMode;
-    use crate::core::observation::NotSent;
+    use crate::core::observation::{NotSent, Observation};
     use std::collections::BTreeSet;
 
     const DATE: &str = "Thu, 26 Nov 2026 08:00:00 GMT";

@@ -9,7 +9,7 @@ use super::{Check, RETRY_SNIPPETS};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
-use crate::core::observation::{NotSent, Observation, Observations, Response, ResponseKind};
+use crate::core::observation::{NotSent, Observation, Observations, Response};
 use crate::core::probe::ProbeId;
 use crate::core::reply::{self, ApiError};
 use crate::core::time;
@@ -136,7 +136,7 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
     } else {
         None
     };
-    let chosen = match (message.and_then(readable), readable(models)) {
+    let chosen = match (message.and_then(Observation::readable), models.readable()) {
         (Some(m), _) if informative(m) => Some(m),
         (_, Some(k)) => Some(k),
         (m, None) => m,
@@ -179,11 +179,6 @@ struct Limit {
     remaining: u64,
     limit: u64,
     reset_in_s: Option<i64>,
-}
-
-/// The response, if one arrived and can be read.
-fn readable(o: &Observation) -> Option<&Response> {
-    o.response().filter(|r| r.kind == ResponseKind::Readable)
 }
 
 /// Whether a response says anything about rate limits: a limit header, or a 429.

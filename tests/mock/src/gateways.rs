@@ -150,15 +150,20 @@ pub fn play(
     }
 }
 
+/// `prefix`, then the request's path after its scenario and its query: where a redirect to the same
+/// place under another scenario points.
+pub fn same_place(req: &Request, prefix: &str, rest: &str) -> String {
+    match req.query() {
+        "" => format!("{prefix}{rest}"),
+        q => format!("{prefix}{rest}?{q}"),
+    }
+}
+
 /// A 302 or 307 to `prefix` + the same path and query.
 fn moved(req: &Request, status: u16, prefix: &str, rest: &str) -> Response {
-    let query = match req.query() {
-        "" => String::new(),
-        q => format!("?{q}"),
-    };
     Response::new(status)
         .with("date", http::date_now())
-        .with("location", format!("{prefix}{rest}{query}"))
+        .with("location", same_place(req, prefix, rest))
 }
 
 /// Readable by any origin, preflights allowed for whatever they ask.

@@ -708,13 +708,7 @@ fn play(behaviour: Behaviour, param: Option<u64>, req: &Request, rest: &str) -> 
             resp.body = Body::Huge { len: HUGE_LEN };
             resp
         }),
-        Behaviour::Redirect => {
-            let query = match req.query() {
-                "" => String::new(),
-                q => format!("?{q}"),
-            };
-            redirect(req, format!("/s/healthy{rest}{query}"))
-        }
+        Behaviour::Redirect => redirect(req, gateways::same_place(req, "/s/healthy", rest)),
         Behaviour::RedirectLoop => redirect(req, req.target.clone()),
         Behaviour::Reset => cors::api_rules_open(req, || {
             let mut resp = api::json(200, &api::request_id(), String::new());
@@ -1657,7 +1651,9 @@ mod tests {
                 // Preflights, paths outside /v1 and requests without anthropic-version do not count.
                 R::new("OPTIONS", "/s/flaky/v1/models").preflight().go();
                 R::new("GET", "/s/flaky/other").browser().go();
-                R::new("GET", "/s/flaky/v1/models").h("origin", "http://localhost:1").go();
+                R::new("GET", "/s/flaky/v1/models")
+                    .h("origin", "http://localhost:1")
+                    .go();
                 R::new("GET", "/s/flaky/v1/models").go();
                 match i % 3 {
                     0 => with_key("GET", "/s/flaky/v1/models", ""),
