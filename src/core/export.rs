@@ -3,6 +3,8 @@
 use super::diagnosis::{Entry, State, Verdict};
 use super::finding::{Fact, Method, Status};
 use super::i18n::{t, ui, Lang, Text};
+use super::native::FileState;
+use super::net::NetError;
 use super::report::Report;
 use super::time::rfc3339;
 
@@ -500,6 +502,44 @@ fn fact_json(w: &mut Json, fact: &Fact) {
             }
             w.close(']');
         }
+        Fact::Connection { to, error, ms } => {
+            w.open('{');
+            w.key("to");
+            w.str(to);
+            w.key("result");
+            w.str(error.map_or("connected", NetError::as_str));
+            if let Some(NetError::ProxyStatus(code)) = error {
+                w.key("status");
+                w.int(i64::from(*code));
+            }
+            w.key("ms");
+            w.ms(*ms);
+            w.close('}');
+        }
+        Fact::CaFile { var, path, state } => {
+            w.open('{');
+            w.key("var");
+            w.str(var);
+            w.key("path");
+            w.str(path);
+            w.key("state");
+            w.str(state.as_str());
+            if let FileState::Pem { certs } | FileState::Dir { certs } = state {
+                w.key("certs");
+                w.int(i64::from(*certs));
+            }
+            w.close('}');
+        }
+        Fact::Expires(secs) => w.str(&super::time::rfc3339(secs.saturating_mul(1000) as f64)),
+        Fact::Trust { source, result } => {
+            w.open('{');
+            w.key("source");
+            w.str(source);
+            w.key("result");
+            w.str(result.as_str());
+            w.close('}');
+        }
+        Fact::FailsFor(runtime) => w.str(runtime.as_str()),
         _ => w.str(fact.as_text().unwrap_or_default()),
     }
 }

@@ -2,13 +2,19 @@
 
 use super::dns::ResolverView;
 use super::i18n::{t, Lang, Text};
+use super::native::{FileState, Runtime};
+use super::net::{NetError, TrustResult};
 
 /// The layers, lowest first: the verdict names the lowest one that fails.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Layer {
     Page,
+    /// Natively: the settings the app reads (variables, CA files, Claude Code's settings).
+    Config,
     Dns,
     Network,
+    /// Natively: the handshake and the chain against each trust source.
+    Tls,
     Cors,
     Auth,
     Service,
@@ -20,8 +26,10 @@ impl Layer {
     pub fn as_str(self) -> &'static str {
         match self {
             Layer::Page => "page",
+            Layer::Config => "config",
             Layer::Dns => "dns",
             Layer::Network => "network",
+            Layer::Tls => "tls",
             Layer::Cors => "cors",
             Layer::Auth => "auth",
             Layer::Service => "service",
@@ -33,8 +41,10 @@ impl Layer {
     pub fn label(self) -> Text {
         match self {
             Layer::Page => t("Page and settings", "页面与设置"),
+            Layer::Config => t("Configuration", "配置"),
             Layer::Dns => t("DNS", "DNS"),
             Layer::Network => t("Network", "网络"),
+            Layer::Tls => t("TLS", "TLS"),
             Layer::Cors => t("Browser access (CORS)", "浏览器访问（CORS）"),
             Layer::Auth => t("Key", "密钥"),
             Layer::Service => t("Service", "服务"),
@@ -299,6 +309,41 @@ pub enum Fact {
         events: usize,
         chunks: usize,
     },
+    /// Natively: a setting the app reads, as `NAME=value` (a key as `set`, a proxy's password hidden), with
+    /// ` [settings.json]` or ` [flag]` when it came from there.
+    Setting(String),
+    /// Natively: one connection attempt: the address (or proxy), how it ended, and after how long.
+    Connection {
+        to: String,
+        error: Option<NetError>,
+        ms: f64,
+    },
+    /// Natively: a proxy URL, its password hidden.
+    Proxy(String),
+    /// Natively: a CA file a variable names, and what reading it gave.
+    CaFile {
+        var: String,
+        path: String,
+        state: FileState,
+    },
+    TlsVersion(String),
+    /// The protocol ALPN agreed on (`h2`, `http/1.1`).
+    Alpn(String),
+    Cipher(String),
+    /// A certificate's subject and issuer.
+    Subject(String),
+    Issuer(String),
+    /// When the leaf certificate expires, in Unix seconds.
+    Expires(i64),
+    /// What a trust source said of the chain.
+    Trust {
+        source: String,
+        result: TrustResult,
+    },
+    /// A runtime this finding's problem stops.
+    FailsFor(Runtime),
+    /// Natively: an address the system resolver (or `--resolve`) gave.
+    Address(String),
 }
 
 impl Fact {
@@ -349,6 +394,19 @@ impl Fact {
             Fact::Failures(_) => t("Failures", "失败"),
             Fact::Timeline(_) => t("Timeline", "时间线"),
             Fact::StreamChunks { .. } => t("Events / network chunks", "事件数 / 网络分块数"),
+            Fact::Setting(_) => t("Setting", "设置"),
+            Fact::Connection { .. } => t("Connection", "连接"),
+            Fact::Proxy(_) => t("Proxy", "代理"),
+            Fact::CaFile { .. } => t("CA file", "CA 文件"),
+            Fact::TlsVersion(_) => t("TLS version", "TLS 版本"),
+            Fact::Alpn(_) => t("Protocol (ALPN)", "协议（ALPN）"),
+            Fact::Cipher(_) => t("Cipher suite", "密码套件"),
+            Fact::Subject(_) => t("Certificate subject", "证书主体"),
+            Fact::Issuer(_) => t("Issued by", "签发者"),
+            Fact::Expires(_) => t("Expires", "过期时间"),
+            Fact::Trust { .. } => t("Trust", "信任"),
+            Fact::FailsFor(_) => t("Fails for", "失败的运行时"),
+            Fact::Address(_) => t("Address", "地址"),
         }
     }
 
@@ -373,7 +431,15 @@ impl Fact {
             | Fact::Incident(s)
             | Fact::Link(s)
             | Fact::Command(s)
-            | Fact::ControlHost(s) => Some(s),
+            | Fact::ControlHost(s)
+            | Fact::Setting(s)
+            | Fact::Proxy(s)
+            | Fact::TlsVersion(s)
+            | Fact::Alpn(s)
+            | Fact::Cipher(s)
+            | Fact::Subject(s)
+            | Fact::Issuer(s)
+            | Fact::Address(s) => Some(s),
             _ => None,
         }
     }
@@ -437,6 +503,19 @@ impl Fact {
             Fact::HttpStatus(code) => code.to_string(),
             Fact::KeyLength(n) | Fact::ModelCount(n) => n.to_string(),
             Fact::KeyKind(kind) => kind.to_string(),
+            Fact::Connection { to, error, ms } => format!(
+                "{to}: {} · {} ms",
+                net_error_label(*error).get(lang),
+                ms.max(0.0).round() as u64
+            ),
+            Fact::CaFile { var, path, state } => {
+                format!("{var}={path}: {}", file_state_label(*state).get(lang))
+            }
+            Fact::Expires(secs) => super::time::rfc3339(secs.saturating_mul(1000) as f64),
+            Fact::Trust { source, result } => {
+                format!("{source}: {}", trust_label(*result).get(lang))
+            }
+            Fact::FailsFor(runtime) => runtime.label().get(lang).to_string(),
             // Text facts returned above.
             _ => String::new(),
         }
@@ -504,7 +583,63 @@ impl Fact {
             Fact::Failures(_) => "failures",
             Fact::Timeline(_) => "timeline",
             Fact::StreamChunks { .. } => "stream_chunks",
+            Fact::Setting(_) => "setting",
+            Fact::Connection { .. } => "connection",
+            Fact::Proxy(_) => "proxy",
+            Fact::CaFile { .. } => "ca_file",
+            Fact::TlsVersion(_) => "tls_version",
+            Fact::Alpn(_) => "alpn",
+            Fact::Cipher(_) => "cipher",
+            Fact::Subject(_) => "subject",
+            Fact::Issuer(_) => "issuer",
+            Fact::Expires(_) => "expires",
+            Fact::Trust { .. } => "trust",
+            Fact::FailsFor(_) => "fails_for",
+            Fact::Address(_) => "address",
         }
+    }
+}
+
+/// How a connection ended, for people.
+pub fn net_error_label(error: Option<NetError>) -> Text {
+    match error {
+        None => t("connected", "已连接"),
+        Some(NetError::Refused) => t("refused", "被拒绝"),
+        Some(NetError::Reset) => t("reset", "被重置"),
+        Some(NetError::Unreachable) => t("unreachable", "不可达"),
+        Some(NetError::TimedOut) => t("no answer (timed out)", "无响应（超时）"),
+        Some(NetError::Closed) => t("closed without an answer", "未响应即关闭"),
+        Some(NetError::ProxyStatus(_)) => t("refused by the proxy", "被代理拒绝"),
+        Some(NetError::NotTls) => t("not TLS", "不是 TLS"),
+        Some(NetError::TlsAlert) => t("TLS alert", "TLS 告警"),
+        Some(NetError::BadAnswer) => t("not an HTTP answer", "不是 HTTP 响应"),
+        Some(NetError::Other) => t("failed", "失败"),
+    }
+}
+
+/// What reading a CA file gave, for people.
+pub fn file_state_label(state: FileState) -> Text {
+    match state {
+        FileState::Pem { .. } => t("PEM certificates", "PEM 证书"),
+        FileState::Dir { .. } => t("a folder of certificates", "证书文件夹"),
+        FileState::Missing => t("no such file", "文件不存在"),
+        FileState::IsDir => t("a folder, not a file", "是文件夹而不是文件"),
+        FileState::Unreadable => t("cannot be read", "无法读取"),
+        FileState::Empty => t("empty", "为空"),
+        FileState::NotPem => t("not PEM certificates", "不是 PEM 证书"),
+    }
+}
+
+/// What a trust source said, for people.
+pub fn trust_label(result: TrustResult) -> Text {
+    match result {
+        TrustResult::Trusted => t("trusted", "受信任"),
+        TrustResult::UnknownIssuer => t("unknown issuer", "未知签发者"),
+        TrustResult::Expired => t("expired", "已过期"),
+        TrustResult::NotYetValid => t("not yet valid", "尚未生效"),
+        TrustResult::WrongName => t("issued for another name", "签发给其他名称"),
+        TrustResult::Unusable => t("nothing to trust in it", "其中没有可信任的证书"),
+        TrustResult::Invalid => t("invalid", "无效"),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::input::Context;
 use super::key::ApiKey;
+use super::net::{Cert, Net, PathSeen, TlsSeen, TrustResult, TrustSource};
 use super::observation::{Chunk, Observation, Observations, Response, ResponseKind, Sample};
 use super::probe::ProbeId;
 use super::run::Run;
@@ -79,6 +80,51 @@ pub fn dated(mut r: Response) -> Observation {
     Observation::Response(r)
 }
 
+/// A certificate valid from 2025 to 2030.
+pub fn cert(subject: &str, issuer: &str) -> Cert {
+    Cert {
+        subject: subject.into(),
+        issuer: issuer.into(),
+        not_before: 1_735_689_600,
+        not_after: 1_893_456_000,
+        ca: false,
+    }
+}
+
+/// A TLS handshake whose chain every store trusts.
+pub fn healthy_tls() -> TlsSeen {
+    TlsSeen {
+        version: "TLSv1.3".into(),
+        alpn: "h2".into(),
+        cipher: "TLS13_AES_128_GCM_SHA256".into(),
+        chain: vec![
+            cert("CN=api.anthropic.com", "CN=WE1, O=Google Trust Services"),
+            cert(
+                "CN=WE1, O=Google Trust Services",
+                "CN=GTS Root R4, O=Google Trust Services LLC",
+            ),
+        ],
+        trust: vec![
+            (TrustSource::Mozilla, TrustResult::Trusted),
+            (TrustSource::System, TrustResult::Trusted),
+        ],
+        elapsed_ms: 12.0,
+        at_unix: 1_796_000_000,
+    }
+}
+
+/// A path that connected, shook hands with a trusted chain and was answered 401 (no key).
+pub fn healthy_path() -> PathSeen {
+    PathSeen {
+        connect_ms: Some(8.0),
+        proxy_status: None,
+        tls: Some(healthy_tls()),
+        http_status: Some(401),
+        ttfb_ms: Some(30.0),
+        failure: None,
+    }
+}
+
 /// What a healthy API, resolver, status page and control endpoint answer to probe `id`.
 pub fn healthy(ctx: &Context, id: ProbeId) -> Observation {
     let json = "application/json";
@@ -136,6 +182,11 @@ pub fn healthy(ctx: &Context, id: ProbeId) -> Observation {
                 .collect();
             Observation::Response(r)
         }
+        ProbeId::Resolve => Observation::Net(Net::Resolved {
+            addrs: vec!["160.79.104.10".into()],
+            elapsed_ms: 2.0,
+        }),
+        ProbeId::Path(_) | ProbeId::Tunnel(_) => Observation::Net(Net::Path(healthy_path())),
         ProbeId::Watch => Observation::Series {
             samples: (0..3)
                 .map(|i| Sample {

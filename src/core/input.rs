@@ -125,6 +125,8 @@ pub struct Context {
     /// `navigator.onLine` when the run started.
     pub online: bool,
     pub settings: Settings,
+    /// Natively: the variables, CA files and overrides the app's environment holds; empty in a browser.
+    pub native: super::native::Inputs,
 }
 
 impl Context {
@@ -144,6 +146,7 @@ impl Context {
             page_secure,
             online: true,
             settings: Settings::default(),
+            native: super::native::Inputs::default(),
         }
     }
 

@@ -14,6 +14,8 @@ pub mod input;
 pub mod json;
 pub mod key;
 pub mod link;
+pub mod native;
+pub mod net;
 pub mod observation;
 pub mod plan;
 pub mod probe;

@@ -1,5 +1,6 @@
 //! Observations: what happened when a probe ran. A failed probe is an observation, not an error.
 
+use super::net::Net;
 use super::probe::ProbeId;
 
 /// Why a probe was not sent.
@@ -120,6 +121,8 @@ pub enum Observation {
     /// The person pressed Cancel.
     Cancelled,
     NotSent(NotSent),
+    /// What a native probe saw (the system resolver, one path to the target).
+    Net(Net),
     /// A series of repeated probes (watch mode), as far as it has got.
     Series {
         samples: Vec<Sample>,

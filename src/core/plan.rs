@@ -10,6 +10,7 @@
 
 use super::checks::REGISTRY;
 use super::input::{Context, Vantage};
+use super::native;
 use super::observation::{NotSent, Observation, Observations};
 use super::probe::{self, ProbeId, ProbeSpec};
 use super::reply::{self, Reply};
@@ -49,13 +50,20 @@ pub fn plan(ctx: &Context) -> Vec<Planned> {
 /// (observed or in flight); each probe is handed out once.
 pub fn next(ctx: &Context, obs: &Observations, started: &[ProbeId]) -> Vec<Planned> {
     let mut out = Vec::new();
+    let native = ctx.vantage == Vantage::Native;
     let mut give = |p: Planned| {
         let id = match &p {
             Ok(spec) => spec.id,
             Err((id, _)) => *id,
         };
         if !started.contains(&id) && wanted(ctx, id) {
-            out.push(p);
+            // Natively every request says how it reaches its host: the route the app's settings give.
+            out.push(p.map(|mut spec| {
+                if native && spec.net.is_none() {
+                    spec.net = native::request_net(&ctx.native, &spec.url).map(Box::new);
+                }
+                spec
+            }));
         }
     };
     for id in FIRST_WAVE {
@@ -63,6 +71,21 @@ pub fn next(ctx: &Context, obs: &Observations, started: &[ProbeId]) -> Vec<Plann
     }
     // A probe no check reads counts as done, so that it cannot hold up the probes after it.
     let seen = |id: &ProbeId| !wanted(ctx, *id) || obs.contains_key(id);
+    let mut native_done = true;
+    if native {
+        give(resolve(ctx));
+        for p in tunnels(ctx) {
+            native_done &= seen(&planned_id(&p));
+            give(p);
+        }
+        native_done &= seen(&ProbeId::Resolve);
+        if seen(&ProbeId::Resolve) {
+            for p in direct_paths(ctx, obs) {
+                native_done &= seen(&planned_id(&p));
+                give(p);
+            }
+        }
+    }
     if seen(&ProbeId::KeyModels) {
         give(message(ctx, obs));
     }
@@ -71,8 +94,10 @@ pub fn next(ctx: &Context, obs: &Observations, started: &[ProbeId]) -> Vec<Plann
             give(preflight(ctx, obs, id));
         }
     }
-    let first_done =
-        FIRST_WAVE.iter().all(seen) && seen(&ProbeId::Message) && PREFLIGHTS.iter().all(seen);
+    let first_done = FIRST_WAVE.iter().all(seen)
+        && seen(&ProbeId::Message)
+        && PREFLIGHTS.iter().all(seen)
+        && native_done;
     if !first_done {
         return out;
     }
@@ -92,6 +117,83 @@ pub fn next(ctx: &Context, obs: &Observations, started: &[ProbeId]) -> Vec<Plann
         give(watch(ctx));
     }
     out
+}
+
+/// The probe a planned entry names.
+fn planned_id(p: &Planned) -> ProbeId {
+    match p {
+        Ok(spec) => spec.id,
+        Err((id, _)) => *id,
+    }
+}
+
+/// A native probe of the target: a keyless GET of the model list, carrying `net`.
+fn native_probe(ctx: &Context, id: ProbeId, target: &Target, net: probe::NetSpec) -> ProbeSpec {
+    let mut spec =
+        probe::describe(ProbeId::CorsRead, target, ctx.auth, &ctx.settings.version).with_id(id);
+    // A path's request is judged by how far it got, not followed anywhere.
+    spec.follow_redirects = false;
+    spec.net = Some(Box::new(net));
+    spec
+}
+
+/// Natively: the system resolver, unless the host is an address or `--resolve` names it.
+fn resolve(ctx: &Context) -> Planned {
+    let id = ProbeId::Resolve;
+    let target = target_for(ctx, id)?;
+    let port = target.port_or_default();
+    if Context::dns_not_applicable(target) && target.host != "localhost"
+        || ctx.native.override_for(&target.host, port).is_some()
+    {
+        return Err((id, NotSent::NotApplicable));
+    }
+    Ok(native_probe(
+        ctx,
+        id,
+        target,
+        native::resolve_net(&ctx.native, target),
+    ))
+}
+
+/// Natively: one path per address of the target, once the addresses are known.
+fn direct_paths(ctx: &Context, obs: &Observations) -> Vec<Planned> {
+    let target = match target_for(ctx, ProbeId::Path(0)) {
+        Ok(t) => t,
+        Err(e) => return vec![Err(e)],
+    };
+    let addrs = native::addresses(&ctx.native, target, obs);
+    if addrs.is_empty() {
+        return vec![Err((ProbeId::Path(0), NotSent::Prerequisite))];
+    }
+    addrs
+        .iter()
+        .enumerate()
+        .map(|(i, addr)| {
+            let net = native::direct_path_net(&ctx.native, target, addr);
+            Ok(native_probe(ctx, ProbeId::Path(i as u8), target, net))
+        })
+        .collect()
+}
+
+/// Natively: one path through each proxy the environment names, or none to try.
+fn tunnels(ctx: &Context) -> Vec<Planned> {
+    let target = match target_for(ctx, ProbeId::Tunnel(0)) {
+        Ok(t) => t,
+        Err(e) => return vec![Err(e)],
+    };
+    let count = native::proxies(&ctx.native).len();
+    if count == 0 {
+        return vec![Err((ProbeId::Tunnel(0), NotSent::NotApplicable))];
+    }
+    (0..count)
+        .map(|i| {
+            let id = ProbeId::Tunnel(i as u8);
+            match native::tunnel_net(&ctx.native, target, i) {
+                Some(net) => Ok(native_probe(ctx, id, target, net)),
+                None => Err((id, NotSent::NotApplicable)),
+            }
+        })
+        .collect()
 }
 
 /// The probes that go out at once.

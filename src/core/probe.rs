@@ -48,6 +48,13 @@ pub enum ProbeId {
     ControlLatency(u16),
     /// Watch mode's repeated probes, recorded as one growing series.
     Watch,
+    /// Native: the system resolver's answer for the target's host.
+    Resolve,
+    /// Native: one path to the target straight to its address `i` (in the resolver's order): connect, TLS
+    /// with the chain recorded, one keyless request.
+    Path(u8),
+    /// Native: one path to the target through proxy `i` of [`super::native::proxies`].
+    Tunnel(u8),
 }
 
 impl ProbeId {
@@ -67,6 +74,9 @@ impl ProbeId {
             ProbeId::Latency(_) => "latency",
             ProbeId::ControlLatency(_) => "control_latency",
             ProbeId::Watch => "watch",
+            ProbeId::Resolve => "resolve",
+            ProbeId::Path(_) => "path",
+            ProbeId::Tunnel(_) => "tunnel",
         }
     }
 }
@@ -98,6 +108,52 @@ pub struct ProbeSpec {
     pub body: Option<String>,
     pub timeout_ms: u32,
     pub body_cap: usize,
+    /// Natively: how to reach the target, and what else to observe on the way. `None` in a browser.
+    pub net: Option<Box<NetSpec>>,
+}
+
+/// What a native probe does beyond its request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetKind {
+    /// The request alone, over the route, verified against the trust sources (any one suffices).
+    Request,
+    /// Ask the system resolver for the host's addresses; nothing is sent to the target.
+    Resolve,
+    /// Connect over the route, shake hands recording the chain and asking each trust source about it, then
+    /// send the request (which never carries a key) and time each stage.
+    Path,
+}
+
+/// How to reach the target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hop {
+    /// Resolve the host (or take `--resolve`'s addresses, listed here) and connect to the first that answers.
+    System { addrs: Vec<String> },
+    /// Connect to this address only (IPv6 without brackets).
+    Addr(String),
+    /// Through an HTTP proxy with `CONNECT`.
+    Proxy {
+        host: String,
+        port: u16,
+        /// `Proxy-Authorization: Basic` credentials, when the proxy URL has them.
+        user: Option<String>,
+        password: Option<String>,
+    },
+}
+
+/// A native probe's route and trust.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetSpec {
+    pub kind: NetKind,
+    /// The target's host (for the resolver, SNI and `CONNECT`), without IPv6 brackets, and port.
+    pub host: String,
+    pub port: u16,
+    pub tls: bool,
+    pub hop: Hop,
+    /// The trust sources: for a request, any one trusting the chain suffices; a path asks each of them.
+    pub trust: Vec<super::net::TrustSource>,
+    /// The CA files `TrustSource::File(i)` names, by index (empty strings for ones not to read).
+    pub ca_files: Vec<String>,
 }
 
 /// The custom headers the preflight probes send one at a time: `content-type`, which any CORS set-up
@@ -132,6 +188,7 @@ fn plain_get(id: ProbeId, url: String, timeout_ms: u32) -> ProbeSpec {
         body: None,
         timeout_ms,
         body_cap: BODY_CAP,
+        net: None,
     }
 }
 

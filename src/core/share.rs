@@ -13,6 +13,8 @@ use super::diagnosis::{Entry, State, Verdict};
 use super::dns::ResolverView;
 use super::finding::{Fact, Finding, Method, Point, SampleKind, Timing};
 use super::i18n::{t, Lang, Text};
+use super::native::{FileState, RUNTIMES};
+use super::net::{NetError, TrustResult};
 use super::report::{KeyPrint, Report};
 
 /// The layout of the pack; a link of another version is refused, never guessed at.
@@ -155,6 +157,41 @@ pub const KINDS: [SampleKind; 8] = [
     SampleKind::Unreadable,
     SampleKind::Failed,
     SampleKind::TimedOut,
+];
+
+/// Every way a connection can end, in the order a report names them by; a new one is appended. A proxy's
+/// status travels beside its place.
+const NET_ERRORS: [NetError; 10] = [
+    NetError::Refused,
+    NetError::Reset,
+    NetError::Unreachable,
+    NetError::TimedOut,
+    NetError::Closed,
+    NetError::ProxyStatus(0),
+    NetError::NotTls,
+    NetError::TlsAlert,
+    NetError::BadAnswer,
+    NetError::Other,
+];
+/// Every state of a CA file, in report order; counts travel beside their place.
+const FILE_STATES: [FileState; 7] = [
+    FileState::Pem { certs: 0 },
+    FileState::Dir { certs: 0 },
+    FileState::Missing,
+    FileState::IsDir,
+    FileState::Unreadable,
+    FileState::Empty,
+    FileState::NotPem,
+];
+/// Every trust result, in report order.
+const TRUST_RESULTS: [TrustResult; 7] = [
+    TrustResult::Trusted,
+    TrustResult::UnknownIssuer,
+    TrustResult::Expired,
+    TrustResult::NotYetValid,
+    TrustResult::WrongName,
+    TrustResult::Unusable,
+    TrustResult::Invalid,
 ];
 
 /// The place of `x` in `list`; values always come from these lists.
@@ -374,6 +411,59 @@ fn pack_fact(w: &mut Writer, fact: &Fact) {
             w.uint(*events as u64);
             w.uint(*chunks as u64);
         }
+        Fact::Setting(s) => text(w, 35, s),
+        Fact::Connection { to, error, ms } => {
+            w.u8(36);
+            w.str(to);
+            match error {
+                None => w.u8(0),
+                Some(e) => {
+                    let kind = match e {
+                        NetError::ProxyStatus(_) => NetError::ProxyStatus(0),
+                        other => *other,
+                    };
+                    w.u8(1 + index_of(&NET_ERRORS, &kind));
+                    if let NetError::ProxyStatus(code) = e {
+                        w.uint(u64::from(*code));
+                    }
+                }
+            }
+            w.ms(*ms);
+        }
+        Fact::Proxy(s) => text(w, 37, s),
+        Fact::CaFile { var, path, state } => {
+            w.u8(38);
+            w.str(var);
+            w.str(path);
+            let (kind, count) = match state {
+                FileState::Pem { certs } => (FileState::Pem { certs: 0 }, Some(*certs)),
+                FileState::Dir { certs } => (FileState::Dir { certs: 0 }, Some(*certs)),
+                other => (*other, None),
+            };
+            w.u8(index_of(&FILE_STATES, &kind));
+            if let Some(n) = count {
+                w.uint(u64::from(n));
+            }
+        }
+        Fact::TlsVersion(s) => text(w, 39, s),
+        Fact::Alpn(s) => text(w, 40, s),
+        Fact::Cipher(s) => text(w, 41, s),
+        Fact::Subject(s) => text(w, 42, s),
+        Fact::Issuer(s) => text(w, 43, s),
+        Fact::Expires(secs) => {
+            w.u8(44);
+            w.int(*secs);
+        }
+        Fact::Trust { source, result } => {
+            w.u8(45);
+            w.str(source);
+            w.u8(index_of(&TRUST_RESULTS, result));
+        }
+        Fact::FailsFor(runtime) => {
+            w.u8(46);
+            w.u8(index_of(&RUNTIMES, runtime));
+        }
+        Fact::Address(s) => text(w, 47, s),
     }
 }
 
@@ -647,6 +737,53 @@ fn unpack_fact(r: &mut Reader) -> R<Fact> {
             let chunks = small(r.uint()?)?;
             Fact::StreamChunks { events, chunks }
         }
+        35 => Fact::Setting(r.str()?),
+        36 => {
+            let to = r.str()?;
+            let error = match r.u8()? {
+                0 => None,
+                n => match NET_ERRORS.get(usize::from(n) - 1) {
+                    Some(NetError::ProxyStatus(_)) => Some(NetError::ProxyStatus(
+                        u16::try_from(r.uint()?).map_err(|_| ShareError::Malformed)?,
+                    )),
+                    Some(e) => Some(*e),
+                    None => return Err(ShareError::Malformed),
+                },
+            };
+            Fact::Connection {
+                to,
+                error,
+                ms: r.ms()?,
+            }
+        }
+        37 => Fact::Proxy(r.str()?),
+        38 => {
+            let var = r.str()?;
+            let path = r.str()?;
+            let certs =
+                |r: &mut Reader| u16::try_from(r.uint()?).map_err(|_| ShareError::Malformed);
+            let state = match r.pick(&FILE_STATES)? {
+                FileState::Pem { .. } => FileState::Pem { certs: certs(r)? },
+                FileState::Dir { .. } => FileState::Dir { certs: certs(r)? },
+                other => other,
+            };
+            Fact::CaFile { var, path, state }
+        }
+        39 => Fact::TlsVersion(r.str()?),
+        40 => Fact::Alpn(r.str()?),
+        41 => Fact::Cipher(r.str()?),
+        42 => Fact::Subject(r.str()?),
+        43 => Fact::Issuer(r.str()?),
+        44 => Fact::Expires(r.int()?),
+        45 => {
+            let source = r.str()?;
+            Fact::Trust {
+                source,
+                result: r.pick(&TRUST_RESULTS)?,
+            }
+        }
+        46 => Fact::FailsFor(r.pick(&RUNTIMES)?),
+        47 => Fact::Address(r.str()?),
         _ => return Err(ShareError::Malformed),
     })
 }
@@ -661,7 +798,47 @@ mod tests {
     use crate::core::observation::Observation;
     use crate::core::probe::ProbeId;
 
-    /// Every fact variant, with awkward values, so that a new variant or field cannot go unpacked.
+    /// The native doctor's facts, with awkward values; links before the native doctor never held them.
+    fn every_native_fact() -> Vec<Fact> {
+        vec![
+            Fact::Setting("HTTPS_PROXY=http://u:***@p:1 [settings.json]".into()),
+            Fact::Connection {
+                to: "[::1]:443".into(),
+                error: Some(NetError::ProxyStatus(407)),
+                ms: 3.0,
+            },
+            Fact::Connection {
+                to: "127.0.0.1:443".into(),
+                error: None,
+                ms: 1.0,
+            },
+            Fact::Proxy("http://p:1".into()),
+            Fact::CaFile {
+                var: "SSL_CERT_FILE".into(),
+                path: "/ca.pem".into(),
+                state: FileState::Pem { certs: 3 },
+            },
+            Fact::CaFile {
+                var: "NODE_EXTRA_CA_CERTS".into(),
+                path: "/nope".into(),
+                state: FileState::Missing,
+            },
+            Fact::TlsVersion("TLSv1.3".into()),
+            Fact::Alpn("h2".into()),
+            Fact::Cipher("TLS13_AES_256_GCM_SHA384".into()),
+            Fact::Subject("CN=api.anthropic.com".into()),
+            Fact::Issuer("CN=Corp CA".into()),
+            Fact::Expires(1_900_000_000),
+            Fact::Trust {
+                source: "system store".into(),
+                result: TrustResult::WrongName,
+            },
+            Fact::FailsFor(crate::core::native::Runtime::ClaudeCode),
+            Fact::Address("2607:6bc0::10".into()),
+        ]
+    }
+
+    /// Every fact variant a browser's report holds, as the golden link of every fact has them.
     fn every_fact() -> Vec<Fact> {
         vec![
             Fact::Elapsed(42.0),
@@ -743,6 +920,7 @@ mod tests {
         // Put every kind of fact into the first finding.
         if let State::Done(f) = &mut r.entries[0].state {
             f.facts = every_fact();
+            f.facts.extend(every_native_fact());
         }
         r
     }

@@ -190,6 +190,11 @@ impl Target {
         format!("{}{}", self.base(), api_path)
     }
 
+    /// The port the probes connect to: the one given, else the scheme's.
+    pub fn port_or_default(&self) -> u16 {
+        self.port.unwrap_or(self.scheme.default_port())
+    }
+
     /// Whether the host is the real API's.
     pub fn is_official(&self) -> bool {
         self.host == API_HOST

@@ -378,7 +378,7 @@ pub static CHECK: Check = Check {
     applies: Applies::Everywhere,
     layer: Layer::Auth,
     title: t("The key, against the API", "用 API 验证密钥"),
-    depends_on: &["cors.read", "auth.key_shape"],
+    depends_on: &["cors.read", "tls.trust", "auth.key_shape"],
     // The keyless answer is read beside the keyed one: a server that answers without a key validates none.
     probes: &[ProbeId::KeyModels, ProbeId::CorsRead],
     outcomes: &[
@@ -439,9 +439,10 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
             Finding::new(CODE, &TIMED_OUT).with(Fact::TimeoutMs(*after_ms))
         }
         Observation::NotSent(NotSent::NoKey) => Finding::new(CODE, &NO_KEY),
-        Observation::Cancelled | Observation::NotSent(_) | Observation::Series { .. } => {
-            Finding::new(CODE, &NOT_RUN)
-        }
+        Observation::Cancelled
+        | Observation::NotSent(_)
+        | Observation::Series { .. }
+        | Observation::Net(_) => Finding::new(CODE, &NOT_RUN),
     })
 }
 

@@ -208,9 +208,10 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
             Finding::new(CODE, &TIMED_OUT).with(Fact::TimeoutMs(*after_ms))
         }
         Observation::NotSent(NotSent::NoKey | NotSent::KeyShape) => Finding::new(CODE, &NO_KEY),
-        Observation::Cancelled | Observation::NotSent(_) | Observation::Series { .. } => {
-            Finding::new(CODE, &NOT_RUN)
-        }
+        Observation::Cancelled
+        | Observation::NotSent(_)
+        | Observation::Series { .. }
+        | Observation::Net(_) => Finding::new(CODE, &NOT_RUN),
     })
 }
 

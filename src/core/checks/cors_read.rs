@@ -383,9 +383,10 @@ fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
         Observation::TimedOut { after_ms } => {
             Finding::new(CODE, &TIMED_OUT).with(Fact::TimeoutMs(*after_ms))
         }
-        Observation::Cancelled | Observation::NotSent(_) | Observation::Series { .. } => {
-            return Some(Finding::new(CODE, &NOT_RUN))
-        }
+        Observation::Cancelled
+        | Observation::NotSent(_)
+        | Observation::Series { .. }
+        | Observation::Net(_) => return Some(Finding::new(CODE, &NOT_RUN)),
     };
     unreadable(refusal, obs)
 }

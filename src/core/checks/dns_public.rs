@@ -396,7 +396,8 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
         Observation::Rejected { .. }
         | Observation::TimedOut { .. }
         | Observation::NotSent(_)
-        | Observation::Series { .. } => finding(missed),
+        | Observation::Series { .. }
+        | Observation::Net(_) => finding(missed),
     }
 }
 

@@ -12,6 +12,10 @@ pub mod auth_model;
 pub mod body;
 pub mod cors_read;
 pub mod dns_public;
+pub mod dns_system;
+pub mod env_config;
+pub mod network_connect;
+pub mod network_proxy;
 pub mod network_reach;
 pub mod page_mixed_content;
 pub mod page_online;
@@ -22,6 +26,8 @@ pub mod service_clock;
 pub mod service_message;
 pub mod service_rate_limits;
 pub mod service_status;
+pub mod tls_handshake;
+pub mod tls_trust;
 
 /// More patience for retries, which the SDKs already make for 429, 529, 5xx and connection errors: the fix
 /// of every outcome that a retry can outlast.
@@ -173,8 +179,14 @@ pub const REGISTRY: &[&Check] = &[
     &page_target::CHECK,
     &page_mixed_content::CHECK,
     &page_online::CHECK,
+    &env_config::CHECK,
     &dns_public::CHECK,
+    &dns_system::CHECK,
     &network_reach::CHECK,
+    &network_connect::CHECK,
+    &network_proxy::CHECK,
+    &tls_handshake::CHECK,
+    &tls_trust::CHECK,
     &cors_read::CHECK,
     &auth_key_shape::CHECK,
     &auth_key::CHECK,
@@ -413,10 +425,10 @@ mod tests {
                 check.code
             );
             let prefix = check.code.split('.').next().unwrap();
-            let layer = if prefix == "perf" {
-                "performance"
-            } else {
-                prefix
+            let layer = match prefix {
+                "perf" => "performance",
+                "env" => "config",
+                other => other,
             };
             assert_eq!(layer, check.layer.as_str(), "{}", check.code);
         }

@@ -97,7 +97,7 @@ pub static NOT_RUN: Outcome = Outcome {
 pub static CHECK: Check = Check {
     code: CODE,
     wire: 4,
-    applies: Applies::Everywhere,
+    applies: Applies::BrowserOnly,
     layer: Layer::Network,
     title: t("Reaching the host", "连接主机"),
     depends_on: &[
@@ -130,9 +130,10 @@ fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
         Observation::TimedOut { after_ms } => {
             Finding::new(CODE, &TIMED_OUT).with(Fact::TimeoutMs(*after_ms))
         }
-        Observation::Cancelled | Observation::NotSent(_) | Observation::Series { .. } => {
-            Finding::new(CODE, &NOT_RUN)
-        }
+        Observation::Cancelled
+        | Observation::NotSent(_)
+        | Observation::Series { .. }
+        | Observation::Net(_) => Finding::new(CODE, &NOT_RUN),
     })
 }
 

@@ -158,7 +158,7 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
             let shown = url.trim().chars().take(MAX_URL_CHARS).collect();
             return Some(Finding::new(CODE, &NO_CONTROL).with(Fact::Offending(shown)));
         }
-        Observation::Cancelled | Observation::Series { .. } => {
+        Observation::Cancelled | Observation::Series { .. } | Observation::Net(_) => {
             return Some(Finding::new(CODE, &NOT_RUN))
         }
         Observation::Rejected { elapsed_ms } => Fact::Elapsed(*elapsed_ms),
@@ -168,9 +168,10 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
     let outcome = match obs.get(&ProbeId::Reach)? {
         Observation::Response(_) => &CONTROL_BLOCKED,
         Observation::Rejected { .. } | Observation::TimedOut { .. } => &CONNECTION_DOWN,
-        Observation::NotSent(_) | Observation::Cancelled | Observation::Series { .. } => {
-            &CONTROL_FAILED
-        }
+        Observation::NotSent(_)
+        | Observation::Cancelled
+        | Observation::Series { .. }
+        | Observation::Net(_) => &CONTROL_FAILED,
     };
     Some(Finding::new(CODE, outcome).with(host()).with(failure))
 }

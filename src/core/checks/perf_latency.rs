@@ -188,7 +188,7 @@ pub static CHECK: Check = Check {
     applies: Applies::Everywhere,
     layer: Layer::Performance,
     title: t("Latency", "延迟"),
-    depends_on: &["network.reach"],
+    depends_on: &["network.reach", "tls.trust"],
     probes: &[ProbeId::Latency(0), ProbeId::ControlLatency(0)],
     outcomes: &[
         (0, &FAST),

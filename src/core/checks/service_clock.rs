@@ -110,7 +110,7 @@ pub static CHECK: Check = Check {
     applies: Applies::Everywhere,
     layer: Layer::Service,
     title: t("This machine's clock", "本机时钟"),
-    depends_on: &["cors.read"],
+    depends_on: &["cors.read", "tls.trust"],
     probes: &[ProbeId::CorsRead, ProbeId::KeyModels],
     outcomes: &[
         (0, &IN_SYNC),

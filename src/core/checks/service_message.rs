@@ -386,9 +386,10 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
         Observation::NotSent(NotSent::Off) => Finding::new(CODE, &OFF),
         Observation::NotSent(NotSent::NoKey | NotSent::KeyShape) => Finding::new(CODE, &NO_KEY),
         Observation::NotSent(NotSent::Prerequisite) => Finding::new(CODE, &NO_MODEL),
-        Observation::Cancelled | Observation::NotSent(_) | Observation::Series { .. } => {
-            Finding::new(CODE, &NOT_RUN)
-        }
+        Observation::Cancelled
+        | Observation::NotSent(_)
+        | Observation::Series { .. }
+        | Observation::Net(_) => Finding::new(CODE, &NOT_RUN),
     })
 }
 

@@ -211,7 +211,9 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
         | Observation::Rejected { .. }
         | Observation::TimedOut { .. }
         | Observation::NotSent(_) => unavailable(),
-        Observation::Cancelled | Observation::Series { .. } => Finding::new(CODE, &NOT_RUN),
+        Observation::Cancelled | Observation::Series { .. } | Observation::Net(_) => {
+            Finding::new(CODE, &NOT_RUN)
+        }
     })
 }
 
