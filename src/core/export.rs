@@ -3,8 +3,9 @@
 use super::diagnosis::{Entry, State, Verdict};
 use super::finding::{Fact, Method, Status};
 use super::i18n::{t, ui, Lang, Text};
-use super::native::FileState;
-use super::net::NetError;
+use super::native::{FileState, Prediction, Route};
+use super::net::{NetError, TrustSource};
+use super::report::NativeSection;
 use super::report::Report;
 use super::time::rfc3339;
 
@@ -414,8 +415,155 @@ pub fn json(report: &Report) -> String {
         w.close('}');
     }
     w.close(']');
+    if let Some(native) = &report.native {
+        w.key("native");
+        native_json(&mut w, native);
+    }
     w.close('}');
     w.out
+}
+
+/// The native section: where it ran, each path and how far it got, each runtime's route and prediction.
+fn native_json(w: &mut Json, n: &NativeSection) {
+    w.open('{');
+    w.key("host");
+    w.str(&n.host_kind);
+    w.key("paths");
+    w.open('[');
+    for p in &n.paths {
+        w.open('{');
+        w.key("route");
+        w.str(p.route);
+        w.key("via");
+        w.str(&p.via);
+        w.key("family");
+        w.int(i64::from(p.family));
+        let seen = p.seen.as_ref();
+        w.key("works");
+        w.raw(if seen.is_some_and(|s| s.works()) {
+            "true"
+        } else {
+            "false"
+        });
+        w.key("connect_ms");
+        opt_ms(w, seen.and_then(|s| s.connect_ms));
+        w.key("proxy_status");
+        opt_int(w, seen.and_then(|s| s.proxy_status).map(i64::from));
+        w.key("tls");
+        match seen.and_then(|s| s.tls.as_ref()) {
+            None => w.raw("null"),
+            Some(tls) => {
+                w.open('{');
+                w.key("version");
+                w.str(&tls.version);
+                w.key("alpn");
+                w.str(&tls.alpn);
+                w.key("cipher");
+                w.str(&tls.cipher);
+                w.key("ms");
+                w.ms(tls.elapsed_ms);
+                w.key("issuer");
+                w.str(tls.anchor().unwrap_or_default());
+                w.key("subject");
+                w.str(tls.chain.first().map_or("", |c| c.subject.as_str()));
+                w.key("trust");
+                w.open('[');
+                for (source, result) in &tls.trust {
+                    w.open('{');
+                    w.key("source");
+                    w.str(match source {
+                        TrustSource::Mozilla => "mozilla",
+                        TrustSource::System => "system",
+                        TrustSource::File(_) => "file",
+                    });
+                    if let TrustSource::File(i) = source {
+                        w.key("file");
+                        w.int(i64::from(*i));
+                    }
+                    w.key("result");
+                    w.str(result.as_str());
+                    w.close('}');
+                }
+                w.close(']');
+                w.close('}');
+            }
+        }
+        w.key("http_status");
+        opt_int(w, seen.and_then(|s| s.http_status).map(i64::from));
+        w.key("ttfb_ms");
+        opt_ms(w, seen.and_then(|s| s.ttfb_ms));
+        w.key("failure");
+        match seen.and_then(|s| s.failure) {
+            None => w.raw("null"),
+            Some(f) => {
+                w.open('{');
+                w.key("stage");
+                w.str(f.stage.as_str());
+                w.key("error");
+                w.str(f.error.as_str());
+                if let NetError::ProxyStatus(code) = f.error {
+                    w.key("status");
+                    w.int(i64::from(code));
+                }
+                w.key("after_ms");
+                w.ms(f.after_ms);
+                w.close('}');
+            }
+        }
+        w.close('}');
+    }
+    w.close(']');
+    w.key("runtimes");
+    w.open('[');
+    for r in &n.runtimes {
+        w.open('{');
+        w.key("runtime");
+        w.str(r.runtime.as_str());
+        w.key("route");
+        w.str(match r.route {
+            Route::Direct => "direct",
+            Route::Proxy { .. } => "proxy",
+            Route::Stopped(_) => "stopped",
+        });
+        w.key("via");
+        w.str(&r.route_shown);
+        w.key("prediction");
+        w.str(match r.prediction {
+            Prediction::Works => "works",
+            Prediction::WorksAfterWait => "works_after_wait",
+            Prediction::Fails(_) => "fails",
+            Prediction::Unknown => "unknown",
+        });
+        w.key("why");
+        match &r.prediction {
+            Prediction::Fails(why) => w.str(why.as_str()),
+            _ => w.raw("null"),
+        }
+        w.key("issuer");
+        match &r.issuer {
+            Some(i) => w.str(i),
+            None => w.raw("null"),
+        }
+        w.close('}');
+    }
+    w.close(']');
+    w.close('}');
+}
+
+/// Milliseconds, or null.
+fn opt_ms(w: &mut Json, ms: Option<f64>) {
+    match ms {
+        Some(ms) => w.ms(ms),
+        None => w.raw("null"),
+    }
+}
+
+/// An integer, or null.
+fn opt_int(w: &mut Json, n: Option<i64>) {
+    match n {
+        Some(n) => w.int(n),
+        None => w.raw("null"),
+    }
 }
 
 /// A fact's value, typed: numbers as numbers (milliseconds as whole numbers), text as strings, and the
@@ -431,6 +579,7 @@ fn fact_json(w: &mut Json, fact: &Fact) {
         Fact::Method(m) => w.str(match m {
             Method::ResourceTiming => "resource_timing",
             Method::FetchRoundTrip => "fetch_round_trip",
+            Method::Sockets => "sockets",
         }),
         Fact::RateLimit {
             name,

@@ -163,6 +163,8 @@ pub enum Method {
     ResourceTiming,
     /// `performance.now()` around `fetch`: whole round trips only.
     FetchRoundTrip,
+    /// The native doctor: each phase timed around the socket, the handshake and the request it makes.
+    Sockets,
 }
 
 /// What one probe of a series met.
@@ -459,6 +461,12 @@ impl Fact {
                 "Resource Timing (Timing-Allow-Origin)".to_string()
             }
             Fact::Method(Method::FetchRoundTrip) => "performance.now() + fetch".to_string(),
+            Fact::Method(Method::Sockets) => t(
+                "timed at the socket: DNS, connect, TLS, first byte",
+                "在套接字层计时：DNS、连接、TLS、首字节",
+            )
+            .get(lang)
+            .to_string(),
             Fact::RateLimit {
                 remaining,
                 limit,

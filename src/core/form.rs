@@ -88,6 +88,7 @@ impl Form {
             samples: self.samples.trim().parse().unwrap_or(defaults.samples),
             message: self.message,
             watch_secs: self.watch.trim().parse().unwrap_or(0),
+            probe_timeout_ms: None,
         };
         let auth = AuthMode::parse(&self.auth).unwrap_or_default();
         let mut ctx = Context::new(&self.base, auth, ApiKey::new(self.key.clone()), page_secure)

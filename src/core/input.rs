@@ -92,6 +92,8 @@ pub struct Settings {
     pub watch_secs: u32,
     /// The checks shown; probes only they read are not sent.
     pub checks: Selection,
+    /// A shorter timeout for every probe, in milliseconds (the native doctor's `--timeout-ms`).
+    pub probe_timeout_ms: Option<u32>,
 }
 
 impl Default for Settings {
@@ -106,6 +108,7 @@ impl Default for Settings {
             message: false,
             watch_secs: 0,
             checks: Selection::ALL,
+            probe_timeout_ms: None,
         }
     }
 }

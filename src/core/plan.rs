@@ -62,6 +62,9 @@ pub fn next(ctx: &Context, obs: &Observations, started: &[ProbeId]) -> Vec<Plann
                 if native && spec.net.is_none() {
                     spec.net = native::request_net(&ctx.native, &spec.url).map(Box::new);
                 }
+                if let Some(limit) = ctx.settings.probe_timeout_ms {
+                    spec.timeout_ms = spec.timeout_ms.min(limit.max(1));
+                }
                 spec
             }));
         }

@@ -1,8 +1,10 @@
 //! The report: a diagnosis frozen with its context — what a shared link, Markdown or JSON will carry.
 
 use super::diagnosis::{Diagnosis, Entry, State, Verdict};
-use super::input::Context;
+use super::input::{Context, Vantage};
 use super::key::{ApiKey, KeyKind};
+use super::native::{PathRow, RuntimeRow};
+use super::observation::Observations;
 use super::sha256;
 
 /// What a report may say about the key: enough to tell two keys apart, never enough to use one.
@@ -50,6 +52,17 @@ pub struct Report {
     pub their_side: bool,
     /// Every decided check in registry order: done or skipped, never pending.
     pub entries: Vec<Entry>,
+    /// Natively: where it ran, the paths tried and what each runtime would meet. `None` from a browser.
+    pub native: Option<NativeSection>,
+}
+
+/// What only the native doctor's report holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NativeSection {
+    /// Operating system and architecture.
+    pub host_kind: String,
+    pub paths: Vec<PathRow>,
+    pub runtimes: Vec<RuntimeRow>,
 }
 
 impl Report {
@@ -75,7 +88,22 @@ impl Report {
                 .filter(|e| e.state != State::Pending)
                 .cloned()
                 .collect(),
+            native: None,
         }
+    }
+
+    /// The same report with the native section a native run's observations give; unchanged from a
+    /// browser.
+    pub fn with_native(mut self, ctx: &Context, obs: &Observations) -> Report {
+        if ctx.vantage == Vantage::Native {
+            let target = ctx.target.as_ref().ok();
+            self.native = Some(NativeSection {
+                host_kind: ctx.native.host_kind.clone(),
+                paths: super::native::paths(&ctx.native, target, obs),
+                runtimes: super::native::runtimes(&ctx.native, target, obs),
+            });
+        }
+        self
     }
 
     /// The diagnosis again, for the renderer.

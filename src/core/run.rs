@@ -147,13 +147,10 @@ impl Run {
             return None;
         }
         self.reported = true;
-        Some(Report::new(
-            &self.ctx,
-            &self.diagnosis(),
-            browser,
-            started_ms,
-            took_ms,
-        ))
+        Some(
+            Report::new(&self.ctx, &self.diagnosis(), browser, started_ms, took_ms)
+                .with_native(&self.ctx, &self.obs),
+        )
     }
 
     /// How long the watch lasts, in milliseconds since its first probe.

@@ -352,7 +352,11 @@ fn pack_fact(w: &mut Writer, fact: &Fact) {
         }
         Fact::Method(m) => {
             w.u8(22);
-            w.u8(u8::from(*m == Method::FetchRoundTrip));
+            w.u8(match m {
+                Method::ResourceTiming => 0,
+                Method::FetchRoundTrip => 1,
+                Method::Sockets => 2,
+            });
         }
         Fact::RateLimit {
             name,
@@ -640,6 +644,7 @@ pub fn unpack(bytes: &[u8]) -> Result<Report, ShareError> {
         verdict,
         their_side,
         entries,
+        native: None,
     })
 }
 
@@ -674,6 +679,7 @@ fn unpack_fact(r: &mut Reader) -> R<Fact> {
         22 => match r.u8()? {
             0 => Fact::Method(Method::ResourceTiming),
             1 => Fact::Method(Method::FetchRoundTrip),
+            2 => Fact::Method(Method::Sockets),
             _ => return Err(ShareError::Malformed),
         },
         23 => {
@@ -835,6 +841,7 @@ mod tests {
             },
             Fact::FailsFor(crate::core::native::Runtime::ClaudeCode),
             Fact::Address("2607:6bc0::10".into()),
+            Fact::Method(Method::Sockets),
         ]
     }
 

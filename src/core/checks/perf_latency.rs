@@ -268,13 +268,17 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
     facts.extend(series.cold.map(|c| Fact::Duration(Timing::Cold, c)));
     facts.extend(setup.map(|s| Fact::Duration(Timing::Setup, s)));
     facts.extend(control.map(|c| Fact::Duration(Timing::ControlMedian, c.median)));
-    facts.extend(phase_facts(series.cold_phases, &series.warm_phases));
+    facts.extend(phase_facts(
+        series.cold_phases,
+        &series.warm_phases,
+        ctx.vantage == crate::core::input::Vantage::Native,
+    ));
     Some(Finding::new(CODE, outcome).with_all(facts))
 }
 
 /// The phases, when the server allowed them: set-up from the cold round trip if it opened a connection,
 /// and the warm median time to first byte; then the method that measured.
-fn phase_facts(cold: Option<Phases>, warm: &[Phases]) -> Vec<Fact> {
+fn phase_facts(cold: Option<Phases>, warm: &[Phases], native: bool) -> Vec<Fact> {
     let mut facts = Vec::new();
     if let Some(p) = cold.filter(|p| p.new_connection) {
         facts.push(Fact::Duration(Timing::Dns, p.dns));
@@ -287,7 +291,9 @@ fn phase_facts(cold: Option<Phases>, warm: &[Phases]) -> Vec<Fact> {
     if let Some(t) = summarize(&ttfb) {
         facts.push(Fact::Duration(Timing::Ttfb, t.median));
     }
-    facts.push(Fact::Method(if cold.is_some() || !warm.is_empty() {
+    facts.push(Fact::Method(if native {
+        Method::Sockets
+    } else if cold.is_some() || !warm.is_empty() {
         Method::ResourceTiming
     } else {
         Method::FetchRoundTrip

@@ -1,0 +1,432 @@
+//! `api-doctor`: the native doctor. `api-doctor check` runs API Doctor's checks where the app runs, reads
+//! the settings the app reads, tries every path it might take, and says which runtime would fail and why.
+//!
+//! This is a shell over the core: it reads the inputs into a `Context`, executes the probes the core's
+//! `Run` hands out, records what each came back with, and renders the report. It decides nothing.
+
+mod exec;
+mod inputs;
+mod render;
+mod tls;
+
+use api_doctor::core::diagnosis::Verdict;
+use api_doctor::core::finding::Status;
+use api_doctor::core::i18n::Lang;
+use api_doctor::core::input::Selection;
+use api_doctor::core::input::{Context, Settings, Vantage};
+use api_doctor::core::key::AuthMode;
+use api_doctor::core::observation::Observation;
+use api_doctor::core::probe::{ProbeId, ProbeSpec};
+use api_doctor::core::run::{Run, WatchNext};
+use api_doctor::core::target::DEFAULT_BASE;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::task::JoinSet;
+
+/// Exit status when nothing failed.
+const EXIT_OK: u8 = 0;
+/// Exit status when a check failed.
+const EXIT_FAILED: u8 = 1;
+/// Exit status for bad usage.
+const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "api-doctor",
+    version,
+    about = "Can this program, on this network, with this key, use the Claude API? Which layer breaks, and what fixes it.",
+    after_help = "The key is read from ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), --key-env NAME or --key-stdin; never from the command line."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the API from here: settings, DNS, every address and proxy, TLS and trust, key, service, speed.
+    Check(CheckArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    En,
+    Zh,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AuthArg {
+    /// Authorization: Bearer, as today's SDKs send a key.
+    Bearer,
+    /// x-api-key, as older SDKs and curl examples send it.
+    Key,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The base URL [default: --base, else ANTHROPIC_BASE_URL, else https://api.anthropic.com].
+    #[arg(value_name = "BASE_URL", conflicts_with = "base")]
+    base_url: Option<String>,
+    /// The base URL (as the positional argument).
+    #[arg(long, value_name = "URL")]
+    base: Option<String>,
+    /// How the key is sent.
+    #[arg(long, value_enum)]
+    auth: Option<AuthArg>,
+    /// A model to look up (and to message, with --message).
+    #[arg(long)]
+    model: Option<String>,
+    /// Check as if HTTPS_PROXY were this URL.
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+    /// Check as if NO_PROXY were this list.
+    #[arg(long, value_name = "LIST")]
+    no_proxy: Option<String>,
+    /// A CA file the doctor's own requests trust (as curl's --cacert); no runtime reads it.
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
+    /// Connect HOST:PORT to these addresses instead of resolving it, as curl's --resolve.
+    #[arg(long, value_name = "HOST:PORT:ADDR[,ADDR]")]
+    resolve: Vec<String>,
+    /// Read the key from this environment variable.
+    #[arg(long, value_name = "NAME", conflicts_with = "key_stdin")]
+    key_env: Option<String>,
+    /// Read the key from the first line of stdin.
+    #[arg(long)]
+    key_stdin: bool,
+    /// Also send a streamed message with max_tokens 1 (spends a few tokens).
+    #[arg(long)]
+    message: bool,
+    /// Repeat a probe for this many seconds with backoff after failures, and show the timeline.
+    #[arg(long, value_name = "SECS")]
+    watch: Option<u32>,
+    /// Only these check codes or layers, comma-separated (what they depend on runs too).
+    #[arg(long, value_name = "LIST")]
+    checks: Option<String>,
+    /// Warm round trips in the latency series.
+    #[arg(long, value_name = "N")]
+    samples: Option<u16>,
+    /// A shorter timeout for every probe, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    timeout_ms: Option<u32>,
+    /// The longest the whole run may take, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    deadline: u64,
+    /// The status page's summary JSON.
+    #[arg(long, value_name = "URL")]
+    status_url: Option<String>,
+    /// A public DNS-over-HTTPS resolver's JSON endpoint (give it twice for both).
+    #[arg(long, value_name = "URL")]
+    doh_url: Vec<String>,
+    /// The report's language [default: from LANG].
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
+    /// Print the report as JSON (the page's schema, plus the native section).
+    #[arg(long, conflicts_with = "markdown")]
+    json: bool,
+    /// Print the report as Markdown, for a ticket.
+    #[arg(long)]
+    markdown: bool,
+    /// No colour (also with NO_COLOR, or when stdout is not a terminal).
+    #[arg(long)]
+    no_color: bool,
+}
+
+/// The language from the flag, else from the locale variables.
+fn language(arg: Option<LangArg>) -> Lang {
+    match arg {
+        Some(LangArg::En) => Lang::En,
+        Some(LangArg::Zh) => Lang::Zh,
+        None => {
+            let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .iter()
+                .filter_map(|v| std::env::var(v).ok())
+                .find(|v| !v.is_empty())
+                .unwrap_or_default();
+            Lang::from_preferences([locale.as_str()])
+        }
+    }
+}
+
+/// Unix milliseconds now.
+fn wall_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// A number in [0, 1) for the watch's jitter; the clock's nanoseconds mixed, which is random enough to
+/// spread retries and needs no crate.
+fn jitter() -> f64 {
+    let n = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let mut x = u64::from(n) ^ 0x9E37_79B9_7F4A_7C15;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    (x % 1_000_000) as f64 / 1_000_000.0
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return std::process::ExitCode::from(code);
+        }
+    };
+    let Command::Check(args) = cli.command;
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("api-doctor: cannot start: {e}");
+            return std::process::ExitCode::from(EXIT_FAILED);
+        }
+    };
+    std::process::ExitCode::from(runtime.block_on(check(args)))
+}
+
+/// `api-doctor check`.
+async fn check(args: CheckArgs) -> u8 {
+    let lang = language(args.lang);
+    let resolve: Result<Vec<_>, _> = args
+        .resolve
+        .iter()
+        .map(|r| inputs::parse_resolve(r))
+        .collect();
+    let resolve = match resolve {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("api-doctor: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let key_source = match (&args.key_env, args.key_stdin) {
+        (Some(name), _) => inputs::KeySource::Variable(name.clone()),
+        (None, true) => inputs::KeySource::Stdin,
+        (None, false) => inputs::KeySource::Environment,
+    };
+    let flags = inputs::Flags {
+        proxy: args.proxy.clone(),
+        no_proxy: args.no_proxy.clone(),
+        cacert: args.cacert.clone(),
+        resolve,
+    };
+    let read = match inputs::read(flags, key_source).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("api-doctor: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    // The system store is read without the variables that would replace it: they were read above and are
+    // judged as their own trust sources.
+    std::env::remove_var("SSL_CERT_FILE");
+    std::env::remove_var("SSL_CERT_DIR");
+
+    let base = args
+        .base_url
+        .clone()
+        .or(args.base.clone())
+        .or(read.base_env.clone())
+        .unwrap_or_else(|| DEFAULT_BASE.to_string());
+    let auth = match (args.auth, read.token) {
+        (Some(AuthArg::Key), _) => AuthMode::ApiKey,
+        _ => AuthMode::Bearer,
+    };
+    let mut settings = Settings {
+        model: args.model.clone(),
+        message: args.message,
+        watch_secs: args.watch.unwrap_or(0),
+        probe_timeout_ms: args.timeout_ms,
+        ..Settings::default()
+    };
+    if let Some(n) = args.samples {
+        settings.samples = n;
+    }
+    if let Some(list) = &args.checks {
+        let (selection, unknown) = Selection::parse(list);
+        if !unknown.is_empty() {
+            eprintln!("api-doctor: --checks: unknown {}", unknown.join(", "));
+            return EXIT_USAGE;
+        }
+        settings.checks = selection;
+    }
+    if let Some(url) = &args.status_url {
+        settings.status_url = url.clone();
+    }
+    for (i, url) in args.doh_url.iter().take(2).enumerate() {
+        settings.resolvers[i] = url.clone();
+    }
+    if args.doh_url.len() == 1 {
+        settings.resolvers[1] = args.doh_url[0].clone();
+    }
+    let mut ctx = Context::new(&base, auth, read.key, false)
+        .with_settings(settings)
+        .from_vantage(Vantage::Native);
+    ctx.native = read.inputs;
+    let origin = ctx.target.as_ref().map(|t| t.origin()).unwrap_or_default();
+    let key = ctx.key.clone();
+
+    let stderr_tty = std::io::stderr().is_terminal();
+    let color = !args.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
+    if stderr_tty {
+        eprint!("{}", render::progress_start(lang, &base));
+    }
+    let started_ms = wall_ms();
+    let started = Instant::now();
+    let mut run = Run::new(ctx);
+    let interrupted = drive(&mut run, key, origin, args.deadline, stderr_tty, lang).await;
+    if stderr_tty {
+        eprint!("\r\x1b[2K");
+    }
+    let took = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+    let browser = format!(
+        "api-doctor {} ({})",
+        env!("CARGO_PKG_VERSION"),
+        run.context().native.host_kind
+    );
+    let Some(report) = run.take_report(&browser, started_ms, took) else {
+        eprintln!("api-doctor: the run did not finish");
+        return EXIT_FAILED;
+    };
+    let text = if args.json {
+        let mut j = api_doctor::core::export::json(&report);
+        j.push('\n');
+        j
+    } else if args.markdown {
+        render::markdown(&report, lang)
+    } else {
+        render::terminal(&report, lang, color)
+    };
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error of the run.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    if interrupted {
+        return EXIT_FAILED;
+    }
+    let failed = report
+        .entries
+        .iter()
+        .any(|e| e.status() == Some(Status::Fail));
+    if failed || matches!(report.verdict, Verdict::Broken { .. } | Verdict::Cancelled) {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// What a task of the run comes back with.
+enum Done {
+    /// A probe and what it met.
+    Probe(ProbeId, Observation),
+    /// One watch sample, sent `at` milliseconds after the watch began.
+    Watch(f64, Observation),
+    /// The watch's wait is over: time to ask whether another sample is due.
+    WatchTimer,
+}
+
+/// Drives the run to its end: hands out probes, records what each came back with, paces the watch, and
+/// stops everything at once on Ctrl-C or when the run's deadline passes. Says whether it was stopped.
+async fn drive(
+    run: &mut Run,
+    key: Option<api_doctor::core::key::ApiKey>,
+    origin: String,
+    deadline_secs: u64,
+    progress: bool,
+    lang: Lang,
+) -> bool {
+    let exec = Arc::new(exec::Executor::new(key, origin));
+    let mut tasks: JoinSet<Done> = JoinSet::new();
+    let deadline = tokio::time::sleep(Duration::from_secs(deadline_secs.max(1)));
+    tokio::pin!(deadline);
+    let interrupt = tokio::signal::ctrl_c();
+    tokio::pin!(interrupt);
+    let mut watch: Option<(ProbeSpec, Instant)> = None;
+    let mut stopped = false;
+    loop {
+        for spec in run.next_probes() {
+            let exec = exec.clone();
+            if spec.id == ProbeId::Watch {
+                watch = Some((spec, Instant::now()));
+                tasks.spawn(async { Done::WatchTimer });
+                continue;
+            }
+            tasks.spawn(async move {
+                let seen = exec.execute(&spec).await;
+                Done::Probe(spec.id, seen)
+            });
+        }
+        if tasks.is_empty() {
+            break;
+        }
+        tokio::select! {
+            done = tasks.join_next() => {
+                let Some(Ok(done)) = done else { continue };
+                match (done, &watch) {
+                    (Done::Probe(id, seen), _) => run.record(id, seen),
+                    (Done::WatchTimer, Some((spec, start))) => {
+                        let at = start.elapsed().as_secs_f64() * 1000.0;
+                        if run.watch_due(at) {
+                            let (exec, spec) = (exec.clone(), spec.clone());
+                            tasks.spawn(async move { Done::Watch(at, exec.execute(&spec).await) });
+                        } else {
+                            run.watch_end();
+                        }
+                    }
+                    (Done::Watch(at, seen), Some((_, start))) => {
+                        let now = start.elapsed().as_secs_f64() * 1000.0;
+                        match run.watch_sample(at, seen, now, jitter()) {
+                            WatchNext::After { delay_ms } => {
+                                tasks.spawn(async move {
+                                    tokio::time::sleep(Duration::from_millis(u64::from(delay_ms))).await;
+                                    Done::WatchTimer
+                                });
+                            }
+                            WatchNext::Done => run.watch_end(),
+                        }
+                    }
+                    (_, None) => {}
+                }
+                if progress {
+                    eprint!("{}", render::progress(lang, &run.diagnosis()));
+                }
+            }
+            _ = &mut interrupt, if !stopped => {
+                stopped = true;
+                stop(run, &mut tasks);
+            }
+            _ = &mut deadline, if !stopped => {
+                stopped = true;
+                stop(run, &mut tasks);
+            }
+        }
+    }
+    stopped
+}
+
+/// Cancels the run and every probe in flight at once; what was found stays.
+fn stop(run: &mut Run, tasks: &mut JoinSet<Done>) {
+    run.cancel();
+    tasks.abort_all();
+    let in_flight: Vec<ProbeId> = run.in_flight().to_vec();
+    for id in in_flight {
+        if id == ProbeId::Watch {
+            run.watch_end();
+        } else {
+            run.record(id, Observation::Cancelled);
+        }
+    }
+}

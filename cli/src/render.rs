@@ -1,0 +1,399 @@
+//! The report for a terminal (verdict first, then the paths, the runtimes, and the findings by layer with
+//! their facts and fixes), for Markdown, and the progress line. Colour only when asked for.
+
+use api_doctor::core::diagnosis::{Diagnosis, Entry, State, Verdict};
+use api_doctor::core::export;
+use api_doctor::core::finding::Status;
+use api_doctor::core::i18n::{t, ui, Lang, Text};
+use api_doctor::core::native::{why_text, PathRow, Prediction, RuntimeRow};
+use api_doctor::core::net::{NetError, TrustSource};
+use api_doctor::core::report::{NativeSection, Report};
+use api_doctor::core::time::rfc3339;
+use std::fmt::Write;
+
+const PATHS: Text = t("Paths", "路径");
+const RUNTIMES: Text = t("Runtimes", "运行时");
+const FINDINGS: Text = t("Findings", "检测结果");
+const FIX: Text = t("Fix", "修复");
+const WORKS: Text = t("works", "可用");
+const WORKS_AFTER_WAIT: Text = t(
+    "works, after a 5 s wait on a silent address",
+    "可用，但要先在无响应的地址上等待 5 秒",
+);
+const FAILS: Text = t("fails", "失败");
+const UNKNOWN: Text = t("not decided", "未判定");
+const DIRECT: Text = t("direct", "直连");
+const VIA: Text = t("through", "经由");
+const STOPPED: Text = t("does not start", "无法启动");
+const CHECKING: Text = t("Checking", "正在检测");
+const DECIDED: Text = t("checks decided", "项检测已完成");
+const SKIPPED_BECAUSE: Text = t("skipped because this failed:", "已跳过，因为此项失败：");
+const ISSUER: Text = t("issuer", "签发者");
+const FROM: Text = t("from", "来自");
+const NO_PATHS: Text = t("No path was tried.", "没有尝试任何路径。");
+
+/// ANSI styles, or nothing.
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn status(&self, status: Status) -> String {
+        let icon = export::icon(status);
+        match status {
+            Status::Pass => self.paint("32", icon),
+            Status::Warn => self.paint("33", icon),
+            Status::Fail => self.paint("31;1", icon),
+            Status::Info | Status::Skipped => self.paint("2", icon),
+        }
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    fn dim(&self, text: &str) -> String {
+        self.paint("2", text)
+    }
+}
+
+/// A UI string of the page's catalogue.
+fn uis(name: &str, lang: Lang) -> &'static str {
+    ui(name).map_or("", |t| t.get(lang))
+}
+
+/// The first line shown while the run starts, on stderr.
+pub fn progress_start(lang: Lang, base: &str) -> String {
+    let base: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    format!("{} {base} …", CHECKING.get(lang))
+}
+
+/// The progress line, rewritten in place on stderr.
+pub fn progress(lang: Lang, d: &Diagnosis) -> String {
+    let done = d
+        .entries
+        .iter()
+        .filter(|e| e.state != State::Pending)
+        .count();
+    format!("\r\x1b[2K{done}/{} {}", d.entries.len(), DECIDED.get(lang))
+}
+
+/// Text a server, a certificate or the environment chose, made safe for a terminal: no control
+/// characters (which could move the cursor or change colours), bounded.
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '·' } else { c })
+        .take(400)
+        .collect()
+}
+
+/// The verdict's line and its cause.
+fn verdict(out: &mut String, r: &Report, lang: Lang, st: &Style) {
+    let (line, cause) = match &r.verdict {
+        Verdict::Running => (uis("verdict-running", lang).to_string(), None),
+        Verdict::Cancelled => (st.dim(uis("verdict-cancelled", lang)), None),
+        Verdict::Healthy => (st.paint("32;1", uis("verdict-healthy", lang)), None),
+        Verdict::Degraded { code, outcome } => (
+            st.paint("33;1", uis("verdict-degraded", lang)),
+            Some((code, outcome)),
+        ),
+        Verdict::Broken {
+            layer,
+            code,
+            outcome,
+        } => (
+            st.paint(
+                "31;1",
+                &format!(
+                    "{}: {}",
+                    uis("verdict-broken", lang),
+                    layer.label().get(lang)
+                ),
+            ),
+            Some((code, outcome)),
+        ),
+    };
+    let _ = writeln!(out, "{line}");
+    if let Some((code, o)) = cause {
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            st.bold(o.title.get(lang)),
+            st.dim(&format!("({code})"))
+        );
+        let _ = writeln!(out, "  {}", o.detail.get(lang));
+        if let Some(fix) = o.fix {
+            let _ = writeln!(out, "  {}: {}", st.bold(FIX.get(lang)), fix.get(lang));
+        }
+    }
+}
+
+/// One path's row: where it goes and how far it got.
+fn path_line(p: &PathRow, lang: Lang, st: &Style, n: &NativeSection) -> String {
+    let _ = n;
+    let route = if p.route == "direct" {
+        format!("{} {}", DIRECT.get(lang), clean(&p.via))
+    } else {
+        format!("{} {}", VIA.get(lang), clean(&p.via))
+    };
+    let family = match p.family {
+        4 => " IPv4",
+        6 => " IPv6",
+        _ => "",
+    };
+    let Some(seen) = &p.seen else {
+        return format!(
+            "{} {route}{family}  {}",
+            st.status(Status::Info),
+            UNKNOWN.get(lang)
+        );
+    };
+    let mut parts = Vec::new();
+    if let Some(ms) = seen.connect_ms {
+        parts.push(format!("TCP {} ms", ms.round() as u64));
+    }
+    if let Some(status) = seen.proxy_status {
+        parts.push(format!("CONNECT {status}"));
+    }
+    if let Some(tls) = &seen.tls {
+        let trust: Vec<String> = tls
+            .trust
+            .iter()
+            .map(|(s, r)| {
+                let name = match s {
+                    TrustSource::Mozilla => "mozilla".to_string(),
+                    TrustSource::System => "system".to_string(),
+                    TrustSource::File(i) => format!("file{i}"),
+                };
+                let mark = if *r == api_doctor::core::net::TrustResult::Trusted {
+                    "✓"
+                } else {
+                    "✗"
+                };
+                format!("{name}{mark}")
+            })
+            .collect();
+        parts.push(format!(
+            "{} {} {} ms [{}]",
+            clean(&tls.version),
+            if tls.alpn.is_empty() {
+                "-"
+            } else {
+                tls.alpn.as_str()
+            },
+            tls.elapsed_ms.round() as u64,
+            trust.join(" ")
+        ));
+    }
+    if let Some(status) = seen.http_status {
+        parts.push(format!("HTTP {status}"));
+    }
+    let (icon, end) = match seen.failure {
+        None => (st.status(Status::Pass), String::new()),
+        Some(f) => {
+            let what = api_doctor::core::finding::net_error_label(Some(f.error)).get(lang);
+            let extra = match f.error {
+                NetError::ProxyStatus(code) => format!(" {code}"),
+                _ => String::new(),
+            };
+            (
+                st.status(Status::Fail),
+                format!(
+                    "{}: {what}{extra} ({} ms)",
+                    f.stage.as_str(),
+                    f.after_ms.round() as u64
+                ),
+            )
+        }
+    };
+    let mut line = format!("{icon} {route}{family}  {}", parts.join(" · "));
+    if !end.is_empty() {
+        line.push_str(if parts.is_empty() { "" } else { " · " });
+        line.push_str(&end);
+    }
+    line
+}
+
+/// One runtime's row, and its fix when it fails.
+fn runtime_lines(out: &mut String, r: &RuntimeRow, lang: Lang, st: &Style) {
+    let name = format!("{:<12}", r.runtime.label().get(lang));
+    let route = match &r.route {
+        api_doctor::core::native::Route::Direct => DIRECT.get(lang).to_string(),
+        api_doctor::core::native::Route::Proxy { .. } => {
+            format!("{} {}", VIA.get(lang), clean(&r.route_shown))
+        }
+        api_doctor::core::native::Route::Stopped(_) => STOPPED.get(lang).to_string(),
+    };
+    match &r.prediction {
+        Prediction::Works => {
+            let _ = writeln!(
+                out,
+                "  {} {name} {}  ({route})",
+                st.status(Status::Pass),
+                WORKS.get(lang)
+            );
+        }
+        Prediction::WorksAfterWait => {
+            let _ = writeln!(
+                out,
+                "  {} {name} {}  ({route})",
+                st.status(Status::Warn),
+                WORKS_AFTER_WAIT.get(lang)
+            );
+        }
+        Prediction::Unknown => {
+            let _ = writeln!(
+                out,
+                "  {} {name} {}",
+                st.status(Status::Info),
+                UNKNOWN.get(lang)
+            );
+        }
+        Prediction::Fails(why) => {
+            let (what, fix) = why_text(why, r.runtime);
+            let _ = writeln!(
+                out,
+                "  {} {name} {} — {}  ({route})",
+                st.status(Status::Fail),
+                st.bold(FAILS.get(lang)),
+                what.get(lang)
+            );
+            if let Some(issuer) = &r.issuer {
+                let _ = writeln!(out, "      {}: {}", ISSUER.get(lang), clean(issuer));
+            }
+            let _ = writeln!(out, "      {}: {}", FIX.get(lang), fix.get(lang));
+        }
+    }
+}
+
+/// One finding with its facts, and its fix when it warns or fails.
+fn entry_lines(out: &mut String, e: &Entry, lang: Lang, st: &Style) {
+    let Some(status) = e.status() else { return };
+    match &e.state {
+        State::Done(f) => {
+            let _ = writeln!(
+                out,
+                "  {} {} {}",
+                st.status(status),
+                f.outcome.title.get(lang),
+                st.dim(&format!("({}/{})", e.check.code, f.outcome.id))
+            );
+            for fact in &f.facts {
+                if matches!(fact, api_doctor::core::finding::Fact::Timeline(_)) {
+                    continue;
+                }
+                let _ = writeln!(
+                    out,
+                    "      {}: {}",
+                    st.dim(fact.label().get(lang)),
+                    clean(&fact.value(lang))
+                );
+            }
+            if matches!(status, Status::Warn | Status::Fail) {
+                let _ = writeln!(out, "      {}", f.outcome.detail.get(lang));
+                if let Some(fix) = f.outcome.fix {
+                    let _ = writeln!(out, "      {}: {}", st.bold(FIX.get(lang)), fix.get(lang));
+                }
+                for s in f.outcome.snippets {
+                    let _ = writeln!(
+                        out,
+                        "        [{}] {}",
+                        s.tool,
+                        s.code.replace('\n', "\n          ")
+                    );
+                }
+            }
+        }
+        State::Skipped { because } => {
+            let _ = writeln!(
+                out,
+                "  {} {} {} {because}",
+                st.status(status),
+                e.check.title.get(lang),
+                SKIPPED_BECAUSE.get(lang)
+            );
+        }
+        State::Pending => {}
+    }
+}
+
+/// The report for a terminal.
+pub fn terminal(r: &Report, lang: Lang, color: bool) -> String {
+    let st = Style { on: color };
+    let mut out = String::with_capacity(4096);
+    let _ = writeln!(
+        out,
+        "{} {}  {}",
+        st.bold("API Doctor"),
+        clean(&r.target),
+        st.dim(&format!(
+            "({}, {}, {} ms)",
+            clean(&r.browser),
+            rfc3339(r.started_ms),
+            r.took_ms
+        ))
+    );
+    out.push('\n');
+    verdict(&mut out, r, lang, &st);
+    if let Some(n) = &r.native {
+        let _ = writeln!(out, "\n{}", st.bold(PATHS.get(lang)));
+        if n.paths.is_empty() {
+            let _ = writeln!(out, "  {}", NO_PATHS.get(lang));
+        }
+        for p in &n.paths {
+            let _ = writeln!(out, "  {}", path_line(p, lang, &st, n));
+        }
+        let _ = writeln!(out, "\n{}", st.bold(RUNTIMES.get(lang)));
+        for row in &n.runtimes {
+            runtime_lines(&mut out, row, lang, &st);
+        }
+    }
+    let _ = writeln!(out, "\n{}", st.bold(FINDINGS.get(lang)));
+    let mut layer = None;
+    for e in &r.entries {
+        if layer != Some(e.check.layer) {
+            layer = Some(e.check.layer);
+            let _ = writeln!(out, " {}", st.bold(e.check.layer.label().get(lang)));
+        }
+        entry_lines(&mut out, e, lang, &st);
+    }
+    out
+}
+
+/// The report as Markdown: the page's Markdown, with the paths and runtimes after the verdict.
+pub fn markdown(r: &Report, lang: Lang) -> String {
+    let base = export::markdown(r, lang, None);
+    let Some(n) = &r.native else { return base };
+    let mut extra = String::new();
+    let _ = writeln!(extra, "## {}\n", PATHS.get(lang));
+    let st = Style { on: false };
+    for p in &n.paths {
+        let _ = writeln!(
+            extra,
+            "- `{}`",
+            path_line(p, lang, &st, n).replace('`', "'")
+        );
+    }
+    let _ = writeln!(extra, "\n## {}\n", RUNTIMES.get(lang));
+    let mut rows = String::new();
+    for row in &n.runtimes {
+        runtime_lines(&mut rows, row, lang, &st);
+    }
+    for line in rows.lines() {
+        let _ = writeln!(extra, "    {}", line.trim_end());
+    }
+    let _ = writeln!(extra, "\n_{} {}_\n", FROM.get(lang), clean(&n.host_kind));
+    // After the verdict's block: before the first layer's heading.
+    match base.find("\n## ") {
+        Some(at) => format!("{}\n{extra}{}", &base[..at], &base[at..]),
+        None => format!("{base}\n{extra}"),
+    }
+}
