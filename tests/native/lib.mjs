@@ -235,8 +235,7 @@ export async function startTinyproxy({ listen = "127.0.0.1", allow = ["127.0.0.1
   writeFileSync(conf, [
     `Port ${port}`, `Listen ${listen}`, "Timeout 30", "MaxClients 50", ...allow.map((a) => `Allow ${a}`),
     `LogFile "${logFile}"`, "LogLevel Info", `PidFile "${path.join(dir, "tinyproxy.pid")}"`, "DisableViaHeader Yes",
-    // Any port may be CONNECTed to: the fronts listen on high ports.
-    "ConnectPort 0", "",
+    "",
   ].join("\n"));
   const child = spawn(TINYPROXY, ["-d", "-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
@@ -475,7 +474,8 @@ export async function runCurl(base, env, sandbox) {
     "-H", `x-api-key: ${KEY}`, url], sandbox);
   const r = await run(cmd, args, { env });
   if (r.code === 0) return { actual: "works", status: Number(r.stdout.trim()), ms: r.ms, exit: 0 };
-  return { actual: "fails", error: r.stderr.trim().split("\n").pop() || `exit ${r.code}`, ms: r.ms, exit: r.code };
+  const line = r.stderr.split("\n").find((l) => /^curl: \(\d+\)/.test(l));
+  return { actual: "fails", error: line ?? (r.stderr.trim().split("\n").pop() || `exit ${r.code}`), ms: r.ms, exit: r.code };
 }
 
 /** The doctor: `api-doctor check ARGS --json`; resolves with { code, json, stdout, stderr, ms }. */
