@@ -130,9 +130,34 @@ struct CheckArgs {
     /// Print the report as Markdown, for a ticket.
     #[arg(long)]
     markdown: bool,
+    /// Also print a report link the page opens read-only: PAGE_URL#report=… (no key in it, ever).
+    #[arg(
+        long,
+        value_name = "PAGE_URL",
+        num_args = 0..=1,
+        default_missing_value = "http://127.0.0.1:8080/"
+    )]
+    link: Option<String>,
     /// No colour (also with NO_COLOR, or when stdout is not a terminal).
     #[arg(long)]
     no_color: bool,
+}
+
+/// Whether a page address can carry a report link: http(s), no whitespace, quotes or backslashes (it is
+/// printed inside JSON and Markdown as it is), no fragment of its own.
+fn page_url_ok(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 2_000
+        && !url.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '"' | '\\' | '#' | '`' | '<' | '>')
+        })
+}
+
+/// The report link: the page's address, then `#report=` and the packed, compressed, framed report.
+fn report_link(page: &str, report: &api_doctor::core::report::Report) -> String {
+    use api_doctor::core::share;
+    let compressed = miniz_oxide::deflate::compress_to_vec(&share::pack(report), 9);
+    format!("{page}#report={}", share::frame_report(report, &compressed))
 }
 
 /// The language from the flag, else from the locale variables.
@@ -198,6 +223,12 @@ fn main() -> std::process::ExitCode {
 /// `api-doctor check`.
 async fn check(args: CheckArgs) -> u8 {
     let lang = language(args.lang);
+    if let Some(page) = &args.link {
+        if !page_url_ok(page) {
+            eprintln!("api-doctor: --link {page:?}: expected an http(s) address without spaces, quotes or #");
+            return EXIT_USAGE;
+        }
+    }
     let resolve: Result<Vec<_>, _> = args
         .resolve
         .iter()
@@ -301,14 +332,23 @@ async fn check(args: CheckArgs) -> u8 {
         eprintln!("api-doctor: the run did not finish");
         return EXIT_FAILED;
     };
+    let link = args.link.as_deref().map(|page| report_link(page, &report));
     let text = if args.json {
         let mut j = api_doctor::core::export::json(&report);
+        if let (Some(link), Some(end)) = (&link, j.rfind('}')) {
+            // The link is base64url after a checked address: nothing in it needs escaping.
+            j.insert_str(end, &format!(",\"link\":\"{link}\""));
+        }
         j.push('\n');
         j
     } else if args.markdown {
-        render::markdown(&report, lang)
+        render::markdown(&report, lang, link.as_deref())
     } else {
-        render::terminal(&report, lang, color)
+        let mut t = render::terminal(&report, lang, color);
+        if let Some(link) = &link {
+            t.push_str(&format!("\n{}\n{link}\n", render::link_label(lang)));
+        }
+        t
     };
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error of the run.

@@ -5,30 +5,16 @@ use api_doctor::core::diagnosis::{Diagnosis, Entry, State, Verdict};
 use api_doctor::core::export;
 use api_doctor::core::finding::Status;
 use api_doctor::core::i18n::{t, ui, Lang, Text};
-use api_doctor::core::native::{why_text, PathRow, Prediction, RuntimeRow};
-use api_doctor::core::net::{NetError, TrustSource};
-use api_doctor::core::report::{NativeSection, Report};
+use api_doctor::core::native::RuntimeRow;
+use api_doctor::core::native_text::{self, clean};
+use api_doctor::core::report::Report;
 use api_doctor::core::time::rfc3339;
 use std::fmt::Write;
 
-const PATHS: Text = t("Paths", "路径");
-const RUNTIMES: Text = t("Runtimes", "运行时");
 const FINDINGS: Text = t("Findings", "检测结果");
-const FIX: Text = t("Fix", "修复");
-const WORKS: Text = t("works", "可用");
-const WORKS_AFTER_WAIT: Text = t(
-    "works, after a 5 s wait on a silent address",
-    "可用，但要先在无响应的地址上等待 5 秒",
-);
-const FAILS: Text = t("fails", "失败");
-const UNKNOWN: Text = t("not decided", "未判定");
-const DIRECT: Text = t("direct", "直连");
-const VIA: Text = t("through", "经由");
-const STOPPED: Text = t("does not start", "无法启动");
 const CHECKING: Text = t("Checking", "正在检测");
 const DECIDED: Text = t("checks decided", "项检测已完成");
 const SKIPPED_BECAUSE: Text = t("skipped because this failed:", "已跳过，因为此项失败：");
-const ISSUER: Text = t("issuer", "签发者");
 const FROM: Text = t("from", "来自");
 const NO_PATHS: Text = t("No path was tried.", "没有尝试任何路径。");
 
@@ -70,6 +56,15 @@ fn uis(name: &str, lang: Lang) -> &'static str {
     ui(name).map_or("", |t| t.get(lang))
 }
 
+/// The words before a report link.
+pub fn link_label(lang: Lang) -> &'static str {
+    t(
+        "Report link (opens read-only in the page; holds no key):",
+        "报告链接（在页面中以只读方式打开；不含密钥）：",
+    )
+    .get(lang)
+}
+
 /// The first line shown while the run starts, on stderr.
 pub fn progress_start(lang: Lang, base: &str) -> String {
     let base: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
@@ -84,15 +79,6 @@ pub fn progress(lang: Lang, d: &Diagnosis) -> String {
         .filter(|e| e.state != State::Pending)
         .count();
     format!("\r\x1b[2K{done}/{} {}", d.entries.len(), DECIDED.get(lang))
-}
-
-/// Text a server, a certificate or the environment chose, made safe for a terminal: no control
-/// characters (which could move the cursor or change colours), bounded.
-fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '·' } else { c })
-        .take(400)
-        .collect()
 }
 
 /// The verdict's line and its cause.
@@ -131,146 +117,25 @@ fn verdict(out: &mut String, r: &Report, lang: Lang, st: &Style) {
         );
         let _ = writeln!(out, "  {}", o.detail.get(lang));
         if let Some(fix) = o.fix {
-            let _ = writeln!(out, "  {}: {}", st.bold(FIX.get(lang)), fix.get(lang));
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                st.bold(native_text::FIX.get(lang)),
+                fix.get(lang)
+            );
         }
     }
 }
 
-/// One path's row: where it goes and how far it got.
-fn path_line(p: &PathRow, lang: Lang, st: &Style, n: &NativeSection) -> String {
-    let _ = n;
-    let route = if p.route == "direct" {
-        format!("{} {}", DIRECT.get(lang), clean(&p.via))
-    } else {
-        format!("{} {}", VIA.get(lang), clean(&p.via))
-    };
-    let family = match p.family {
-        4 => " IPv4",
-        6 => " IPv6",
-        _ => "",
-    };
-    let Some(seen) = &p.seen else {
-        return format!(
-            "{} {route}{family}  {}",
-            st.status(Status::Info),
-            UNKNOWN.get(lang)
-        );
-    };
-    let mut parts = Vec::new();
-    if let Some(ms) = seen.connect_ms {
-        parts.push(format!("TCP {} ms", ms.round() as u64));
-    }
-    if let Some(status) = seen.proxy_status {
-        parts.push(format!("CONNECT {status}"));
-    }
-    if let Some(tls) = &seen.tls {
-        let trust: Vec<String> = tls
-            .trust
-            .iter()
-            .map(|(s, r)| {
-                let name = match s {
-                    TrustSource::Mozilla => "mozilla".to_string(),
-                    TrustSource::System => "system".to_string(),
-                    TrustSource::File(i) => format!("file{i}"),
-                };
-                let mark = if *r == api_doctor::core::net::TrustResult::Trusted {
-                    "✓"
-                } else {
-                    "✗"
-                };
-                format!("{name}{mark}")
-            })
-            .collect();
-        parts.push(format!(
-            "{} {} {} ms [{}]",
-            clean(&tls.version),
-            if tls.alpn.is_empty() {
-                "-"
-            } else {
-                tls.alpn.as_str()
-            },
-            tls.elapsed_ms.round() as u64,
-            trust.join(" ")
-        ));
-    }
-    if let Some(status) = seen.http_status {
-        parts.push(format!("HTTP {status}"));
-    }
-    let (icon, end) = match seen.failure {
-        None => (st.status(Status::Pass), String::new()),
-        Some(f) => {
-            let what = api_doctor::core::finding::net_error_label(Some(f.error)).get(lang);
-            let extra = match f.error {
-                NetError::ProxyStatus(code) => format!(" {code}"),
-                _ => String::new(),
-            };
-            (
-                st.status(Status::Fail),
-                format!(
-                    "{}: {what}{extra} ({} ms)",
-                    f.stage.as_str(),
-                    f.after_ms.round() as u64
-                ),
-            )
-        }
-    };
-    let mut line = format!("{icon} {route}{family}  {}", parts.join(" · "));
-    if !end.is_empty() {
-        line.push_str(if parts.is_empty() { "" } else { " · " });
-        line.push_str(&end);
-    }
-    line
-}
-
-/// One runtime's row, and its fix when it fails.
+/// One runtime's row, and its issuer and fix when it fails.
 fn runtime_lines(out: &mut String, r: &RuntimeRow, lang: Lang, st: &Style) {
-    let name = format!("{:<12}", r.runtime.label().get(lang));
-    let route = match &r.route {
-        api_doctor::core::native::Route::Direct => DIRECT.get(lang).to_string(),
-        api_doctor::core::native::Route::Proxy { .. } => {
-            format!("{} {}", VIA.get(lang), clean(&r.route_shown))
-        }
-        api_doctor::core::native::Route::Stopped(_) => STOPPED.get(lang).to_string(),
-    };
-    match &r.prediction {
-        Prediction::Works => {
-            let _ = writeln!(
-                out,
-                "  {} {name} {}  ({route})",
-                st.status(Status::Pass),
-                WORKS.get(lang)
-            );
-        }
-        Prediction::WorksAfterWait => {
-            let _ = writeln!(
-                out,
-                "  {} {name} {}  ({route})",
-                st.status(Status::Warn),
-                WORKS_AFTER_WAIT.get(lang)
-            );
-        }
-        Prediction::Unknown => {
-            let _ = writeln!(
-                out,
-                "  {} {name} {}",
-                st.status(Status::Info),
-                UNKNOWN.get(lang)
-            );
-        }
-        Prediction::Fails(why) => {
-            let (what, fix) = why_text(why, r.runtime);
-            let _ = writeln!(
-                out,
-                "  {} {name} {} — {}  ({route})",
-                st.status(Status::Fail),
-                st.bold(FAILS.get(lang)),
-                what.get(lang)
-            );
-            if let Some(issuer) = &r.issuer {
-                let _ = writeln!(out, "      {}: {}", ISSUER.get(lang), clean(issuer));
-            }
-            let _ = writeln!(out, "      {}: {}", FIX.get(lang), fix.get(lang));
-        }
+    let l = native_text::runtime_line(r, lang);
+    let _ = writeln!(out, "  {} {}", st.status(l.status), l.line);
+    if let Some(issuer) = &l.issuer {
+        let _ = writeln!(out, "      {}: {issuer}", native_text::ISSUER.get(lang));
+    }
+    if let Some(fix) = l.fix {
+        let _ = writeln!(out, "      {}: {fix}", st.bold(native_text::FIX.get(lang)));
     }
 }
 
@@ -300,7 +165,12 @@ fn entry_lines(out: &mut String, e: &Entry, lang: Lang, st: &Style) {
             if matches!(status, Status::Warn | Status::Fail) {
                 let _ = writeln!(out, "      {}", f.outcome.detail.get(lang));
                 if let Some(fix) = f.outcome.fix {
-                    let _ = writeln!(out, "      {}: {}", st.bold(FIX.get(lang)), fix.get(lang));
+                    let _ = writeln!(
+                        out,
+                        "      {}: {}",
+                        st.bold(native_text::FIX.get(lang)),
+                        fix.get(lang)
+                    );
                 }
                 for s in f.outcome.snippets {
                     let _ = writeln!(
@@ -344,14 +214,15 @@ pub fn terminal(r: &Report, lang: Lang, color: bool) -> String {
     out.push('\n');
     verdict(&mut out, r, lang, &st);
     if let Some(n) = &r.native {
-        let _ = writeln!(out, "\n{}", st.bold(PATHS.get(lang)));
+        let _ = writeln!(out, "\n{}", st.bold(native_text::PATHS.get(lang)));
         if n.paths.is_empty() {
             let _ = writeln!(out, "  {}", NO_PATHS.get(lang));
         }
         for p in &n.paths {
-            let _ = writeln!(out, "  {}", path_line(p, lang, &st, n));
+            let (status, line) = native_text::path_line(p, lang);
+            let _ = writeln!(out, "  {} {line}", st.status(status));
         }
-        let _ = writeln!(out, "\n{}", st.bold(RUNTIMES.get(lang)));
+        let _ = writeln!(out, "\n{}", st.bold(native_text::RUNTIMES.get(lang)));
         for row in &n.runtimes {
             runtime_lines(&mut out, row, lang, &st);
         }
@@ -369,20 +240,22 @@ pub fn terminal(r: &Report, lang: Lang, color: bool) -> String {
 }
 
 /// The report as Markdown: the page's Markdown, with the paths and runtimes after the verdict.
-pub fn markdown(r: &Report, lang: Lang) -> String {
-    let base = export::markdown(r, lang, None);
+pub fn markdown(r: &Report, lang: Lang, link: Option<&str>) -> String {
+    let base = export::markdown(r, lang, link);
     let Some(n) = &r.native else { return base };
     let mut extra = String::new();
-    let _ = writeln!(extra, "## {}\n", PATHS.get(lang));
+    let _ = writeln!(extra, "## {}\n", native_text::PATHS.get(lang));
     let st = Style { on: false };
     for p in &n.paths {
+        let (status, line) = native_text::path_line(p, lang);
         let _ = writeln!(
             extra,
-            "- `{}`",
-            path_line(p, lang, &st, n).replace('`', "'")
+            "- {} `{}`",
+            export::icon(status),
+            line.replace('`', "'")
         );
     }
-    let _ = writeln!(extra, "\n## {}\n", RUNTIMES.get(lang));
+    let _ = writeln!(extra, "\n## {}\n", native_text::RUNTIMES.get(lang));
     let mut rows = String::new();
     for row in &n.runtimes {
         runtime_lines(&mut rows, row, lang, &st);

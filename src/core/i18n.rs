@@ -213,6 +213,22 @@ pub const UI: &[(&str, Text)] = &[
         ),
     ),
     ("shared-own", t("Run the checks from this browser", "在这个浏览器中运行检测")),
+    (
+        "shared-who-native",
+        t(
+            "From a command line (api-doctor on {}) at {}",
+            "来自命令行（{} 上的 api-doctor），时间 {}",
+        ),
+    ),
+    (
+        "shared-native-note",
+        t(
+            "This report came from api-doctor check, run where the app runs: the paths it tried and what each runtime would meet are below. Nothing was checked from this browser.",
+            "这份报告来自在应用所在环境运行的 api-doctor check：下面是它尝试的路径以及各运行时的结果。此浏览器没有进行任何检测。",
+        ),
+    ),
+    ("native-paths", t("Paths tried", "尝试的路径")),
+    ("native-runtimes", t("What each runtime would meet", "各运行时的结果")),
     ("run", t("Run checks", "开始检测")),
     ("cancel", t("Cancel", "取消")),
     ("results-heading", t("Results", "检测结果")),

@@ -15,6 +15,7 @@ pub mod json;
 pub mod key;
 pub mod link;
 pub mod native;
+pub mod native_text;
 pub mod net;
 pub mod observation;
 pub mod plan;

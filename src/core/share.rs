@@ -13,12 +13,19 @@ use super::diagnosis::{Entry, State, Verdict};
 use super::dns::ResolverView;
 use super::finding::{Fact, Finding, Method, Point, SampleKind, Timing};
 use super::i18n::{t, Lang, Text};
-use super::native::{FileState, RUNTIMES};
-use super::net::{NetError, TrustResult};
-use super::report::{KeyPrint, Report};
+use super::native::{FileState, PathRow, Prediction, Route, RuntimeRow, Stop, Why, RUNTIMES};
+use super::net::{Cert, Failure, NetError, PathSeen, Stage, TlsSeen, TrustResult, TrustSource};
+use super::report::{KeyPrint, NativeSection, Report};
 
 /// The layout of the pack; a link of another version is refused, never guessed at.
 pub const VERSION: u8 = 1;
+/// The layout of a native doctor's report: version 1's, then the native section (paths and runtimes).
+pub const VERSION_NATIVE: u8 = 2;
+/// The most paths, runtimes, certificates of a chain and trust verdicts of a path a native section holds.
+const MAX_PATHS: usize = 16;
+const MAX_RUNTIMES: usize = 8;
+const MAX_CHAIN: usize = 16;
+const MAX_TRUST: usize = 32;
 /// The longest report link text read, in characters.
 pub const MAX_LINK_CHARS: usize = 40_000;
 /// Room beside the report text in a whole address (origin, path, `#r=`) that is still offered to share on.
@@ -106,6 +113,38 @@ pub fn frame(compressed: &[u8]) -> String {
     b64::encode(&bytes)
 }
 
+/// The link text around a report's compressed pack, with the version its layout needs.
+pub fn frame_report(report: &Report, compressed: &[u8]) -> String {
+    let mut bytes = Vec::with_capacity(compressed.len() + 1);
+    bytes.push(if report.native.is_some() {
+        VERSION_NATIVE
+    } else {
+        VERSION
+    });
+    bytes.extend_from_slice(compressed);
+    b64::encode(&bytes)
+}
+
+/// The version and the compressed pack inside a link text of either version.
+pub fn open(text: &str) -> Result<(u8, Vec<u8>), ShareError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ShareError::Empty);
+    }
+    if text.len() > MAX_LINK_CHARS {
+        return Err(ShareError::TooLong);
+    }
+    let bytes = b64::decode(text).map_err(|_| ShareError::Encoding)?;
+    match bytes.split_first() {
+        Some((&v, rest)) if (v == VERSION || v == VERSION_NATIVE) && !rest.is_empty() => {
+            Ok((v, rest.to_vec()))
+        }
+        Some((&v, _)) if v == VERSION || v == VERSION_NATIVE => Err(ShareError::Malformed),
+        Some((&v, _)) => Err(ShareError::Version(v)),
+        None => Err(ShareError::Empty),
+    }
+}
+
 /// The compressed pack inside a link text, once its length, encoding and version are right.
 pub fn unframe(text: &str) -> Result<Vec<u8>, ShareError> {
     let text = text.trim();
@@ -182,6 +221,16 @@ const FILE_STATES: [FileState; 7] = [
     FileState::Unreadable,
     FileState::Empty,
     FileState::NotPem,
+];
+/// Every stage of a path, in report order.
+const STAGES: [Stage; 4] = [Stage::Connect, Stage::Proxy, Stage::Tls, Stage::Http];
+/// Every reason a runtime never reaches a path, in report order.
+const STOPS: [Stop; 5] = [
+    Stop::DiesAtStart,
+    Stop::SocksNeedsExtra,
+    Stop::SocksUnsupported,
+    Stop::HttpsProxy,
+    Stop::BadProxy,
 ];
 /// Every trust result, in report order.
 const TRUST_RESULTS: [TrustResult; 7] = [
@@ -294,7 +343,156 @@ pub fn pack(r: &Report) -> Vec<u8> {
             }
         }
     }
+    if let Some(native) = &r.native {
+        pack_native(&mut w, native);
+    }
     w.0
+}
+
+/// The native section: where it ran, each path as far as it got, each runtime's route and prediction.
+fn pack_native(w: &mut Writer, n: &NativeSection) {
+    w.str(&n.host_kind);
+    w.uint(n.paths.len().min(MAX_PATHS) as u64);
+    for p in n.paths.iter().take(MAX_PATHS) {
+        w.u8(u8::from(p.route == "proxy"));
+        w.str(&p.via);
+        w.u8(p.family);
+        match &p.seen {
+            None => w.u8(0),
+            Some(seen) => {
+                w.u8(1);
+                opt_ms(w, seen.connect_ms);
+                opt_uint(w, seen.proxy_status.map(u64::from));
+                match &seen.tls {
+                    None => w.u8(0),
+                    Some(tls) => {
+                        w.u8(1);
+                        w.str(&tls.version);
+                        w.str(&tls.alpn);
+                        w.str(&tls.cipher);
+                        w.ms(tls.elapsed_ms);
+                        w.int(tls.at_unix);
+                        w.uint(tls.chain.len().min(MAX_CHAIN) as u64);
+                        for c in tls.chain.iter().take(MAX_CHAIN) {
+                            w.str(&c.subject);
+                            w.str(&c.issuer);
+                            w.int(c.not_before);
+                            w.int(c.not_after);
+                            w.u8(u8::from(c.ca));
+                        }
+                        w.uint(tls.trust.len().min(MAX_TRUST) as u64);
+                        for (source, result) in tls.trust.iter().take(MAX_TRUST) {
+                            match source {
+                                TrustSource::Mozilla => w.u8(0),
+                                TrustSource::System => w.u8(1),
+                                TrustSource::File(i) => {
+                                    w.u8(2);
+                                    w.u8(*i);
+                                }
+                            }
+                            w.u8(index_of(&TRUST_RESULTS, result));
+                        }
+                    }
+                }
+                opt_uint(w, seen.http_status.map(u64::from));
+                opt_ms(w, seen.ttfb_ms);
+                match &seen.failure {
+                    None => w.u8(0),
+                    Some(f) => {
+                        w.u8(1);
+                        pack_failure(w, f);
+                    }
+                }
+            }
+        }
+    }
+    w.uint(n.runtimes.len().min(MAX_RUNTIMES) as u64);
+    for r in n.runtimes.iter().take(MAX_RUNTIMES) {
+        w.u8(index_of(&RUNTIMES, &r.runtime));
+        match &r.route {
+            Route::Direct => w.u8(0),
+            Route::Proxy { index, var } => {
+                w.u8(1);
+                w.uint(*index as u64);
+                w.str(var);
+            }
+            Route::Stopped(stop) => {
+                w.u8(2);
+                w.u8(index_of(&STOPS, stop));
+            }
+        }
+        w.str(&r.route_shown);
+        match &r.prediction {
+            Prediction::Works => w.u8(0),
+            Prediction::WorksAfterWait => w.u8(1),
+            Prediction::Unknown => w.u8(3),
+            Prediction::Fails(why) => {
+                w.u8(2);
+                match why {
+                    Why::Stopped(stop) => {
+                        w.u8(0);
+                        w.u8(index_of(&STOPS, stop));
+                    }
+                    Why::NotResolved => w.u8(1),
+                    Why::Path(f) => {
+                        w.u8(2);
+                        pack_failure(w, f);
+                    }
+                    Why::NoFallback(f) => {
+                        w.u8(3);
+                        pack_failure(w, f);
+                    }
+                    Why::Untrusted(result) => {
+                        w.u8(4);
+                        w.u8(index_of(&TRUST_RESULTS, result));
+                    }
+                }
+            }
+        }
+        match &r.issuer {
+            None => w.u8(0),
+            Some(i) => {
+                w.u8(1);
+                w.str(i);
+            }
+        }
+    }
+}
+
+/// Where a path stopped.
+fn pack_failure(w: &mut Writer, f: &Failure) {
+    w.u8(index_of(&STAGES, &f.stage));
+    let kind = match f.error {
+        NetError::ProxyStatus(_) => NetError::ProxyStatus(0),
+        other => other,
+    };
+    w.u8(index_of(&NET_ERRORS, &kind));
+    if let NetError::ProxyStatus(code) = f.error {
+        w.uint(u64::from(code));
+    }
+    w.ms(f.after_ms);
+}
+
+/// Milliseconds or none.
+fn opt_ms(w: &mut Writer, ms: Option<f64>) {
+    match ms {
+        None => w.u8(0),
+        Some(ms) => {
+            w.u8(1);
+            w.ms(ms);
+        }
+    }
+}
+
+/// A number or none.
+fn opt_uint(w: &mut Writer, n: Option<u64>) {
+    match n {
+        None => w.u8(0),
+        Some(n) => {
+            w.u8(1);
+            w.uint(n);
+        }
+    }
 }
 
 /// One fact: its tag, the place of its variant in [`Fact`], then its fields.
@@ -542,8 +740,14 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Reads a pack back into a report, refusing anything [`pack`] would not have written.
+/// Reads a version 1 pack back into a report, refusing anything [`pack`] would not have written.
 pub fn unpack(bytes: &[u8]) -> Result<Report, ShareError> {
+    unpack_version(VERSION, bytes)
+}
+
+/// Reads a pack of `version` back into a report: version 1's layout, then for [`VERSION_NATIVE`] the
+/// native section; anything [`pack`] would not have written is refused.
+pub fn unpack_version(version: u8, bytes: &[u8]) -> Result<Report, ShareError> {
     if bytes.len() > MAX_PACK_BYTES {
         return Err(ShareError::Corrupt);
     }
@@ -632,6 +836,11 @@ pub fn unpack(bytes: &[u8]) -> Result<Report, ShareError> {
         };
         entries.push(Entry { check, state });
     }
+    let native = match version {
+        VERSION => None,
+        VERSION_NATIVE => Some(unpack_native(&mut r)?),
+        v => return Err(ShareError::Version(v)),
+    };
     if r.at != bytes.len() {
         return Err(ShareError::Malformed);
     }
@@ -644,7 +853,182 @@ pub fn unpack(bytes: &[u8]) -> Result<Report, ShareError> {
         verdict,
         their_side,
         entries,
-        native: None,
+        native,
+    })
+}
+
+/// Reads the native section [`pack_native`] writes.
+fn unpack_native(r: &mut Reader) -> R<NativeSection> {
+    let host_kind = r.str()?;
+    let n = r.count(MAX_PATHS)?;
+    let mut paths = Vec::with_capacity(n);
+    for _ in 0..n {
+        let route = match r.u8()? {
+            0 => "direct",
+            1 => "proxy",
+            _ => return Err(ShareError::Malformed),
+        };
+        let via = r.str()?;
+        let family = r.u8()?;
+        if ![0, 4, 6].contains(&family) {
+            return Err(ShareError::Malformed);
+        }
+        let seen = match r.u8()? {
+            0 => None,
+            1 => {
+                let connect_ms = opt_ms_read(r)?;
+                let proxy_status = opt_u16_read(r)?;
+                let tls = match r.u8()? {
+                    0 => None,
+                    1 => {
+                        let version = r.str()?;
+                        let alpn = r.str()?;
+                        let cipher = r.str()?;
+                        let elapsed_ms = r.ms()?;
+                        let at_unix = r.int()?;
+                        let c = r.count(MAX_CHAIN)?;
+                        let mut chain = Vec::with_capacity(c);
+                        for _ in 0..c {
+                            chain.push(Cert {
+                                subject: r.str()?,
+                                issuer: r.str()?,
+                                not_before: r.int()?,
+                                not_after: r.int()?,
+                                ca: bool_read(r)?,
+                            });
+                        }
+                        let t = r.count(MAX_TRUST)?;
+                        let mut trust = Vec::with_capacity(t);
+                        for _ in 0..t {
+                            let source = match r.u8()? {
+                                0 => TrustSource::Mozilla,
+                                1 => TrustSource::System,
+                                2 => TrustSource::File(r.u8()?),
+                                _ => return Err(ShareError::Malformed),
+                            };
+                            trust.push((source, r.pick(&TRUST_RESULTS)?));
+                        }
+                        Some(TlsSeen {
+                            version,
+                            alpn,
+                            cipher,
+                            chain,
+                            trust,
+                            elapsed_ms,
+                            at_unix,
+                        })
+                    }
+                    _ => return Err(ShareError::Malformed),
+                };
+                let http_status = opt_u16_read(r)?;
+                let ttfb_ms = opt_ms_read(r)?;
+                let failure = match r.u8()? {
+                    0 => None,
+                    1 => Some(failure_read(r)?),
+                    _ => return Err(ShareError::Malformed),
+                };
+                Some(PathSeen {
+                    connect_ms,
+                    proxy_status,
+                    tls,
+                    http_status,
+                    ttfb_ms,
+                    failure,
+                })
+            }
+            _ => return Err(ShareError::Malformed),
+        };
+        paths.push(PathRow {
+            route,
+            via,
+            family,
+            seen,
+        });
+    }
+    let n = r.count(MAX_RUNTIMES)?;
+    let mut runtimes = Vec::with_capacity(n);
+    for _ in 0..n {
+        let runtime = r.pick(&RUNTIMES)?;
+        let route = match r.u8()? {
+            0 => Route::Direct,
+            1 => Route::Proxy {
+                index: r.count(MAX_PATHS)?,
+                var: r.str()?,
+            },
+            2 => Route::Stopped(r.pick(&STOPS)?),
+            _ => return Err(ShareError::Malformed),
+        };
+        let route_shown = r.str()?;
+        let prediction = match r.u8()? {
+            0 => Prediction::Works,
+            1 => Prediction::WorksAfterWait,
+            3 => Prediction::Unknown,
+            2 => Prediction::Fails(match r.u8()? {
+                0 => Why::Stopped(r.pick(&STOPS)?),
+                1 => Why::NotResolved,
+                2 => Why::Path(failure_read(r)?),
+                3 => Why::NoFallback(failure_read(r)?),
+                4 => Why::Untrusted(r.pick(&TRUST_RESULTS)?),
+                _ => return Err(ShareError::Malformed),
+            }),
+            _ => return Err(ShareError::Malformed),
+        };
+        let issuer = match r.u8()? {
+            0 => None,
+            1 => Some(r.str()?),
+            _ => return Err(ShareError::Malformed),
+        };
+        runtimes.push(RuntimeRow {
+            runtime,
+            route,
+            route_shown,
+            prediction,
+            issuer,
+        });
+    }
+    Ok(NativeSection {
+        host_kind,
+        paths,
+        runtimes,
+    })
+}
+
+/// A flag byte: 0 or 1.
+fn bool_read(r: &mut Reader) -> R<bool> {
+    match r.u8()? {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(ShareError::Malformed),
+    }
+}
+
+/// Milliseconds or none, as [`opt_ms`] wrote them.
+fn opt_ms_read(r: &mut Reader) -> R<Option<f64>> {
+    Ok(if bool_read(r)? { Some(r.ms()?) } else { None })
+}
+
+/// A status or none, as [`opt_uint`] wrote it.
+fn opt_u16_read(r: &mut Reader) -> R<Option<u16>> {
+    Ok(if bool_read(r)? {
+        Some(u16::try_from(r.uint()?).map_err(|_| ShareError::Malformed)?)
+    } else {
+        None
+    })
+}
+
+/// Where a path stopped, as [`pack_failure`] wrote it.
+fn failure_read(r: &mut Reader) -> R<Failure> {
+    let stage = r.pick(&STAGES)?;
+    let error = match r.pick(&NET_ERRORS)? {
+        NetError::ProxyStatus(_) => {
+            NetError::ProxyStatus(u16::try_from(r.uint()?).map_err(|_| ShareError::Malformed)?)
+        }
+        other => other,
+    };
+    Ok(Failure {
+        stage,
+        error,
+        after_ms: r.ms()?,
     })
 }
 
@@ -930,6 +1314,107 @@ mod tests {
             f.facts.extend(every_native_fact());
         }
         r
+    }
+
+    /// A native doctor's report of a run in which one address resets during TLS, a proxy wants
+    /// credentials and the chain is trusted only by the system store.
+    fn native_report() -> Report {
+        use crate::core::fixtures::{healthy_path, healthy_tls};
+        use crate::core::input::Vantage;
+        use crate::core::native::{Origin, Value, Var};
+        use crate::core::net::Net;
+        let mut ctx = Context::new("https://api.anthropic.com", AuthMode::Bearer, None, false)
+            .from_vantage(Vantage::Native);
+        ctx.native.host_kind = "linux x86_64".into();
+        ctx.native.vars.push(Var {
+            name: "HTTPS_PROXY".into(),
+            value: Value::Text("http://u:p@127.0.0.1:3128".into()),
+            origin: Origin::Env,
+        });
+        let mut tls = healthy_tls();
+        tls.trust[0].1 = TrustResult::UnknownIssuer;
+        tls.elapsed_ms = 7.0;
+        let overrides = [
+            (
+                ProbeId::Resolve,
+                Observation::Net(Net::Resolved {
+                    addrs: vec!["2607:6bc0::10".into(), "160.79.104.10".into()],
+                    elapsed_ms: 3.0,
+                }),
+            ),
+            (
+                ProbeId::Path(0),
+                Observation::Net(Net::Path(PathSeen {
+                    connect_ms: Some(2.0),
+                    failure: Some(Failure {
+                        stage: Stage::Tls,
+                        error: NetError::Reset,
+                        after_ms: 9.0,
+                    }),
+                    ..PathSeen::default()
+                })),
+            ),
+            (
+                ProbeId::Path(1),
+                Observation::Net(Net::Path(PathSeen {
+                    tls: Some(tls),
+                    ..healthy_path()
+                })),
+            ),
+            (
+                ProbeId::Tunnel(0),
+                Observation::Net(Net::Path(PathSeen {
+                    connect_ms: Some(1.0),
+                    proxy_status: Some(407),
+                    tls: None,
+                    http_status: None,
+                    ttfb_ms: None,
+                    failure: Some(Failure {
+                        stage: Stage::Proxy,
+                        error: NetError::ProxyStatus(407),
+                        after_ms: 4.0,
+                    }),
+                })),
+            ),
+        ];
+        let obs = sim::run(&ctx, &overrides);
+        Report::new(
+            &ctx,
+            &diagnose(&ctx, &obs),
+            "api-doctor 0.1.0",
+            1.79e12,
+            321,
+        )
+        .with_native(&ctx, &obs)
+    }
+
+    #[test]
+    fn a_native_report_travels_whole_under_its_own_version() {
+        let r = native_report();
+        let native = r.native.as_ref().expect("a native section");
+        assert_eq!(native.paths.len(), 3);
+        assert!(native
+            .runtimes
+            .iter()
+            .any(|row| matches!(row.prediction, Prediction::Fails(_))));
+        let packed = pack(&r);
+        assert_eq!(unpack_version(VERSION_NATIVE, &packed), Ok(r.clone()));
+        // Version 1's reader refuses the section it does not know, rather than dropping it.
+        assert_eq!(unpack(&packed), Err(ShareError::Malformed));
+        let text = frame_report(&r, &[9, 8, 7]);
+        assert_eq!(open(&text), Ok((VERSION_NATIVE, vec![9, 8, 7])));
+        assert_eq!(unframe(&text), Err(ShareError::Version(VERSION_NATIVE)));
+        assert_eq!(open(&b64::encode(&[3, 1])), Err(ShareError::Version(3)));
+        // A browser's report keeps version 1, byte for byte.
+        let browser = report();
+        assert_eq!(frame_report(&browser, &[1]), frame(&[1]));
+        // Every prefix of the pack is refused, never a panic.
+        for cut in 0..packed.len() {
+            assert!(
+                unpack_version(VERSION_NATIVE, &packed[..cut]).is_err(),
+                "{cut}"
+            );
+        }
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! opened, the shared-report banner and the share panel.
 
 use wasm_bindgen::{JsValue, UnwrapThrowExt};
-use web_sys::{HtmlAnchorElement, HtmlElement, HtmlInputElement};
+use web_sys::{Element, HtmlAnchorElement, HtmlElement, HtmlInputElement};
 
 use super::dom::{append, attr, by_id, el, set_hidden};
+use crate::core::export;
 use crate::core::form;
 use crate::core::i18n::{ui, Lang};
 use crate::core::link::{self, Config, Note, GUARD_BLOCKED, GUARD_CONFIRM, GUARD_WARNING};
+use crate::core::native_text;
 use crate::core::report::{browser_name, Report};
 use crate::core::share::ShareError;
 use crate::core::time::rfc3339;
@@ -112,11 +114,16 @@ pub fn banner(r: &Report, lang: Lang) {
         .unwrap_or_default();
     let who = browser_name(&r.browser);
     let who = if who.is_empty() { "?" } else { who.as_str() };
-    by_id::<HtmlElement>("shared-who").set_text_content(Some(
-        &tr("shared-who", lang)
+    let who_line = match &r.native {
+        Some(n) => tr("shared-who-native", lang)
+            .replacen("{}", &native_text::clean(&n.host_kind), 1)
+            .replacen("{}", &when, 1),
+        None => tr("shared-who", lang)
             .replacen("{}", who, 1)
             .replacen("{}", &when, 1),
-    ));
+    };
+    by_id::<HtmlElement>("shared-who").set_text_content(Some(&who_line));
+    native_section(r, lang);
     let meta = by_id::<HtmlElement>("shared-meta");
     meta.set_text_content(None);
     let key = match &r.key {
@@ -142,6 +149,55 @@ pub fn banner(r: &Report, lang: Lang) {
     // Running the checks here starts from the same target, through a config link.
     let own = link::write(&form::own_run(&r.target));
     by_id::<HtmlAnchorElement>("shared-own").set_href(&page_url(&own));
+}
+
+/// Shows a native doctor's paths and runtimes under the banner, as text; hides them for a browser's report.
+fn native_section(r: &Report, lang: Lang) {
+    set_hidden("shared-native", r.native.is_none());
+    set_hidden("shared-readonly", r.native.is_some());
+    let paths = by_id::<Element>("shared-paths");
+    let runtimes = by_id::<Element>("shared-runtimes");
+    paths.set_text_content(None);
+    runtimes.set_text_content(None);
+    let Some(n) = &r.native else { return };
+    for p in &n.paths {
+        let (status, line) = native_text::path_line(p, lang);
+        let item = el(
+            "li",
+            status.as_str(),
+            Some(&format!("{} {line}", export::icon(status))),
+        );
+        append(&paths, &item);
+    }
+    for row in &n.runtimes {
+        let l = native_text::runtime_line(row, lang);
+        let item = el(
+            "li",
+            l.status.as_str(),
+            Some(&format!("{} {}", export::icon(l.status), l.line)),
+        );
+        if let Some(issuer) = &l.issuer {
+            append(
+                &item,
+                &el(
+                    "span",
+                    "fix",
+                    Some(&format!("{}: {issuer}", native_text::ISSUER.get(lang))),
+                ),
+            );
+        }
+        if let Some(fix) = l.fix {
+            append(
+                &item,
+                &el(
+                    "span",
+                    "fix",
+                    Some(&format!("{}: {fix}", native_text::FIX.get(lang))),
+                ),
+            );
+        }
+        append(&runtimes, &item);
+    }
 }
 
 /// Shows the share panel with the report link, once there is one.

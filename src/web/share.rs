@@ -68,16 +68,16 @@ pub async fn encode(report: &Report) -> Option<String> {
     let transform = CompressionStream::new(FORMAT).ok()?;
     let stream = piped(&share::pack(report), &transform).ok()?;
     let compressed = read_all(stream, usize::MAX).await.ok()?;
-    Some(share::frame(&compressed))
+    Some(share::frame_report(report, &compressed))
 }
 
 /// The report in a report link's text, or why it cannot be read.
 pub async fn decode(text: &str) -> Result<Report, ShareError> {
-    let compressed = share::unframe(text)?;
+    let (version, compressed) = share::open(text)?;
     let transform = DecompressionStream::new(FORMAT).map_err(|_| ShareError::Corrupt)?;
     let stream = piped(&compressed, &transform).map_err(|_| ShareError::Corrupt)?;
     let bytes = read_all(stream, MAX_PACK_BYTES).await?;
-    share::unpack(&bytes)
+    share::unpack_version(version, &bytes)
 }
 
 /// Puts text on the clipboard; false when the browser refuses.

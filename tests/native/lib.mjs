@@ -491,6 +491,13 @@ export async function runDoctor(args, env, sandbox, { timeoutMs = 60_000 } = {})
   return { ...r, json, argv: args };
 }
 
+/** Keeps a run's JSON (or what came instead) in $COVERAGE_DIR/native-json/<scenario>.json, to read after a run. */
+export function writeJson(scenario, value) {
+  const dir = path.join(COVERAGE_DIR, "native-json");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${scenario}.json`), JSON.stringify(value, null, 1) + "\n");
+}
+
 /** Writes the (code, outcome) pairs of a run's findings where coverage.mjs reads them. */
 export function writeCoverage(scenario, findings) {
   mkdirSync(COVERAGE_DIR, { recursive: true });
