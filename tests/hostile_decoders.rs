@@ -23,7 +23,7 @@ use api_doctor::core::input::Selection;
 use api_doctor::core::input::MAX_WATCH_SECS;
 use api_doctor::core::key::{AuthMode, KeyKind};
 use api_doctor::core::link::{self, Config, Fragment, Note, MAX_FRAGMENT};
-use api_doctor::core::report::{browser_name, KeyPrint, Report};
+use api_doctor::core::report::{browser_name, KeyPrint, NativeSection, Report};
 use api_doctor::core::share::{self, ShareError, MAX_LINK_CHARS, MAX_PACK_BYTES};
 use api_doctor::core::time::rfc3339;
 
@@ -757,6 +757,7 @@ fn random_report(rng: &mut Rng) -> Report {
             sha256: (rng.next() as u32).to_be_bytes(),
         }),
         browser: hostile_string(rng),
+        native: None,
         started_ms: ms(rng),
         took_ms: big(rng) as u32,
         verdict: match rng.below(5) {
@@ -875,6 +876,160 @@ fn present(r: &Report, link_text: &str) -> usize {
 /// Runs `f`, naming `what` if it panics.
 fn no_panic<T>(what: &dyn Fn() -> String, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| panic!("panicked on {}", what()))
+}
+
+/// A native section with hostile strings and every kind of path, failure and prediction.
+fn random_native(rng: &mut Rng) -> NativeSection {
+    use api_doctor::core::native::{PathRow, Prediction, Route, Runtime, RuntimeRow, Stop, Why};
+    use api_doctor::core::net::{
+        Cert, Failure, NetError, PathSeen, Stage, TlsSeen, TrustResult, TrustSource,
+    };
+    let failure = |rng: &mut Rng| {
+        let status = rng.below(1_000) as u16;
+        Failure {
+            stage: rng.pick(&[Stage::Connect, Stage::Proxy, Stage::Tls, Stage::Http]),
+            error: rng.pick(&[
+                NetError::Refused,
+                NetError::Reset,
+                NetError::TimedOut,
+                NetError::ProxyStatus(status),
+                NetError::NotTls,
+                NetError::Other,
+            ]),
+            after_ms: ms(rng),
+        }
+    };
+    let trust_results = [
+        TrustResult::Trusted,
+        TrustResult::UnknownIssuer,
+        TrustResult::Expired,
+        TrustResult::WrongName,
+        TrustResult::Unusable,
+    ];
+    let paths = (0..rng.below(5))
+        .map(|_| PathRow {
+            route: rng.pick(&["direct", "proxy"]),
+            via: hostile_string(rng),
+            family: rng.pick(&[0, 4, 6]),
+            seen: rng.one_in(4).then(|| PathSeen {
+                connect_ms: rng.one_in(2).then(|| ms(rng)),
+                proxy_status: rng.one_in(2).then(|| rng.below(1_000) as u16),
+                tls: rng.one_in(2).then(|| TlsSeen {
+                    version: hostile_string(rng),
+                    alpn: hostile_string(rng),
+                    cipher: hostile_string(rng),
+                    chain: (0..rng.below(3))
+                        .map(|_| Cert {
+                            subject: hostile_string(rng),
+                            issuer: hostile_string(rng),
+                            not_before: big(rng) as i64,
+                            not_after: -(big(rng) as i64),
+                            ca: rng.one_in(2),
+                        })
+                        .collect(),
+                    trust: (0..rng.below(4))
+                        .map(|i| {
+                            let source = [
+                                TrustSource::Mozilla,
+                                TrustSource::System,
+                                TrustSource::File(i as u8),
+                            ];
+                            (rng.pick(&source), rng.pick(&trust_results))
+                        })
+                        .collect(),
+                    elapsed_ms: ms(rng),
+                    at_unix: big(rng) as i64,
+                }),
+                http_status: rng.one_in(2).then(|| rng.below(600) as u16),
+                ttfb_ms: rng.one_in(2).then(|| ms(rng)),
+                failure: rng.one_in(2).then(|| failure(rng)),
+            }),
+        })
+        .collect();
+    let runtimes = (0..rng.below(5))
+        .map(|_| RuntimeRow {
+            runtime: rng.pick(&[
+                Runtime::Python,
+                Runtime::Node,
+                Runtime::ClaudeCode,
+                Runtime::Curl,
+            ]),
+            route: match rng.below(3) {
+                0 => Route::Direct,
+                1 => Route::Proxy {
+                    index: rng.below(4),
+                    var: hostile_string(rng),
+                },
+                _ => {
+                    Route::Stopped(rng.pick(&[Stop::DiesAtStart, Stop::BadProxy, Stop::HttpsProxy]))
+                }
+            },
+            route_shown: hostile_string(rng),
+            prediction: match rng.below(4) {
+                0 => Prediction::Works,
+                1 => Prediction::WorksAfterWait,
+                2 => Prediction::Unknown,
+                _ => Prediction::Fails(match rng.below(5) {
+                    0 => Why::Stopped(Stop::SocksNeedsExtra),
+                    1 => Why::NotResolved,
+                    2 => Why::Path(failure(rng)),
+                    3 => Why::NoFallback(failure(rng)),
+                    _ => Why::Untrusted(rng.pick(&trust_results)),
+                }),
+            },
+            issuer: rng.one_in(2).then(|| hostile_string(rng)),
+        })
+        .collect();
+    NativeSection {
+        host_kind: hostile_string(rng),
+        paths,
+        runtimes,
+    }
+}
+
+#[test]
+fn native_packs_survive_structured_mutation() {
+    let mut rng = Rng(0x0dd5_eed5_cafe_babe);
+    let packs: Vec<Vec<u8>> = (0..40)
+        .map(|_| {
+            let mut r = random_report(&mut rng);
+            r.native = Some(random_native(&mut rng));
+            let packed = share::pack(&r);
+            // Unmutated, each reads back to itself under its own version, and version 1 refuses it.
+            assert_eq!(share::unpack_version(share::VERSION_NATIVE, &packed), Ok(r));
+            assert!(share::unpack(&packed).is_err());
+            packed
+        })
+        .collect();
+    let mut accepted = 0;
+    for i in 0..4_000 {
+        let mut b = rng.pick_ref(&packs).clone();
+        let other = rng.pick_ref(&packs).clone();
+        for _ in 0..1 + rng.below(3) {
+            mutate_bytes(&mut rng, &mut b, &other);
+        }
+        let what = || format!("#{i}: {:02x?}", &b[..b.len().min(200)]);
+        let (out, peak) = no_panic(&what, || {
+            peak_of(|| share::unpack_version(share::VERSION_NATIVE, &b))
+        });
+        assert!(
+            peak <= 16 * b.len() + 4 * KIB,
+            "{peak} bytes for {} bytes",
+            b.len()
+        );
+        if let Ok(r) = out {
+            accepted += 1;
+            no_panic(&what, || present(&r, "https://example.com/#report=x"));
+            let again = share::pack(&r);
+            assert_eq!(
+                share::unpack_version(share::VERSION_NATIVE, &again).as_ref(),
+                Ok(&r),
+                "{}",
+                what()
+            );
+        }
+    }
+    assert!(accepted > 50, "only {accepted} mutated native packs read");
 }
 
 #[test]

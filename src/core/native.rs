@@ -686,14 +686,19 @@ pub fn path_seen(obs: &Observations, id: ProbeId) -> Option<&PathSeen> {
     }
 }
 
+/// Whether the system resolver is asked for the target's host: always, unless the host is an address
+/// (`localhost` too is asked: a resolver may give it both families).
+pub fn resolvable(target: &Target) -> bool {
+    let host = target.host.trim_start_matches('[').trim_end_matches(']');
+    !(host.contains(':') || super::target::parse_ipv4(host).is_some())
+}
+
 /// Whether every native probe of the paths has been observed (sent and back, or not sent): the resolver,
 /// each address's path and each proxy's. Checks that read the paths wait for this.
 pub fn paths_done(inputs: &Inputs, target: &Target, obs: &Observations) -> bool {
     let has = |id| obs.contains_key(&id);
     let port = target.port_or_default();
-    let resolving = !(super::input::Context::dns_not_applicable(target)
-        && target.host != "localhost")
-        && inputs.override_for(&target.host, port).is_none();
+    let resolving = resolvable(target) && inputs.override_for(&target.host, port).is_none();
     if resolving && !has(ProbeId::Resolve) {
         return false;
     }

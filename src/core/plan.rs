@@ -145,9 +145,7 @@ fn resolve(ctx: &Context) -> Planned {
     let id = ProbeId::Resolve;
     let target = target_for(ctx, id)?;
     let port = target.port_or_default();
-    if Context::dns_not_applicable(target) && target.host != "localhost"
-        || ctx.native.override_for(&target.host, port).is_some()
-    {
+    if !native::resolvable(target) || ctx.native.override_for(&target.host, port).is_some() {
         return Err((id, NotSent::NotApplicable));
     }
     Ok(native_probe(
