@@ -100,6 +100,9 @@ struct CheckArgs {
     /// Also send a streamed message with max_tokens 1 (spends a few tokens).
     #[arg(long)]
     message: bool,
+    /// Also send a body of a few megabytes to a free endpoint: do large prompts get through?
+    #[arg(long)]
+    upload: bool,
     /// Repeat a probe for this many seconds with backoff after failures, and show the timeline.
     #[arg(long, value_name = "SECS")]
     watch: Option<u32>,
@@ -279,6 +282,7 @@ async fn check(args: CheckArgs) -> u8 {
         message: args.message,
         watch_secs: args.watch.unwrap_or(0),
         probe_timeout_ms: args.timeout_ms,
+        upload: args.upload,
         ..Settings::default()
     };
     if let Some(n) = args.samples {

@@ -187,6 +187,26 @@ pub fn healthy(ctx: &Context, id: ProbeId) -> Observation {
             elapsed_ms: 2.0,
         }),
         ProbeId::Path(_) | ProbeId::Tunnel(_) => Observation::Net(Net::Path(healthy_path())),
+        // The API allows a browser app's preflight and lets it read errors.
+        ProbeId::CorsHeaders(0) => Observation::Response(resp(
+            204,
+            "text/plain",
+            "",
+            &[
+                ("access-control-allow-origin", "*"),
+                (
+                    "access-control-allow-headers",
+                    "anthropic-version, anthropic-dangerous-direct-browser-access, authorization, content-type, x-api-key",
+                ),
+            ],
+        )),
+        ProbeId::Upload => Observation::Response(resp(200, json, r#"{"input_tokens":1048580}"#, &[])),
+        ProbeId::CorsHeaders(_) => Observation::Response(resp(
+            401,
+            json,
+            &api_error("authentication_error", "x-api-key header is required"),
+            &[("access-control-allow-origin", "*")],
+        )),
         ProbeId::Watch => Observation::Series {
             samples: (0..3)
                 .map(|i| Sample {

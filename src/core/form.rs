@@ -89,6 +89,7 @@ impl Form {
             message: self.message,
             watch_secs: self.watch.trim().parse().unwrap_or(0),
             probe_timeout_ms: None,
+            upload: false,
         };
         let auth = AuthMode::parse(&self.auth).unwrap_or_default();
         let mut ctx = Context::new(&self.base, auth, ApiKey::new(self.key.clone()), page_secure)

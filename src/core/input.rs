@@ -94,6 +94,8 @@ pub struct Settings {
     pub checks: Selection,
     /// A shorter timeout for every probe, in milliseconds (the native doctor's `--timeout-ms`).
     pub probe_timeout_ms: Option<u32>,
+    /// Natively: send a body of a few megabytes (`network.upload`).
+    pub upload: bool,
 }
 
 impl Default for Settings {
@@ -109,6 +111,7 @@ impl Default for Settings {
             watch_secs: 0,
             checks: Selection::ALL,
             probe_timeout_ms: None,
+            upload: false,
         }
     }
 }

@@ -76,6 +76,12 @@ pub fn next(ctx: &Context, obs: &Observations, started: &[ProbeId]) -> Vec<Plann
     let seen = |id: &ProbeId| !wanted(ctx, *id) || obs.contains_key(id);
     let mut native_done = true;
     if native {
+        give(cors_headers(ctx, ProbeId::CorsHeaders(0)));
+        give(cors_headers(ctx, ProbeId::CorsHeaders(1)));
+        give(upload(ctx));
+        native_done &= seen(&ProbeId::CorsHeaders(0))
+            && seen(&ProbeId::CorsHeaders(1))
+            && seen(&ProbeId::Upload);
         give(resolve(ctx));
         for p in tunnels(ctx) {
             native_done &= seen(&planned_id(&p));
@@ -138,6 +144,56 @@ fn native_probe(ctx: &Context, id: ProbeId, target: &Target, net: probe::NetSpec
     spec.follow_redirects = false;
     spec.net = Some(Box::new(net));
     spec
+}
+
+/// Natively: a browser app's preflight (0) and keyless request (1), from a made-up origin, to be read
+/// header by header.
+fn cors_headers(ctx: &Context, id: ProbeId) -> Planned {
+    use super::checks::cors_headers::{ORIGIN, REQUESTED};
+    let target = target_for(ctx, id)?;
+    let mut spec =
+        probe::describe(ProbeId::CorsRead, target, ctx.auth, &ctx.settings.version).with_id(id);
+    spec.follow_redirects = false;
+    if id == ProbeId::CorsHeaders(0) {
+        spec.method = "OPTIONS";
+        spec.headers = vec![
+            ("origin", ORIGIN.to_string()),
+            ("access-control-request-method", "GET".to_string()),
+            ("access-control-request-headers", REQUESTED.join(",")),
+        ];
+    } else {
+        spec.headers.push(("origin", ORIGIN.to_string()));
+    }
+    Ok(spec)
+}
+
+/// Natively and when asked: a body of a few megabytes to `count_tokens` (free), with the key when there is
+/// a usable one, so that the server reads the whole body before it answers.
+fn upload(ctx: &Context) -> Planned {
+    use super::checks::network_upload::UPLOAD_BYTES;
+    let id = ProbeId::Upload;
+    if !ctx.settings.upload {
+        return Err((id, NotSent::Off));
+    }
+    let target = target_for(ctx, id)?;
+    let model = ctx
+        .model()
+        .filter(|m| probe::valid_model(m))
+        .unwrap_or("claude-haiku-4-5");
+    let mut spec =
+        probe::describe(ProbeId::CorsRead, target, ctx.auth, &ctx.settings.version).with_id(id);
+    spec.url = target.url("/v1/messages/count_tokens");
+    spec.method = "POST";
+    spec.follow_redirects = false;
+    spec.headers
+        .push(("content-type", "application/json".to_string()));
+    spec.credential = ctx.key_usable().then_some(ctx.auth);
+    let filler = "a".repeat(UPLOAD_BYTES);
+    spec.body = Some(format!(
+        r#"{{"model":"{model}","messages":[{{"role":"user","content":"{filler}"}}]}}"#
+    ));
+    spec.timeout_ms = probe::MESSAGE_TIMEOUT_MS;
+    Ok(spec)
 }
 
 /// Natively: the system resolver, unless the host is an address or `--resolve` names it.

@@ -55,6 +55,10 @@ pub enum ProbeId {
     Path(u8),
     /// Native: one path to the target through proxy `i` of [`super::native::proxies`].
     Tunnel(u8),
+    /// Native: a browser app's requests, read header by header: 0 the preflight, 1 a keyless GET.
+    CorsHeaders(u8),
+    /// Native, opt-in: a body of a few megabytes to `count_tokens`.
+    Upload,
 }
 
 impl ProbeId {
@@ -77,6 +81,8 @@ impl ProbeId {
             ProbeId::Resolve => "resolve",
             ProbeId::Path(_) => "path",
             ProbeId::Tunnel(_) => "tunnel",
+            ProbeId::CorsHeaders(_) => "cors_headers",
+            ProbeId::Upload => "upload",
         }
     }
 }

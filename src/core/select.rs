@@ -112,16 +112,24 @@ mod tests {
         assert_eq!(Selection::parse(" , all"), (Selection::ALL, vec![]));
         let (s, unknown) = Selection::parse("cors");
         assert!(unknown.is_empty());
-        // cors.read needs the reach probe, which needs the page, the connection and DNS.
+        // cors.read needs the reach probe, which needs the page, the connection and DNS; the layer also
+        // holds the native cors.headers, which needs the native paths and TLS. Each vantage shows its own.
         assert_eq!(
             codes(s),
             [
                 "page.target",
                 "page.mixed_content",
                 "page.online",
+                "env.config",
                 "dns.public",
+                "dns.system",
                 "network.reach",
-                "cors.read"
+                "network.connect",
+                "network.proxy",
+                "tls.handshake",
+                "tls.trust",
+                "cors.read",
+                "cors.headers"
             ]
         );
         let (s, _) = Selection::parse("PAGE.TARGET");

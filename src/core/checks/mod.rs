@@ -10,6 +10,7 @@ pub mod auth_key;
 pub mod auth_key_shape;
 pub mod auth_model;
 pub mod body;
+pub mod cors_headers;
 pub mod cors_read;
 pub mod dns_public;
 pub mod dns_system;
@@ -17,6 +18,7 @@ pub mod env_config;
 pub mod network_connect;
 pub mod network_proxy;
 pub mod network_reach;
+pub mod network_upload;
 pub mod page_mixed_content;
 pub mod page_online;
 pub mod page_target;
@@ -185,9 +187,11 @@ pub const REGISTRY: &[&Check] = &[
     &network_reach::CHECK,
     &network_connect::CHECK,
     &network_proxy::CHECK,
+    &network_upload::CHECK,
     &tls_handshake::CHECK,
     &tls_trust::CHECK,
     &cors_read::CHECK,
+    &cors_headers::CHECK,
     &auth_key_shape::CHECK,
     &auth_key::CHECK,
     &auth_model::CHECK,
