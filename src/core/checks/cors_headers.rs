@@ -10,7 +10,7 @@ use super::{NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
-use crate::core::observation::{Observation, Observations, Response};
+use crate::core::observation::{Observations, Response};
 use crate::core::probe::ProbeId;
 
 const CODE: &str = "cors.headers";
@@ -192,6 +192,7 @@ fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
 mod tests {
     use super::*;
     use crate::core::fixtures::resp;
+    use crate::core::observation::Observation;
     use crate::core::input::Vantage;
     use crate::core::key::AuthMode;
 
