@@ -7,7 +7,7 @@
 use crate::tls;
 use api_doctor::core::key::ApiKey;
 use api_doctor::core::net::{
-    Failure, Net, NetError, PathSeen, ResolveError, Stage, TlsSeen, TrustSource,
+    Failure, IdleEnd, Net, NetError, PathSeen, ResolveError, Stage, TlsSeen, TrustSource,
 };
 use api_doctor::core::observation::{
     BodyState, Chunk, Observation, Phases, Response, ResponseKind,
@@ -334,6 +334,7 @@ impl Executor {
             NetKind::Resolve => self.resolve(spec, net).await,
             NetKind::Path => Observation::Net(Net::Path(self.path(spec, net).await)),
             NetKind::Request => self.request(spec, net).await,
+            NetKind::Idle(secs) => self.idle(spec, net, secs).await,
         }
     }
 
@@ -756,6 +757,83 @@ impl Executor {
                 elapsed_ms: ms_since(started),
             },
         }
+    }
+
+    /// One keyless request on an HTTP/1.1 connection, an idle wait watching the connection, then the same
+    /// request on it again: what became of the connection.
+    async fn idle(&self, spec: &ProbeSpec, net: &NetSpec, secs: u32) -> Observation {
+        let limit = Duration::from_millis(u64::from(spec.timeout_ms));
+        let first_failed = Observation::Net(Net::Idle {
+            end: IdleEnd::FirstFailed,
+            idle_ms: 0.0,
+        });
+        let Some(url) = parse_url(&spec.url) else {
+            return first_failed;
+        };
+        let config = if url.https {
+            match tls::verifying(tls::union(&net.trust, &net.ca_files), &[b"http/1.1"]) {
+                Ok(c) => Some(c),
+                Err(_) => return first_failed,
+            }
+        } else {
+            None
+        };
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut seen = PathSeen::default();
+        let Ok(opened) = self
+            .open(net, &url.host, url.port, config, deadline, &mut seen)
+            .await
+        else {
+            return first_failed;
+        };
+        let io = TokioIo::new(opened.io);
+        let Ok(Ok((sender, conn))) =
+            timeout_at(deadline, hyper::client::conn::http1::handshake(io)).await
+        else {
+            return first_failed;
+        };
+        let mut driver = tokio::spawn(conn);
+        let mut sender = Sender::H1(sender);
+        let mut keyless = spec.clone();
+        keyless.credential = None;
+        let Some(req) = self.build(&keyless, &url, false) else {
+            return first_failed;
+        };
+        if Self::exchange(&mut sender, req, 4_096, deadline, Instant::now())
+            .await
+            .is_err()
+        {
+            return first_failed;
+        }
+        // The wait, watching the connection: a server that ends it while idle ends its driver.
+        let idle_start = Instant::now();
+        let idle_ms = || ms_since(idle_start);
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(u64::from(secs))) => {}
+            ended = &mut driver => {
+                let end = match ended {
+                    Ok(Ok(())) => IdleEnd::Closed,
+                    _ => IdleEnd::Reset,
+                };
+                return Observation::Net(Net::Idle { end, idle_ms: idle_ms() });
+            }
+        }
+        let waited = idle_ms();
+        let Some(req) = self.build(&keyless, &url, false) else {
+            return first_failed;
+        };
+        let deadline = tokio::time::Instant::now() + limit;
+        let end = match Self::exchange(&mut sender, req, 4_096, deadline, Instant::now()).await {
+            Ok(_) => IdleEnd::Kept,
+            Err((NetError::TimedOut, _)) => IdleEnd::Dead,
+            Err((NetError::Closed, _)) => IdleEnd::Closed,
+            Err(_) => IdleEnd::Reset,
+        };
+        driver.abort();
+        Observation::Net(Net::Idle {
+            end,
+            idle_ms: waited,
+        })
     }
 
     /// One path: connect over the hop, shake hands recording the chain, ask each trust source about it,

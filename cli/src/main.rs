@@ -100,6 +100,9 @@ struct CheckArgs {
     /// Also send a streamed message with max_tokens 1 (spends a few tokens).
     #[arg(long)]
     message: bool,
+    /// Use a kept-alive connection, leave it idle this many seconds, and use it again.
+    #[arg(long, value_name = "SECS")]
+    idle: Option<u32>,
     /// Also send a body of a few megabytes to a free endpoint: do large prompts get through?
     #[arg(long)]
     upload: bool,
@@ -283,6 +286,7 @@ async fn check(args: CheckArgs) -> u8 {
         watch_secs: args.watch.unwrap_or(0),
         probe_timeout_ms: args.timeout_ms,
         upload: args.upload,
+        idle_secs: args.idle.unwrap_or(0),
         ..Settings::default()
     };
     if let Some(n) = args.samples {

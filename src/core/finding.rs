@@ -135,6 +135,8 @@ pub enum Timing {
     Tls,
     /// From sending the request to the first byte of the answer.
     Ttfb,
+    /// How long a kept-alive connection was left idle before it was used again.
+    Idle,
 }
 
 impl Timing {
@@ -152,6 +154,7 @@ impl Timing {
             Timing::Connect => t("Connect", "建立连接"),
             Timing::Tls => t("TLS handshake", "TLS 握手"),
             Timing::Ttfb => t("Time to first byte", "首字节时间"),
+            Timing::Idle => t("Left idle for", "空闲时长"),
         }
     }
 }
@@ -575,6 +578,7 @@ impl Fact {
                 Timing::Connect => "duration_connect_ms",
                 Timing::Tls => "duration_tls_ms",
                 Timing::Ttfb => "duration_ttfb_ms",
+                Timing::Idle => "duration_idle_ms",
             },
             Fact::ClockSkew(_) => "clock_skew_s",
             Fact::Samples(_) => "samples",

@@ -200,6 +200,10 @@ pub fn healthy(ctx: &Context, id: ProbeId) -> Observation {
                 ),
             ],
         )),
+        ProbeId::Idle => Observation::Net(Net::Idle {
+            end: crate::core::net::IdleEnd::Kept,
+            idle_ms: 30_000.0,
+        }),
         ProbeId::Upload => Observation::Response(resp(200, json, r#"{"input_tokens":1048580}"#, &[])),
         ProbeId::CorsHeaders(_) => Observation::Response(resp(
             401,

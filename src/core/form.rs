@@ -90,6 +90,7 @@ impl Form {
             watch_secs: self.watch.trim().parse().unwrap_or(0),
             probe_timeout_ms: None,
             upload: false,
+            idle_secs: 0,
         };
         let auth = AuthMode::parse(&self.auth).unwrap_or_default();
         let mut ctx = Context::new(&self.base, auth, ApiKey::new(self.key.clone()), page_secure)

@@ -96,6 +96,9 @@ pub struct Settings {
     pub probe_timeout_ms: Option<u32>,
     /// Natively: send a body of a few megabytes (`network.upload`).
     pub upload: bool,
+    /// Natively: leave a kept-alive connection idle this many seconds and use it again (`network.idle`);
+    /// 0 is off.
+    pub idle_secs: u32,
 }
 
 impl Default for Settings {
@@ -112,6 +115,7 @@ impl Default for Settings {
             checks: Selection::ALL,
             probe_timeout_ms: None,
             upload: false,
+            idle_secs: 0,
         }
     }
 }

@@ -210,6 +210,34 @@ pub enum ResolveError {
     Failed,
 }
 
+/// What became of a kept-alive connection left idle, then used again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdleEnd {
+    /// The second request was answered on the same connection.
+    Kept,
+    /// The server closed it cleanly while it was idle (a FIN): clients notice and open a new one.
+    Closed,
+    /// It was reset, while idle or when used again.
+    Reset,
+    /// It looked open, and the second request got no answer: a flow a middlebox dropped silently.
+    Dead,
+    /// The first request already failed: nothing was left idle.
+    FirstFailed,
+}
+
+impl IdleEnd {
+    /// The stable name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdleEnd::Kept => "kept",
+            IdleEnd::Closed => "closed",
+            IdleEnd::Reset => "reset",
+            IdleEnd::Dead => "dead",
+            IdleEnd::FirstFailed => "first_failed",
+        }
+    }
+}
+
 /// What a native probe saw.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Net {
@@ -222,6 +250,8 @@ pub enum Net {
     },
     /// One path, as far as it got.
     Path(PathSeen),
+    /// A connection used, left idle for `idle_ms`, and used again.
+    Idle { end: IdleEnd, idle_ms: f64 },
 }
 
 /// Whether an address (as the resolver gives it, without brackets) is IPv6.

@@ -79,9 +79,11 @@ pub fn next(ctx: &Context, obs: &Observations, started: &[ProbeId]) -> Vec<Plann
         give(cors_headers(ctx, ProbeId::CorsHeaders(0)));
         give(cors_headers(ctx, ProbeId::CorsHeaders(1)));
         give(upload(ctx));
+        give(idle(ctx));
         native_done &= seen(&ProbeId::CorsHeaders(0))
             && seen(&ProbeId::CorsHeaders(1))
-            && seen(&ProbeId::Upload);
+            && seen(&ProbeId::Upload)
+            && seen(&ProbeId::Idle);
         give(resolve(ctx));
         for p in tunnels(ctx) {
             native_done &= seen(&planned_id(&p));
@@ -193,6 +195,26 @@ fn upload(ctx: &Context) -> Planned {
         r#"{{"model":"{model}","messages":[{{"role":"user","content":"{filler}"}}]}}"#
     ));
     spec.timeout_ms = probe::MESSAGE_TIMEOUT_MS;
+    Ok(spec)
+}
+
+/// The longest idle wait a run may ask for: ten minutes, past any pool's or middlebox's idle timeout.
+pub const MAX_IDLE_SECS: u32 = 600;
+
+/// Natively and when asked: one keyless request, an idle wait, the same request on the same connection.
+fn idle(ctx: &Context) -> Planned {
+    let id = ProbeId::Idle;
+    if ctx.settings.idle_secs == 0 {
+        return Err((id, NotSent::Off));
+    }
+    let target = target_for(ctx, id)?;
+    let mut spec =
+        probe::describe(ProbeId::CorsRead, target, ctx.auth, &ctx.settings.version).with_id(id);
+    spec.follow_redirects = false;
+    let mut net =
+        native::request_net(&ctx.native, &spec.url).ok_or((id, NotSent::InvalidTarget))?;
+    net.kind = probe::NetKind::Idle(ctx.settings.idle_secs.min(MAX_IDLE_SECS));
+    spec.net = Some(Box::new(net));
     Ok(spec)
 }
 

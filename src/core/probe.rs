@@ -59,6 +59,8 @@ pub enum ProbeId {
     CorsHeaders(u8),
     /// Native, opt-in: a body of a few megabytes to `count_tokens`.
     Upload,
+    /// Native, opt-in: one kept-alive connection used, left idle, and used again.
+    Idle,
 }
 
 impl ProbeId {
@@ -83,6 +85,7 @@ impl ProbeId {
             ProbeId::Tunnel(_) => "tunnel",
             ProbeId::CorsHeaders(_) => "cors_headers",
             ProbeId::Upload => "upload",
+            ProbeId::Idle => "idle",
         }
     }
 }
@@ -128,6 +131,9 @@ pub enum NetKind {
     /// Connect over the route, shake hands recording the chain and asking each trust source about it, then
     /// send the request (which never carries a key) and time each stage.
     Path,
+    /// Send the request on one HTTP/1.1 connection, leave it idle this many seconds, send it again on the
+    /// same connection: kept, closed, reset or silently dead.
+    Idle(u32),
 }
 
 /// How to reach the target.

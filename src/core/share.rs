@@ -172,7 +172,7 @@ const KEY_KINDS: [&str; 5] = [
 ];
 const LIMITS: [&str; 4] = ["requests", "tokens", "input-tokens", "output-tokens"];
 /// Every kind of duration, in the order a report names them by; a new one is appended.
-pub const TIMINGS: [Timing; 12] = [
+pub const TIMINGS: [Timing; 13] = [
     Timing::Min,
     Timing::Median,
     Timing::P90,
@@ -185,6 +185,7 @@ pub const TIMINGS: [Timing; 12] = [
     Timing::Connect,
     Timing::Tls,
     Timing::Ttfb,
+    Timing::Idle,
 ];
 /// Every kind of watch sample, in the order a report names them by; a new one is appended.
 pub const KINDS: [SampleKind; 8] = [

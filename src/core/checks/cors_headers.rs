@@ -192,9 +192,9 @@ fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
 mod tests {
     use super::*;
     use crate::core::fixtures::resp;
-    use crate::core::observation::Observation;
     use crate::core::input::Vantage;
     use crate::core::key::AuthMode;
+    use crate::core::observation::Observation;
 
     fn answer(status: u16, headers: &[(&str, &str)]) -> Observation {
         Observation::Response(resp(status, "application/json", "{}", headers))

@@ -16,6 +16,7 @@ pub mod dns_public;
 pub mod dns_system;
 pub mod env_config;
 pub mod network_connect;
+pub mod network_idle;
 pub mod network_proxy;
 pub mod network_reach;
 pub mod network_upload;
@@ -188,6 +189,7 @@ pub const REGISTRY: &[&Check] = &[
     &network_connect::CHECK,
     &network_proxy::CHECK,
     &network_upload::CHECK,
+    &network_idle::CHECK,
     &tls_handshake::CHECK,
     &tls_trust::CHECK,
     &cors_read::CHECK,
