@@ -376,6 +376,60 @@ async fn check(args: CheckArgs) -> u8 {
     }
 }
 
+/// Ctrl-C, and on Unix SIGTERM too: either stops the run.
+struct Interrupt {
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Interrupt {
+    fn new() -> Interrupt {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Interrupt {
+                int: signal(SignalKind::interrupt()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Interrupt {}
+    }
+
+    /// Resolves when an interrupt arrives; never, when no handler could be installed.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            let int = async {
+                match &mut self.int {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let term = async {
+                match &mut self.term {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = int => {}
+                () = term => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
 /// What a task of the run comes back with.
 enum Done {
     /// A probe and what it met.
@@ -400,8 +454,9 @@ async fn drive(
     let mut tasks: JoinSet<Done> = JoinSet::new();
     let deadline = tokio::time::sleep(Duration::from_secs(deadline_secs.max(1)));
     tokio::pin!(deadline);
-    let interrupt = tokio::signal::ctrl_c();
-    tokio::pin!(interrupt);
+    // The handlers are in place before the first probe goes out, so that Ctrl-C (or a container's
+    // SIGTERM) at any moment stops the run and still prints what was found.
+    let mut interrupt = Interrupt::new();
     let mut watch: Option<(ProbeSpec, Instant)> = None;
     let mut stopped = false;
     loop {
@@ -452,7 +507,7 @@ async fn drive(
                     eprint!("{}", render::progress(lang, &run.diagnosis()));
                 }
             }
-            _ = &mut interrupt, if !stopped => {
+            _ = interrupt.recv(), if !stopped => {
                 stopped = true;
                 stop(run, &mut tasks);
             }

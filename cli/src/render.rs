@@ -12,6 +12,7 @@ use api_doctor::core::time::rfc3339;
 use std::fmt::Write;
 
 const FINDINGS: Text = t("Findings", "检测结果");
+const HEALTHY: Text = t("Everything works from here", "从这里一切正常");
 const CHECKING: Text = t("Checking", "正在检测");
 const DECIDED: Text = t("checks decided", "项检测已完成");
 const SKIPPED_BECAUSE: Text = t("skipped because this failed:", "已跳过，因为此项失败：");
@@ -86,7 +87,7 @@ fn verdict(out: &mut String, r: &Report, lang: Lang, st: &Style) {
     let (line, cause) = match &r.verdict {
         Verdict::Running => (uis("verdict-running", lang).to_string(), None),
         Verdict::Cancelled => (st.dim(uis("verdict-cancelled", lang)), None),
-        Verdict::Healthy => (st.paint("32;1", uis("verdict-healthy", lang)), None),
+        Verdict::Healthy => (st.paint("32;1", HEALTHY.get(lang)), None),
         Verdict::Degraded { code, outcome } => (
             st.paint("33;1", uis("verdict-degraded", lang)),
             Some((code, outcome)),
@@ -162,7 +163,7 @@ fn entry_lines(out: &mut String, e: &Entry, lang: Lang, st: &Style) {
                     clean(&fact.value(lang))
                 );
             }
-            if matches!(status, Status::Warn | Status::Fail) {
+            if matches!(status, Status::Warn | Status::Fail) || f.outcome.fix.is_some() {
                 let _ = writeln!(out, "      {}", f.outcome.detail.get(lang));
                 if let Some(fix) = f.outcome.fix {
                     let _ = writeln!(

@@ -2,8 +2,9 @@
 //! to a browser's keyless request, header by header: which `Access-Control-*` header is missing, and on
 //! which answers (a gateway that adds CORS only to successes makes every error unreadable in a browser).
 //!
-//! Natively only. A page can see only that a request was refused; from here every header can be read. A
-//! gateway with no CORS at all is not a fault for server-side apps, so nothing here fails a run.
+//! Natively only. A page can see only that a request was refused; from here every header can be read.
+//! What a gateway's CORS lacks concerns browser apps alone, not the app this doctor runs beside, so every
+//! outcome is information (with the fix for the gateway's operator): none fails or degrades a run.
 
 use super::Check;
 use super::{NOT_RUN_DETAIL, NOT_RUN_TITLE};
@@ -55,7 +56,7 @@ pub static NO_CORS: Outcome = Outcome {
 
 pub static PREFLIGHT_REFUSED: Outcome = Outcome {
     id: "preflight_refused",
-    status: Status::Warn,
+    status: Status::Info,
     layer: Layer::Cors,
     title: t("The preflight is refused", "预检被拒绝"),
     detail: t(
@@ -71,7 +72,7 @@ pub static PREFLIGHT_REFUSED: Outcome = Outcome {
 
 pub static HEADERS_MISSING: Outcome = Outcome {
     id: "headers_missing",
-    status: Status::Warn,
+    status: Status::Info,
     layer: Layer::Cors,
     title: t(
         "The preflight does not allow every header",
@@ -90,7 +91,7 @@ pub static HEADERS_MISSING: Outcome = Outcome {
 
 pub static ERRORS_WITHOUT_CORS: Outcome = Outcome {
     id: "errors_without_cors",
-    status: Status::Warn,
+    status: Status::Info,
     layer: Layer::Cors,
     title: t(
         "Errors carry no CORS headers",
