@@ -168,7 +168,9 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
-/// A config for a path probe: records the chain into `chain`, offering HTTP/2 and HTTP/1.1.
+/// A config for a path probe: records the chain into `chain`, offering HTTP/1.1 only, as the SDKs do
+/// (httpx2 and Node's fetch speak HTTP/1.1 unless told otherwise), so that a path works or fails as it
+/// does for them.
 pub fn recording(chain: Chain) -> Result<ClientConfig, rustls::Error> {
     let provider = provider();
     let mut config = ClientConfig::builder_with_provider(provider.clone())
@@ -176,7 +178,7 @@ pub fn recording(chain: Chain) -> Result<ClientConfig, rustls::Error> {
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(Recorder { chain, provider }))
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
 }
 
