@@ -12,7 +12,7 @@ use api_doctor::core::net::{
 use api_doctor::core::observation::{
     BodyState, Chunk, Observation, Phases, Response, ResponseKind,
 };
-use api_doctor::core::probe::{Hop, NetKind, NetSpec, ProbeId, ProbeSpec};
+use api_doctor::core::probe::{Hop, NetKind, NetSpec, ProbeId, ProbeSpec, ProxyKind};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -38,6 +38,16 @@ struct Broke {
 enum Sender {
     H1(hyper::client::conn::http1::SendRequest<Full<Bytes>>),
     H2(hyper::client::conn::http2::SendRequest<Full<Bytes>>),
+}
+
+impl Sender {
+    /// Whether the connection under it is known to be closed.
+    fn is_closed(&self) -> bool {
+        match self {
+            Sender::H1(s) => s.is_closed(),
+            Sender::H2(s) => s.is_closed(),
+        }
+    }
 }
 
 /// An open connection and what it took to open it.
@@ -238,7 +248,7 @@ async fn connect_any(
 
 /// Sends `CONNECT host:port` over `stream` and reads the proxy's answer head; its status.
 async fn tunnel(
-    stream: &mut TcpStream,
+    stream: &mut Box<dyn Io>,
     host: &str,
     port: u16,
     user: &Option<String>,
@@ -283,6 +293,98 @@ async fn tunnel(
         .filter(|_| line.starts_with("HTTP/1."))
         .ok_or(NetError::BadAnswer)?;
     Ok(status)
+}
+
+/// A SOCKS5 connect to `host:port` (the name passed to the proxy) over `stream`, with user and password
+/// when the URL has them; 200 when the proxy connected, else where and how it refused. A proxy that
+/// refuses the credentials counts as a 407, one that refuses the host by its rules as a 403.
+async fn socks5(
+    stream: &mut Box<dyn Io>,
+    host: &str,
+    port: u16,
+    user: &Option<String>,
+    password: &Option<String>,
+) -> Result<u16, (Stage, NetError)> {
+    let io = |e: std::io::Error| (Stage::Proxy, net_error(&e));
+    let methods: &[u8] = if user.is_some() {
+        &[5, 2, 0, 2]
+    } else {
+        &[5, 1, 0]
+    };
+    stream.write_all(methods).await.map_err(io)?;
+    let mut choice = [0u8; 2];
+    stream.read_exact(&mut choice).await.map_err(io)?;
+    match choice {
+        [5, 0] => {}
+        [5, 2] => {
+            let user = percent_decode(user.as_deref().unwrap_or(""));
+            let pass = percent_decode(password.as_deref().unwrap_or(""));
+            let (u, p) = (user.as_bytes(), pass.as_bytes());
+            if u.len() > 255 || p.len() > 255 {
+                return Err((Stage::Proxy, NetError::ProxyStatus(407)));
+            }
+            let mut auth = vec![1, u.len() as u8];
+            auth.extend_from_slice(u);
+            auth.push(p.len() as u8);
+            auth.extend_from_slice(p);
+            stream.write_all(&auth).await.map_err(io)?;
+            let mut status = [0u8; 2];
+            stream.read_exact(&mut status).await.map_err(io)?;
+            if status[1] != 0 {
+                return Err((Stage::Proxy, NetError::ProxyStatus(407)));
+            }
+        }
+        [5, 0xff] => return Err((Stage::Proxy, NetError::ProxyStatus(407))),
+        _ => return Err((Stage::Proxy, NetError::BadAnswer)),
+    }
+    let name = host.as_bytes();
+    if name.len() > 255 {
+        return Err((Stage::Proxy, NetError::Other));
+    }
+    let mut request = vec![5, 1, 0];
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => {
+            request.push(1);
+            request.extend_from_slice(&ip.octets());
+        }
+        Ok(IpAddr::V6(ip)) => {
+            request.push(4);
+            request.extend_from_slice(&ip.octets());
+        }
+        Err(_) => {
+            request.push(3);
+            request.push(name.len() as u8);
+            request.extend_from_slice(name);
+        }
+    }
+    request.extend_from_slice(&port.to_be_bytes());
+    stream.write_all(&request).await.map_err(io)?;
+    let mut head = [0u8; 4];
+    stream.read_exact(&mut head).await.map_err(io)?;
+    if head[0] != 5 {
+        return Err((Stage::Proxy, NetError::BadAnswer));
+    }
+    // The bound address that follows, skipped by its type.
+    let rest = match head[3] {
+        1 => 4 + 2,
+        4 => 16 + 2,
+        3 => {
+            let mut len = [0u8; 1];
+            stream.read_exact(&mut len).await.map_err(io)?;
+            usize::from(len[0]) + 2
+        }
+        _ => return Err((Stage::Proxy, NetError::BadAnswer)),
+    };
+    let mut skip = vec![0u8; rest];
+    stream.read_exact(&mut skip).await.map_err(io)?;
+    match head[1] {
+        0 => Ok(200),
+        2 => Err((Stage::Proxy, NetError::ProxyStatus(403))),
+        3 | 4 => Err((Stage::Connect, NetError::Unreachable)),
+        5 => Err((Stage::Connect, NetError::Refused)),
+        6 => Err((Stage::Connect, NetError::TimedOut)),
+        _ => Err((Stage::Proxy, NetError::ProxyStatus(502))),
+    }
 }
 
 /// `%xx` sequences in a proxy URL's user or password, decoded.
@@ -366,7 +468,9 @@ impl Executor {
         port: u16,
         deadline: tokio::time::Instant,
         seen: &mut PathSeen,
-    ) -> Result<(TcpStream, f64), Broke> {
+        trust: &[TrustSource],
+        files: &[String],
+    ) -> Result<(Box<dyn Io>, f64), Broke> {
         let at = |stage, error| Broke { stage, error };
         match hop {
             Hop::Addr(addr) => {
@@ -378,7 +482,7 @@ impl Executor {
                     .await
                     .map_err(|e| at(Stage::Connect, e))?;
                 seen.connect_ms = Some(ms_since(t));
-                Ok((s, 0.0))
+                Ok((Box::new(s), 0.0))
             }
             Hop::System { addrs } => {
                 let t = Instant::now();
@@ -397,9 +501,10 @@ impl Executor {
                     .await
                     .map_err(|e| at(Stage::Connect, e))?;
                 seen.connect_ms = Some(ms_since(t));
-                Ok((s, dns_ms))
+                Ok((Box::new(s), dns_ms))
             }
             Hop::Proxy {
+                kind,
                 host: proxy_host,
                 port: proxy_port,
                 user,
@@ -414,16 +519,44 @@ impl Executor {
                 };
                 let dns_ms = ms_since(t);
                 let t = Instant::now();
-                let mut s = connect_any(&ips, *proxy_port, deadline)
+                let tcp = connect_any(&ips, *proxy_port, deadline)
                     .await
                     .map_err(|e| at(Stage::Connect, e))?;
                 seen.connect_ms = Some(ms_since(t));
-                let status =
-                    match timeout_at(deadline, tunnel(&mut s, host, port, user, password)).await {
-                        Ok(Ok(status)) => status,
-                        Ok(Err(e)) => return Err(at(Stage::Proxy, e)),
-                        Err(_) => return Err(at(Stage::Proxy, NetError::TimedOut)),
-                    };
+                let mut s: Box<dyn Io> = match kind {
+                    ProxyKind::Http | ProxyKind::Socks => Box::new(tcp),
+                    // TLS to the proxy itself, verified against the same sources as the target.
+                    ProxyKind::Https => {
+                        let config = tls::verifying(tls::union(trust, files), &[])
+                            .map_err(|_| at(Stage::Proxy, NetError::Other))?;
+                        let name = rustls::pki_types::ServerName::try_from(proxy_host.clone())
+                            .map_err(|_| at(Stage::Proxy, NetError::Other))?;
+                        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+                        match timeout_at(deadline, connector.connect(name, tcp)).await {
+                            Ok(Ok(tls)) => Box::new(tls),
+                            Ok(Err(e)) => return Err(at(Stage::Proxy, net_error(&e))),
+                            Err(_) => return Err(at(Stage::Proxy, NetError::TimedOut)),
+                        }
+                    }
+                };
+                let answer = async {
+                    match kind {
+                        ProxyKind::Socks => socks5(&mut s, host, port, user, password).await,
+                        _ => tunnel(&mut s, host, port, user, password)
+                            .await
+                            .map_err(|e| (Stage::Proxy, e)),
+                    }
+                };
+                let status = match timeout_at(deadline, answer).await {
+                    Ok(Ok(status)) => status,
+                    Ok(Err((stage, e))) => {
+                        if let NetError::ProxyStatus(code) = e {
+                            seen.proxy_status = Some(code);
+                        }
+                        return Err(at(stage, e));
+                    }
+                    Err(_) => return Err(at(Stage::Proxy, NetError::TimedOut)),
+                };
                 seen.proxy_status = Some(status);
                 if status != 200 {
                     return Err(at(Stage::Proxy, NetError::ProxyStatus(status)));
@@ -443,11 +576,21 @@ impl Executor {
         deadline: tokio::time::Instant,
         seen: &mut PathSeen,
     ) -> Result<Opened, Broke> {
-        let (tcp, dns_ms) = self.open_tcp(&net.hop, host, port, deadline, seen).await?;
+        let (tcp, dns_ms) = self
+            .open_tcp(
+                &net.hop,
+                host,
+                port,
+                deadline,
+                seen,
+                &net.trust,
+                &net.ca_files,
+            )
+            .await?;
         let connect_ms = seen.connect_ms.unwrap_or(0.0);
         let Some(config) = tls_config else {
             return Ok(Opened {
-                io: Box::new(tcp),
+                io: tcp,
                 dns_ms,
                 connect_ms,
                 proxy_status: seen.proxy_status,
@@ -667,7 +810,7 @@ impl Executor {
                 .lock()
                 .ok()
                 .and_then(|mut k| k.take())
-                .filter(|(origin, _)| *origin == url.origin)
+                .filter(|(origin, sender)| *origin == url.origin && !sender.is_closed())
         } else {
             None
         };
@@ -743,7 +886,12 @@ impl Executor {
                 });
                 // The whole round trip, set-up included, as an app would time it.
                 r.elapsed_ms = ms_since(started);
-                if matches!(spec.id, ProbeId::Latency(_)) {
+                // Kept for the next round trip unless the server said it closes this connection, as a
+                // client's pool would.
+                let closing = r
+                    .header("connection")
+                    .is_some_and(|v| v.to_ascii_lowercase().contains("close"));
+                if matches!(spec.id, ProbeId::Latency(_)) && !closing {
                     if let Ok(mut k) = self.kept.lock() {
                         *k = Some((url.origin.clone(), sender));
                     }

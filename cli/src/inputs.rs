@@ -92,7 +92,7 @@ pub fn parse_resolve(text: &str) -> Result<Override, InputError> {
 fn value_of(raw: OsString) -> Value {
     match raw.into_string() {
         Ok(s) => Value::Text(s),
-        Err(_) => Value::NotUtf8,
+        Err(raw) => Value::NotUtf8(raw.to_string_lossy().into_owned()),
     }
 }
 
@@ -240,8 +240,11 @@ pub fn read_ca(path: &Path, folder: bool) -> FileState {
 
 /// The major version `node --version` prints, when Node runs within two seconds.
 async fn node_major() -> Option<u32> {
+    // Without NODE_OPTIONS: a flag this Node refuses there would stop `node --version` too, and the
+    // version is what tells whether it refuses it.
     let run = tokio::process::Command::new("node")
         .arg("--version")
+        .env_remove("NODE_OPTIONS")
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)

@@ -13,7 +13,7 @@ use super::net::{
     is_v6, Failure, Net, NetError, PathSeen, Stage, TlsSeen, TrustResult, TrustSource,
 };
 use super::observation::{Observation, Observations};
-use super::probe::{Hop, NetKind, NetSpec, ProbeId};
+use super::probe::{Hop, NetKind, NetSpec, ProbeId, ProxyKind};
 use super::target::Target;
 use std::fmt;
 
@@ -84,8 +84,9 @@ impl Origin {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     Text(String),
-    /// Bytes that are not UTF-8: no runtime reads them as the person meant.
-    NotUtf8,
+    /// Bytes that are not UTF-8, with each bad byte replaced (U+FFFD): no runtime reads them as the
+    /// person meant, but curl and Node still read the rest (a proxy's host and port before a stray byte).
+    NotUtf8(String),
     /// A key variable: set, and never held here.
     Secret,
 }
@@ -227,6 +228,22 @@ impl Inputs {
         names
             .iter()
             .find_map(|n| self.text_for(runtime, n).map(|v| (*n, v)))
+    }
+
+    /// The first of `names` that `runtime` finds set, as text even when it is not UTF-8 (each bad byte
+    /// replaced), and whether it was.
+    fn first_value<'a>(
+        &'a self,
+        runtime: Runtime,
+        names: &[&'static str],
+    ) -> Option<(&'static str, &'a str, bool)> {
+        names
+            .iter()
+            .find_map(|n| match &self.var_for(runtime, n)?.value {
+                Value::Text(s) if !s.trim().is_empty() => Some((*n, s.as_str(), false)),
+                Value::NotUtf8(s) => Some((*n, s.as_str(), true)),
+                _ => None,
+            })
     }
 
     /// The CA file a variable names, when it was read.
@@ -476,26 +493,36 @@ impl Runtime {
 }
 
 /// The proxy variables a runtime reads for an `https` target, first match wins.
-fn proxy_vars(runtime: Runtime, node_env_proxy: bool) -> &'static [&'static str] {
-    match runtime {
+fn proxy_vars(runtime: Runtime, node_env_proxy: bool, https: bool) -> &'static [&'static str] {
+    match (runtime, https) {
         // Python's proxy reader lets the lower-case name win; curl reads the lower-case one first too.
-        Runtime::Python | Runtime::Curl => {
+        (Runtime::Python | Runtime::Curl, true) => {
             &["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
         }
-        Runtime::ClaudeCode => &["HTTPS_PROXY", "https_proxy"],
-        Runtime::Node if node_env_proxy => &["HTTPS_PROXY", "https_proxy"],
-        Runtime::Node => &[],
+        (Runtime::Python, false) => &["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"],
+        // curl never reads HTTP_PROXY in upper case (a CGI script's environment could set it).
+        (Runtime::Curl, false) => &["http_proxy", "all_proxy", "ALL_PROXY"],
+        (Runtime::ClaudeCode, true) => &["HTTPS_PROXY", "https_proxy"],
+        (Runtime::ClaudeCode, false) => &["HTTP_PROXY", "http_proxy"],
+        (Runtime::Node, true) if node_env_proxy => &["HTTPS_PROXY", "https_proxy"],
+        (Runtime::Node, false) if node_env_proxy => &["HTTP_PROXY", "http_proxy"],
+        (Runtime::Node, _) => &[],
     }
 }
 
-/// The proxies the environment names, each once, in the order runtimes look for them: the ones the paths
-/// go through. Unparseable values are `env.config`'s to report.
-pub fn proxies(inputs: &Inputs) -> Vec<(String, Proxy)> {
+/// The proxies the environment names for `target`'s scheme, each once, in the order runtimes look for
+/// them: the ones the paths go through. Unparseable values are `env.config`'s to report.
+pub fn proxies(inputs: &Inputs, target: &Target) -> Vec<(String, Proxy)> {
     let mut out: Vec<(String, Proxy)> = Vec::new();
-    for name in ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
+    let names = if target.scheme == super::target::Scheme::Https {
+        ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
+    } else {
+        ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+    };
+    for name in names {
         // Every origin: Claude Code's settings may name a proxy the environment does not.
         for var in inputs.vars.iter().filter(|v| v.name == name) {
-            let Value::Text(raw) = &var.value else {
+            let (Value::Text(raw) | Value::NotUtf8(raw)) = &var.value else {
                 continue;
             };
             if let Ok(p) = parse_proxy(raw) {
@@ -513,11 +540,25 @@ pub fn proxies(inputs: &Inputs) -> Vec<(String, Proxy)> {
 }
 
 /// The index in [`proxies`] of the proxy `raw` names.
-fn proxy_index(inputs: &Inputs, raw: &str) -> Option<usize> {
+fn proxy_index(inputs: &Inputs, target: &Target, raw: &str) -> Option<usize> {
     let p = parse_proxy(raw).ok()?;
-    proxies(inputs)
+    proxies(inputs, target)
         .iter()
         .position(|(_, q)| q.host == p.host && q.port == p.port && q.scheme == p.scheme)
+}
+
+/// The flags of `NODE_OPTIONS` that Node 20 refuses there, stopping every Node process at start
+/// (measured: "--use-system-ca is not allowed in NODE_OPTIONS", exit 9).
+pub const NODE_20_REFUSES: [&str; 2] = ["--use-system-ca", "--use-env-proxy"];
+
+/// Whether this Node refuses a flag of `NODE_OPTIONS` and so never starts: Node before 22 with a flag of
+/// [`NODE_20_REFUSES`]. An unknown Node version is taken as one that accepts them.
+pub fn node_refuses_options(inputs: &Inputs) -> bool {
+    let options = inputs.text("NODE_OPTIONS").unwrap_or("");
+    inputs.node_major.is_some_and(|m| m < 22)
+        && NODE_20_REFUSES
+            .iter()
+            .any(|flag| options.split_whitespace().any(|o| o == *flag))
 }
 
 /// Whether Node would read the proxy variables: `NODE_USE_ENV_PROXY=1` on Node 22 and later (Node 20
@@ -545,6 +586,12 @@ pub enum Stop {
     HttpsProxy,
     /// The proxy URL does not parse.
     BadProxy,
+    /// Node (before 22) refuses a flag of `NODE_OPTIONS` and does not start.
+    NodeOptions,
+    /// The Python SDK fails when its client is made: a proxy variable is not UTF-8.
+    NotText,
+    /// The Python SDK fails when its client is made: `SSL_CERT_FILE` names a file it cannot load.
+    CaFile,
 }
 
 /// Which route a runtime takes to the target.
@@ -562,10 +609,30 @@ pub enum Route {
 
 /// The route `runtime` takes to `target` with these inputs.
 pub fn route(inputs: &Inputs, runtime: Runtime, target: &Target) -> Route {
+    if matches!(runtime, Runtime::Node | Runtime::ClaudeCode) && node_refuses_options(inputs) {
+        return Route::Stopped(Stop::NodeOptions);
+    }
+    // Python loads SSL_CERT_FILE when it makes its client, and a file it cannot load stops it there.
+    if runtime == Runtime::Python
+        && inputs.text("SSL_CERT_FILE").is_some()
+        && inputs
+            .ca_file("SSL_CERT_FILE")
+            .is_some_and(|(_, f)| !f.state.usable())
+    {
+        return Route::Stopped(Stop::CaFile);
+    }
     let node_env = node_reads_proxy(inputs);
-    let Some((var, raw)) = inputs.first_text(runtime, proxy_vars(runtime, node_env)) else {
+    let https = target.scheme == super::target::Scheme::Https;
+    let Some((var, raw, not_text)) =
+        inputs.first_value(runtime, proxy_vars(runtime, node_env, https))
+    else {
         return Route::Direct;
     };
+    // Python encodes every proxy variable when it makes the client, and fails there on bytes that are not
+    // UTF-8; curl and Node read the rest of the value.
+    if not_text && runtime == Runtime::Python {
+        return Route::Stopped(Stop::NotText);
+    }
     let no_proxy = inputs
         .first_text(runtime, &["no_proxy", "NO_PROXY"])
         .map(|(_, v)| v);
@@ -583,7 +650,7 @@ pub fn route(inputs: &Inputs, runtime: Runtime, target: &Target) -> Route {
         (Runtime::Curl, ProxyScheme::Https) => return Route::Stopped(Stop::HttpsProxy),
         _ => {}
     }
-    match proxy_index(inputs, raw) {
+    match proxy_index(inputs, target, raw) {
         Some(index) => Route::Proxy {
             index,
             var: var.to_string(),
@@ -704,7 +771,7 @@ pub fn paths_done(inputs: &Inputs, target: &Target, obs: &Observations) -> bool 
     }
     let addrs = addresses(inputs, target, obs).len();
     let direct = (0..addrs.max(1)).all(|i| has(ProbeId::Path(i as u8)));
-    let tunnels = (0..proxies(inputs).len().max(1)).all(|i| has(ProbeId::Tunnel(i as u8)));
+    let tunnels = (0..proxies(inputs, target).len().max(1)).all(|i| has(ProbeId::Tunnel(i as u8)));
     direct && tunnels
 }
 
@@ -743,6 +810,9 @@ impl Why {
             Why::Stopped(Stop::SocksUnsupported) => "socks_unsupported",
             Why::Stopped(Stop::HttpsProxy) => "https_proxy",
             Why::Stopped(Stop::BadProxy) => "bad_proxy",
+            Why::Stopped(Stop::NodeOptions) => "node_options",
+            Why::Stopped(Stop::NotText) => "not_text",
+            Why::Stopped(Stop::CaFile) => "ca_file",
             Why::NotResolved => "not_resolved",
             Why::Path(f) | Why::NoFallback(f) => match (f.stage, f.error) {
                 (Stage::Proxy, NetError::ProxyStatus(407)) => "proxy_auth",
@@ -786,7 +856,7 @@ pub fn runtimes(inputs: &Inputs, target: Option<&Target>, obs: &Observations) ->
             let route = route(inputs, runtime, target);
             let route_shown = match &route {
                 Route::Direct => "direct".to_string(),
-                Route::Proxy { index, var } => proxies(inputs)
+                Route::Proxy { index, var } => proxies(inputs, target)
                     .get(*index)
                     .map_or_else(String::new, |(_, p)| format!("{} ({var})", p.shown)),
                 Route::Stopped(_) => "-".to_string(),
@@ -910,6 +980,18 @@ pub fn why_text(why: &Why, runtime: Runtime) -> (Text, Text) {
             "the proxy URL it reads cannot be parsed",
             "它读取的代理 URL 无法解析",
         ),
+        Why::Stopped(Stop::NodeOptions) => t(
+            "this Node refuses a flag in NODE_OPTIONS (--use-system-ca or --use-env-proxy need Node 22) and every Node process stops at start",
+            "此版本的 Node 不接受 NODE_OPTIONS 中的某个参数（--use-system-ca 或 --use-env-proxy 需要 Node 22），每个 Node 进程都会在启动时退出",
+        ),
+        Why::Stopped(Stop::NotText) => t(
+            "a proxy variable is not UTF-8, and the client fails when it is made (UnicodeEncodeError)",
+            "某个代理变量不是 UTF-8，创建客户端时就会失败（UnicodeEncodeError）",
+        ),
+        Why::Stopped(Stop::CaFile) => t(
+            "SSL_CERT_FILE names a file it cannot load, and the client fails when it is made (FileNotFoundError, or no certificates)",
+            "SSL_CERT_FILE 指向的文件无法加载，创建客户端时就会失败（FileNotFoundError 或没有证书）",
+        ),
         Why::NotResolved => t(
             "the system resolver gives no address for the host",
             "系统解析器没有给出该主机的地址",
@@ -969,6 +1051,18 @@ pub fn why_text(why: &Why, runtime: Runtime) -> (Text, Text) {
         (Why::Stopped(Stop::HttpsProxy), _) => t(
             "Pass the proxy's CA with --proxy-cacert, or use the proxy's plain http:// address.",
             "用 --proxy-cacert 传入代理的 CA，或改用代理的 http:// 地址。",
+        ),
+        (Why::Stopped(Stop::NodeOptions), _) => t(
+            "Remove the flag from NODE_OPTIONS on Node 20 (trust a CA with NODE_EXTRA_CA_CERTS or --use-openssl-ca instead), or upgrade to Node 22 or later.",
+            "在 Node 20 上从 NODE_OPTIONS 中去掉该参数（改用 NODE_EXTRA_CA_CERTS 或 --use-openssl-ca 信任 CA），或升级到 Node 22 及以上。",
+        ),
+        (Why::Stopped(Stop::CaFile), _) => t(
+            "Point SSL_CERT_FILE at a readable PEM bundle (which replaces the system store for Python), or unset it.",
+            "让 SSL_CERT_FILE 指向可读的 PEM 证书包（对 Python 而言它会替换系统证书库），或取消设置。",
+        ),
+        (Why::Stopped(Stop::NotText), _) => t(
+            "Set the proxy variable again by typing it, in plain ASCII: export HTTPS_PROXY=http://host:port.",
+            "手动以纯 ASCII 重新设置代理变量：export HTTPS_PROXY=http://host:port。",
         ),
         (Why::Stopped(Stop::BadProxy), _) => t(
             "Fix the proxy variable: http://host:port, no spaces, the password percent-encoded.",
@@ -1035,7 +1129,12 @@ pub fn paths(inputs: &Inputs, target: Option<&Target>, obs: &Observations) -> Ve
             });
         }
     }
-    for (i, (_, p)) in proxies(inputs).into_iter().enumerate() {
+    for (i, (_, p)) in target
+        .map(|t| proxies(inputs, t))
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
         rows.push(PathRow {
             route: "proxy",
             family: 0,
@@ -1093,7 +1192,7 @@ pub fn main_tls<'a>(
 /// resolver with `--resolve`'s addresses when it names the host.
 fn hop(inputs: &Inputs, target: &Target) -> Hop {
     if let Route::Proxy { index, .. } = main_route(inputs, target) {
-        if let Some((_, p)) = proxies(inputs).get(index) {
+        if let Some((_, p)) = proxies(inputs, target).get(index) {
             return proxy_hop(p);
         }
     }
@@ -1107,6 +1206,11 @@ fn hop(inputs: &Inputs, target: &Target) -> Hop {
 /// `CONNECT` through `p`.
 fn proxy_hop(p: &Proxy) -> Hop {
     Hop::Proxy {
+        kind: match p.scheme {
+            ProxyScheme::Http => ProxyKind::Http,
+            ProxyScheme::Https => ProxyKind::Https,
+            ProxyScheme::Socks => ProxyKind::Socks,
+        },
         host: p.host.clone(),
         port: p.port,
         user: p.user.clone(),
@@ -1170,11 +1274,11 @@ pub fn direct_path_net(inputs: &Inputs, target: &Target, addr: &str) -> NetSpec 
     spec_for(inputs, target, NetKind::Path, Hop::Addr(addr.to_string()))
 }
 
-/// The path to the target through proxy `index` of [`proxies`], when there is one and it speaks
-/// `CONNECT` in the clear (an `https://` or SOCKS proxy is named by the route rules, not probed).
+/// The path to the target through proxy `index` of [`proxies`], when there is one: `CONNECT` in the
+/// clear, inside TLS to an `https://` proxy, or SOCKS5.
 pub fn tunnel_net(inputs: &Inputs, target: &Target, index: usize) -> Option<NetSpec> {
-    let (_, p) = proxies(inputs).into_iter().nth(index)?;
-    (p.scheme == ProxyScheme::Http).then(|| spec_for(inputs, target, NetKind::Path, proxy_hop(&p)))
+    let (_, p) = proxies(inputs, target).into_iter().nth(index)?;
+    Some(spec_for(inputs, target, NetKind::Path, proxy_hop(&p)))
 }
 
 #[cfg(test)]
@@ -1320,6 +1424,56 @@ mod tests {
             };
             assert_eq!(got, want, "{vars:?} {runtime:?}");
         }
+    }
+
+    #[test]
+    fn node_20_refuses_flags_that_22_takes_and_python_refuses_bytes_curl_reads() {
+        let mut inputs = env(&[("NODE_OPTIONS", "--max-old-space-size=100 --use-system-ca")]);
+        inputs.node_major = Some(20);
+        for runtime in [Runtime::Node, Runtime::ClaudeCode] {
+            assert_eq!(
+                route(&inputs, runtime, &api()),
+                Route::Stopped(Stop::NodeOptions)
+            );
+        }
+        assert_eq!(route(&inputs, Runtime::Python, &api()), Route::Direct);
+        inputs.node_major = Some(22);
+        assert_eq!(route(&inputs, Runtime::Node, &api()), Route::Direct);
+        let mut bytes = env(&[]);
+        bytes.vars.push(Var {
+            name: "HTTPS_PROXY".into(),
+            value: Value::NotUtf8("http://127.0.0.1:3128/\u{fffd}".into()),
+            origin: Origin::Env,
+        });
+        assert_eq!(
+            route(&bytes, Runtime::Python, &api()),
+            Route::Stopped(Stop::NotText)
+        );
+        assert!(matches!(
+            route(&bytes, Runtime::Curl, &api()),
+            Route::Proxy { .. }
+        ));
+    }
+
+    #[test]
+    fn a_plain_http_target_reads_the_http_proxy_variables() {
+        let gw = Target::parse("http://gw.internal:8080").unwrap();
+        let upper = env(&[
+            ("HTTP_PROXY", "http://127.0.0.1:3128"),
+            ("HTTPS_PROXY", "http://127.0.0.1:9"),
+        ]);
+        let via = |inputs: &Inputs, runtime| match route(inputs, runtime, &gw) {
+            Route::Proxy { var, .. } => var,
+            Route::Direct => "direct".into(),
+            Route::Stopped(s) => Why::Stopped(s).as_str().into(),
+        };
+        assert_eq!(via(&upper, Runtime::Python), "HTTP_PROXY");
+        // curl never reads HTTP_PROXY in upper case.
+        assert_eq!(via(&upper, Runtime::Curl), "direct");
+        let lower = env(&[("http_proxy", "http://127.0.0.1:3128")]);
+        assert_eq!(via(&lower, Runtime::Curl), "http_proxy");
+        assert_eq!(proxies(&upper, &gw).len(), 1);
+        assert_eq!(proxies(&upper, &api())[0].1.port, 9);
     }
 
     #[test]
@@ -1596,6 +1750,9 @@ mod tests {
             Why::Stopped(Stop::SocksUnsupported),
             Why::Stopped(Stop::HttpsProxy),
             Why::Stopped(Stop::BadProxy),
+            Why::Stopped(Stop::NodeOptions),
+            Why::Stopped(Stop::NotText),
+            Why::Stopped(Stop::CaFile),
             Why::NotResolved,
             Why::Path(f(Stage::Connect, NetError::Refused)),
             Why::Path(f(Stage::Proxy, NetError::ProxyStatus(403))),

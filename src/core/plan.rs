@@ -260,7 +260,7 @@ fn tunnels(ctx: &Context) -> Vec<Planned> {
         Ok(t) => t,
         Err(e) => return vec![Err(e)],
     };
-    let count = native::proxies(&ctx.native).len();
+    let count = native::proxies(&ctx.native, target).len();
     if count == 0 {
         return vec![Err((ProbeId::Tunnel(0), NotSent::NotApplicable))];
     }

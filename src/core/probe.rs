@@ -143,14 +143,26 @@ pub enum Hop {
     System { addrs: Vec<String> },
     /// Connect to this address only (IPv6 without brackets).
     Addr(String),
-    /// Through an HTTP proxy with `CONNECT`.
+    /// Through a proxy: `CONNECT` to an HTTP proxy (over TLS to an `https://` one), or a SOCKS5 connect.
     Proxy {
+        kind: ProxyKind,
         host: String,
         port: u16,
         /// `Proxy-Authorization: Basic` credentials, when the proxy URL has them.
         user: Option<String>,
         password: Option<String>,
     },
+}
+
+/// How a proxy is spoken to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProxyKind {
+    /// `CONNECT` in the clear.
+    Http,
+    /// TLS to the proxy, then `CONNECT` inside it.
+    Https,
+    /// SOCKS5, the host name passed to the proxy.
+    Socks,
 }
 
 /// A native probe's route and trust.

@@ -120,7 +120,6 @@ mod tests {
                 "page.target",
                 "page.mixed_content",
                 "page.online",
-                "env.config",
                 "dns.public",
                 "dns.system",
                 "network.reach",

@@ -226,12 +226,15 @@ const FILE_STATES: [FileState; 7] = [
 /// Every stage of a path, in report order.
 const STAGES: [Stage; 4] = [Stage::Connect, Stage::Proxy, Stage::Tls, Stage::Http];
 /// Every reason a runtime never reaches a path, in report order.
-const STOPS: [Stop; 5] = [
+const STOPS: [Stop; 8] = [
     Stop::DiesAtStart,
     Stop::SocksNeedsExtra,
     Stop::SocksUnsupported,
     Stop::HttpsProxy,
     Stop::BadProxy,
+    Stop::NodeOptions,
+    Stop::NotText,
+    Stop::CaFile,
 ];
 /// Every trust result, in report order.
 const TRUST_RESULTS: [TrustResult; 7] = [

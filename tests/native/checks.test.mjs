@@ -19,6 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import {
   DOCTOR,
+  KEY,
   REPO,
   cleanEnv,
   closedPort,
@@ -26,7 +27,10 @@ import {
   makePki,
   onTearDown,
   resolvConf,
+  runCurl,
   runDoctor,
+  runNode,
+  runPython,
   sandboxed,
   startMock,
   tearDown,
@@ -263,6 +267,79 @@ describe("network.idle: a kept-alive connection left idle and used again", { con
     const f = finding(await check("idle-dead", base, ["--idle", "1", "--timeout-ms", "2000"]), "network.idle");
     assert.equal(f.outcome, "dead", JSON.stringify(f));
     assert.ok(ignored >= 1, "no request was swallowed after the wait");
+  });
+});
+
+/**
+ * A SOCKS5 proxy without authentication: CONNECT by name or address, then the bytes both ways. `connects`
+ * counts the tunnels it opened.
+ */
+async function socksProxy() {
+  const seen = { connects: 0 };
+  const base = await tcpServer((client) => {
+    let buffer = Buffer.alloc(0);
+    let stage = "greeting";
+    const onData = (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (stage === "greeting" && buffer.length >= 2 && buffer.length >= 2 + buffer[1]) {
+        buffer = buffer.subarray(2 + buffer[1]);
+        client.write(Buffer.from([5, 0]));
+        stage = "request";
+      }
+      if (stage === "request" && buffer.length >= 5) {
+        const type = buffer[3];
+        const len = type === 1 ? 4 : type === 4 ? 16 : 1 + buffer[4];
+        if (buffer.length < 4 + len + 2) return;
+        const addr = type === 1 ? [...buffer.subarray(4, 8)].join(".") : type === 3 ? buffer.subarray(5, 5 + buffer[4]).toString() : "::1";
+        const port = buffer.readUInt16BE(4 + len);
+        const rest = buffer.subarray(4 + len + 2);
+        stage = "open";
+        client.off("data", onData);
+        const upstream = net.connect(port, addr, () => {
+          seen.connects++;
+          client.write(Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]));
+          if (rest.length) upstream.write(rest);
+          client.pipe(upstream).pipe(client);
+        });
+        upstream.on("error", () => client.end(Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0])));
+      }
+    };
+    client.on("data", onData);
+  });
+  return { url: base.replace("http://", "socks5://"), seen };
+}
+
+describe("a SOCKS5 proxy", () => {
+  test("works for curl, stops the Python SDK and Claude Code, and Node goes around it: as the doctor says", async () => {
+    const socks = await socksProxy();
+    // An https target every runtime trusts, so that only the proxy tells them apart.
+    const pki = makePki(path.join(fx.dir, "pki-socks"));
+    const front = await httpsFront(pki.good, `${fx.mock.origin}/s/healthy`, "socks");
+    const base = front.localhost;
+    const env = { HTTPS_PROXY: socks.url, SSL_CERT_FILE: pki.ca, NODE_EXTRA_CA_CERTS: pki.ca, CURL_CA_BUNDLE: pki.ca };
+    const report = await check("socks-proxy", base, [], env);
+    const f = finding(report, "network.proxy");
+    assert.equal(f.outcome, "unsupported_scheme", JSON.stringify(f));
+    assert.ok(socks.seen.connects >= 1, "the doctor's tunnel never went through the SOCKS proxy");
+    const row = Object.fromEntries(report.native.runtimes.map((r) => [r.runtime, r]));
+    assert.deepEqual(
+      [row.python.prediction, row.python.why, row.node.prediction, row.claude_code.why, row.curl.prediction, row.curl.route],
+      ["fails", "socks_needs_extra", "works", "socks_unsupported", "works", "proxy"],
+    );
+    const proxyPath = report.native.paths.find((p) => p.route === "proxy");
+    assert.equal(proxyPath.works, true, JSON.stringify(proxyPath));
+    // The real runtimes in the same environment.
+    const sandbox = { resolv: fx.resolv };
+    const before = socks.seen.connects;
+    const [python, node, curl] = await Promise.all([
+      runPython(base, cleanEnv(fx.home, { ...env, ANTHROPIC_API_KEY: KEY }), sandbox),
+      runNode(base, cleanEnv(fx.home, { ...env, ANTHROPIC_API_KEY: KEY }), sandbox),
+      runCurl(base, cleanEnv(fx.home, env), sandbox),
+    ]);
+    assert.equal(python.actual, "fails", JSON.stringify(python));
+    assert.equal(node.actual, "works", JSON.stringify(node));
+    assert.equal(curl.actual, "works", JSON.stringify(curl));
+    assert.ok(socks.seen.connects > before, "curl did not go through the SOCKS proxy");
   });
 });
 

@@ -21,6 +21,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -37,8 +38,9 @@ const RUNTIMES = ["python", "node", "curl"];
 const fx = {};
 /** Every doctor run: { scenario, stdout, stderr } for the key-hygiene test. */
 const doctorRuns = [];
-/** Every https front, for the key-hygiene test. */
+/** Every https front, and every proxy a scenario started, for the key-hygiene test. */
 const fronts = [];
+const proxies = [];
 /** The agreement table's rows. */
 const table = [];
 /** Runtime results that API-FACTS.md does not predict: { scenario, runtime, expected, got }. */
@@ -48,6 +50,12 @@ before(async () => {
   assert.ok(existsSync(L.PYTHON), `no Python SDK venv at ${L.PYTHON}: run scripts/setup (or set SDK_PYTHON)`);
   assert.ok(existsSync(path.join(L.SDK_DIR, "node_modules/@anthropic-ai/sdk")), "no TypeScript SDK in tests/sdk: run scripts/setup");
   if (!WITHOUT_DOCTOR) assert.ok(existsSync(L.DOCTOR), `no api-doctor at ${L.DOCTOR}: build it, or set DOCTOR_BIN`);
+  // Every run happens in a mount namespace (its own resolv.conf); one scenario in a network namespace.
+  try {
+    execFileSync("unshare", ["-m", "--propagation", "private", "true"], { stdio: "ignore" });
+  } catch {
+    assert.fail("`unshare -m` failed: this test needs root (or CAP_SYS_ADMIN) for its mount and network namespaces");
+  }
   fx.dir = mkdtempSync(path.join(os.tmpdir(), "native-doctor-"));
   L.onTearDown(() => rmSync(fx.dir, { recursive: true, force: true }));
   fx.pki = L.makePki(path.join(fx.dir, "pki"));
@@ -65,9 +73,10 @@ before(async () => {
   fx.closed = await L.closedPort();
   // Side probes (status page, DNS-over-HTTPS) go to a closed loopback port: they fail, and stay here.
   fx.sideClosed = await L.closedPort();
-  // The DNS responder every sandboxed process asks: localhost as /etc/hosts has it, anything else NXDOMAIN.
+  // The DNS responder every sandboxed process asks: localhost as /etc/hosts has it, slow-dns.test never
+  // answered, anything else NXDOMAIN.
   const dnsAddr = `127.${50 + (process.pid % 150)}.${Math.floor(Math.random() * 250) + 1}.53`;
-  fx.dns = await L.dnsResponder(dnsAddr, { localhost: { A: ["127.0.0.1"] } });
+  fx.dns = await L.dnsResponder(dnsAddr, { localhost: { A: ["127.0.0.1"] }, "slow-dns.test": "drop" });
   fx.resolv = L.resolvConf(fx.dir, dnsAddr);
 });
 
@@ -85,12 +94,21 @@ const W = "works";
 const F = "fails";
 
 /**
- * The scenarios. Each: `base()` the target; `env(ctx)` the environment; `args(ctx)` extra doctor arguments;
- * `setup(ctx)` starts what the scenario alone uses (a proxy whose log must show only its own runtimes);
- * `runtimes` false where the scenario needs --resolve (no runtime has it); `facts` what API-FACTS.md says
- * each runtime does; `why` the reason the doctor must give where a runtime fails and the reason is clear;
- * `route(ctx)` returns { proxy: how to tell a request went through it, front } where the route is checkable;
- * `verdict`, `findings` (code → outcome), `paths(paths, ctx)` assertions on the doctor's JSON.
+ * The scenarios. Each scenario gets `ctx.front`, an https front of its own (the good leaf), so that what
+ * reached it came from this scenario alone. Fields:
+ * - `base(ctx)` the target; `env(ctx)` the environment (added to PATH, HOME, LANG, the key and
+ *   ANTHROPIC_BASE_URL = base); `raw(ctx)` variables whose bytes are not UTF-8 (octal escapes);
+ *   `args(ctx)` extra doctor arguments; `timeoutMs` the doctor's --timeout-ms (default 4000);
+ *   `positional: false` leaves BASE_URL out; `sandbox` ({ noNetwork }) where the processes run;
+ *   `interruptAfterMs` sends the doctor SIGINT then; `setup(ctx)` starts what the scenario alone uses
+ *   (`ctx.proxy`, `ctx.settings` for ~/.claude/settings.json, `ctx.sandbox`).
+ * - `runtimes: false` where the runtimes are not run (--resolve, which no SDK has; a cancelled run).
+ * - `facts` what API-FACTS.md says each runtime does; `routes` the route it says each takes, checked where
+ *   `route(ctx)` can tell from a proxy's log (`tinyproxyRoute`, `refusingRoute`).
+ * - `why` the reason (or reasons) the doctor must give for a runtime that fails, where the reason is clear.
+ * - On the doctor's JSON: `verdict`, `findings` (code → outcome, or "skipped<-code"), `paths(rows, ctx)`,
+ *   `runtimeRows(rows)`, `claude` (claude_code's route and prediction), `check(json, run)`, `target`
+ *   (the target is ANTHROPIC_BASE_URL's), `zh` (the same run with --lang zh reaches the same outcomes).
  */
 const SCENARIOS = [
   // --- Trust: which variable each runtime reads ---------------------------------------------------------------------
@@ -175,9 +193,11 @@ const SCENARIOS = [
     base: (ctx) => ctx.front.localhost,
     env: () => ({ SSL_CERT_FILE: path.join(fx.dir, "no-such-ca.pem"), NODE_EXTRA_CA_CERTS: fx.pki.ca, CURL_CA_BUNDLE: fx.pki.ca }),
     args: cacert,
-    facts: { node: W, curl: W },
-    findings: { "env.config": "ca_file_unusable", "tls.handshake": "ok" },
-    paths: (p) => tlsDirect(p),
+    // Python fails making its client (FileNotFoundError); Node and curl trust the CA their variables name.
+    facts: { python: F, node: W, curl: W },
+    why: { python: "ca_file" },
+    verdict: { state: "broken", code: "env.config", outcome: "ca_file_unusable" },
+    findings: { "env.config": "ca_file_unusable", "network.connect": "connected", "tls.handshake": "ok" },
   },
   {
     name: "node_options_use_openssl_ca",
@@ -185,6 +205,7 @@ const SCENARIOS = [
     env: () => ({ NODE_OPTIONS: "--use-openssl-ca", SSL_CERT_FILE: fx.pki.ca, CURL_CA_BUNDLE: fx.pki.ca }),
     args: cacert,
     facts: { python: W, node: W, curl: W },
+    verdict: { state: "healthy" },
     findings: { "tls.handshake": "ok", "tls.trust": "trusted" },
     paths: (p) => tlsDirect(p),
   },
@@ -195,8 +216,8 @@ const SCENARIOS = [
     args: cacert,
     // Node 20 refuses the flag and dies before any code runs; 22 and 24 take it.
     facts: { python: W, node: nodeMajor() < 22 ? F : W, curl: W },
-    why: { node: nodeMajor() < 22 ? "dies_at_start" : undefined },
-    findings: { "tls.handshake": "ok" },
+    why: { node: nodeMajor() < 22 ? "node_options" : undefined },
+    findings: { "tls.handshake": "ok", "env.config": nodeMajor() < 22 ? "node_options_refused" : "ok" },
     paths: (p) => tlsDirect(p),
   },
   // --- Proxies ----------------------------------------------------------------------------------------------------------
@@ -209,6 +230,7 @@ const SCENARIOS = [
     facts: { python: W, node: W, curl: W },
     routes: { python: "proxy", node: "direct", curl: "proxy" },
     route: tinyproxyRoute,
+    verdict: { state: "healthy" },
     findings: { "env.config": "ok", "network.proxy": "tunnel_ok", "tls.handshake": "ok", "tls.trust": "trusted" },
     paths: (p, ctx) => {
       const [x] = proxyRows(p, ctx.proxy.url);
@@ -226,6 +248,7 @@ const SCENARIOS = [
     facts: { python: W, node: W, curl: W },
     routes: { python: "proxy", node: "direct", curl: "proxy" },
     route: tinyproxyRoute,
+    verdict: { state: "degraded", code: "env.config", outcome: "proxy_without_scheme" },
     findings: { "env.config": "proxy_without_scheme", "network.proxy": "tunnel_ok" },
     paths: (p, ctx) => {
       const rows = p.filter((r) => r.route === "proxy");
@@ -243,6 +266,7 @@ const SCENARIOS = [
     facts: { python: W, node: W, curl: W },
     routes: { python: "proxy", node: "direct", curl: "proxy" },
     route: tinyproxyRoute,
+    verdict: { state: "healthy" },
     findings: { "network.proxy": "tunnel_ok" },
     paths: (p, ctx) => assert.ok(proxyRows(p, ctx.proxy.url)[0].works),
   },
@@ -256,8 +280,12 @@ const SCENARIOS = [
     facts: { python: W, node: W, curl: W },
     routes: { python: "direct", node: "direct", curl: "direct" },
     route: tinyproxyRoute,
-    findings: { "tls.trust": "trusted" },
-    paths: (p) => assert.ok(directRows(p).some((r) => r.works)),
+    verdict: { state: "healthy" },
+    findings: { "network.proxy": "none", "tls.trust": "trusted" },
+    paths: (p) => {
+      assert.ok(directRows(p).some((r) => r.works));
+      assert.ok(!p.some((r) => r.route === "proxy"), "no proxy path: HTTP_PROXY is not for https");
+    },
   },
   {
     name: "proxy_407",
@@ -293,7 +321,7 @@ const SCENARIOS = [
     env: () => ({ ...allCa(), HTTPS_PROXY: `http://127.0.0.1:${fx.closed}` }),
     args: cacert,
     facts: { python: F, node: W, curl: F },
-    why: { python: "proxy", curl: "proxy" },
+    why: { python: ["proxy", "connect"], curl: ["proxy", "connect"] },
     verdict: { state: "broken", code: "network.proxy", outcome: "unreachable" },
     findings: { "network.proxy": "unreachable" },
     paths: (p) => {
@@ -326,6 +354,7 @@ const SCENARIOS = [
     why: { python: "proxy_auth", curl: "proxy_auth" },
     routes: { python: "proxy", node: nodeMajor() < 22 ? "direct" : "proxy", curl: "proxy" },
     route: refusingRoute,
+    verdict: { state: "broken", code: "network.proxy", outcome: "auth_required" },
     findings: { "network.proxy": "auth_required" },
     paths: (p, ctx) => refusedProxyRow(p, ctx, 407),
   },
@@ -336,8 +365,11 @@ const SCENARIOS = [
     args: cacert,
     // Python: the client cannot be made without the socks extra; Node ignores it; curl uses it (port 1: refused).
     facts: { python: F, node: W, curl: F },
-    why: { python: "socks_needs_extra" },
-    findings: { "network.proxy": "unsupported_scheme" },
+    why: { python: "socks_needs_extra", curl: "connect" },
+    // The doctor speaks SOCKS5 too: the proxy is unreachable, which stops curl (a working SOCKS proxy is
+    // checks.test.mjs's).
+    verdict: { state: "broken", code: "network.proxy", outcome: "unreachable" },
+    findings: { "network.proxy": "unreachable", "network.connect": "connected" },
     paths: (p) => assert.ok(directRows(p).some((r) => r.works), "the direct path works"),
   },
   {
@@ -347,6 +379,10 @@ const SCENARIOS = [
     env: (ctx) => ({ ...allCa(), HTTPS_PROXY: `https://127.0.0.1:${ctx.proxy.port}` }),
     args: cacert,
     facts: { python: F, node: W, curl: F },
+    // The doctor speaks TLS to an https:// proxy as Python does; a plain proxy does not answer it.
+    why: { python: "proxy", curl: "https_proxy" },
+    verdict: { state: "broken", code: "network.proxy", outcome: "unreachable" },
+    findings: { "network.proxy": "unreachable", "network.connect": "connected" },
     paths: (p) => assert.ok(directRows(p).some((r) => r.works), "the direct path works"),
   },
   {
@@ -355,7 +391,9 @@ const SCENARIOS = [
     env: () => ({ ...allCa(), HTTPS_PROXY: "http://127.0.0.1:99999" }),
     args: cacert,
     facts: { node: W },
-    findings: { "env.config": "bad_proxy" },
+    why: { python: "bad_proxy", curl: "bad_proxy" },
+    verdict: { state: "broken", code: "env.config", outcome: "bad_proxy" },
+    findings: { "env.config": "bad_proxy", "network.connect": "connected" },
     paths: (p) => assert.ok(directRows(p).some((r) => r.works), "the direct path works"),
   },
   {
@@ -374,6 +412,7 @@ const SCENARIOS = [
     why: { node: "connect" },
     routes: { python: "proxy", node: "direct", curl: "proxy" },
     route: tinyproxyRoute,
+    verdict: { state: "degraded", code: "network.connect", outcome: "direct_blocked" },
     findings: { "network.connect": "direct_blocked", "network.proxy": "tunnel_ok" },
     paths: (p, ctx) => {
       const d = directRows(p);
@@ -393,7 +432,9 @@ const SCENARIOS = [
     env: allCa,
     args: cacert,
     facts: { python: W, node: W, curl: W },
-    findings: { "env.config": "ok" },
+    verdict: { state: "broken", code: "network.proxy", outcome: "auth_required" },
+    findings: { "env.config": "ok", "network.proxy": "auth_required" },
+    paths: (p, ctx) => refusedProxyRow(p, ctx, 407),
     claude: { route: "proxy", prediction: F },
   },
   // --- The connection and the handshake ------------------------------------------------------------------------------
@@ -406,7 +447,7 @@ const SCENARIOS = [
     facts: { python: F, node: F, curl: F },
     why: { python: "tls", node: "tls", curl: "tls" },
     verdict: { state: "broken", code: "tls.handshake", outcome: "stalled" },
-    findings: { "network.connect": "connected", "tls.handshake": "stalled", "tls.trust": "not_run" },
+    findings: { "network.connect": "connected", "tls.handshake": "stalled", "tls.trust": "skipped<-tls.handshake" },
     paths: (p) => {
       const [d] = directRows(p);
       assert.equal(d.works, false);
@@ -422,7 +463,7 @@ const SCENARIOS = [
     facts: { python: F, node: F, curl: F },
     why: { python: "tls", node: "tls", curl: "tls" },
     verdict: { state: "broken", code: "tls.handshake", outcome: "failed" },
-    findings: { "network.connect": "connected", "tls.handshake": "failed" },
+    findings: { "network.connect": "connected", "tls.handshake": "failed", "tls.trust": "skipped<-tls.handshake" },
     paths: (p) => {
       const [d] = directRows(p);
       assert.equal(d.works, false);
@@ -435,6 +476,7 @@ const SCENARIOS = [
     base: () => `http://localhost:${fx.mock.port}/s/healthy`,
     env: () => ({}),
     facts: { python: W, node: W, curl: W },
+    verdict: { state: "healthy" },
     findings: { "network.connect": "connected", "tls.handshake": "plain_http", "tls.trust": "plain_http" },
     paths: (p) => {
       const [d] = directRows(p);
@@ -449,7 +491,7 @@ const SCENARIOS = [
     env: allCa,
     args: cacert,
     facts: { python: F, node: F, curl: F },
-    why: { python: "tls", node: "tls", curl: "tls" },
+    why: { python: ["untrusted", "tls"], node: ["untrusted", "tls"], curl: ["untrusted", "tls"] },
     verdict: { state: "broken", code: "tls.trust", outcome: "wrong_name" },
     findings: { "tls.handshake": "ok", "tls.trust": "wrong_name" },
     paths: (p) => tlsDirect(p),
@@ -460,7 +502,7 @@ const SCENARIOS = [
     env: allCa,
     args: cacert,
     facts: { python: F, node: F, curl: F },
-    why: { python: "tls", node: "tls", curl: "tls" },
+    why: { python: ["untrusted", "tls"], node: ["untrusted", "tls"], curl: ["untrusted", "tls"] },
     verdict: { state: "broken", code: "tls.trust", outcome: "expired" },
     findings: { "tls.handshake": "ok", "tls.trust": "expired" },
     paths: (p) => tlsDirect(p),
@@ -483,7 +525,7 @@ const SCENARIOS = [
     facts: { python: F, node: F, curl: F },
     why: { python: "connect", node: "connect", curl: "connect" },
     verdict: { state: "broken", code: "network.connect", outcome: "all_failed" },
-    findings: { "dns.system": "resolved", "network.connect": "all_failed", "tls.handshake": "not_run", "tls.trust": "not_run" },
+    findings: { "dns.system": "resolved", "network.connect": "all_failed", "tls.handshake": "skipped<-network.connect", "tls.trust": "skipped<-network.connect" },
     paths: (p) => {
       const d = directRows(p);
       assert.ok(d.length >= 1);
@@ -541,7 +583,7 @@ const SCENARIOS = [
     facts: { python: F, node: F, curl: F },
     why: { python: "not_resolved", node: "not_resolved", curl: "not_resolved" },
     verdict: { state: "broken", code: "dns.system", outcome: "not_found" },
-    findings: { "dns.system": "not_found", "network.connect": "not_run", "tls.handshake": "not_run", "tls.trust": "not_run" },
+    findings: { "dns.system": "not_found", "network.connect": "skipped<-dns.system", "tls.handshake": "skipped<-dns.system", "tls.trust": "skipped<-dns.system" },
     paths: (p) => assert.ok(!p.some((r) => r.works), "no path works"),
   },
   {
@@ -554,7 +596,7 @@ const SCENARIOS = [
     facts: { python: F, node: F, curl: F },
     why: { python: "not_resolved", node: "not_resolved", curl: "not_resolved" },
     verdict: { state: "broken", code: "dns.system", outcome: "failed" },
-    findings: { "dns.system": "failed", "network.connect": "not_run", "network.proxy": "not_run", "tls.handshake": "not_run", "tls.trust": "not_run" },
+    findings: { "dns.system": "failed", "network.connect": "skipped<-dns.system", "network.proxy": "none", "tls.handshake": "skipped<-dns.system", "tls.trust": "skipped<-dns.system" },
     paths: (p) => assert.ok(!p.some((r) => r.works), "no path works"),
   },
   // --- The configuration ------------------------------------------------------------------------------------------------
@@ -566,6 +608,7 @@ const SCENARIOS = [
     facts: { python: W, node: W, curl: W },
     verdict: { state: "degraded", code: "env.config", outcome: "both_keys" },
     findings: { "env.config": "both_keys", "tls.trust": "trusted" },
+    paths: (p) => assert.equal(tlsDirect(p)[0].works, true),
   },
   {
     name: "env_settings_unusable",
@@ -574,16 +617,24 @@ const SCENARIOS = [
     env: allCa,
     args: cacert,
     facts: { python: W, node: W, curl: W },
+    verdict: { state: "degraded", code: "env.config", outcome: "settings_unusable" },
     findings: { "env.config": "settings_unusable", "tls.trust": "trusted" },
+    paths: (p) => assert.equal(tlsDirect(p)[0].works, true),
   },
   {
     name: "env_not_utf8",
     base: (ctx) => ctx.front.localhost,
     env: allCa,
-    raw: { HTTPS_PROXY: "http://127.0.0.1:3128/\\377\\376" },
+    // HTTPS_PROXY names a closed port, then two bytes that are not UTF-8 (set by the shell: see `sandboxed`).
+    raw: () => ({ HTTPS_PROXY: `http://127.0.0.1:${fx.closed}/\\377\\376` }),
     args: cacert,
-    runtimes: false,
+    // Python fails making its client; curl reads the host and port before the bytes and meets a closed
+    // port; Node ignores the variable.
+    facts: { python: F, node: W, curl: F },
+    why: { python: "not_text" },
+    verdict: { state: "broken", code: "env.config", outcome: "not_utf8" },
     findings: { "env.config": "not_utf8" },
+    paths: (p) => tlsDirect(p),
   },
   {
     name: "env_base_url_only",
@@ -595,7 +646,60 @@ const SCENARIOS = [
     runtimes: false,
     verdict: { state: "healthy" },
     findings: { "env.config": "ok", "tls.trust": "trusted" },
+    paths: (p) => assert.equal(tlsDirect(p)[0].works, true),
     target: true,
+  },
+  // --- A server that closes every connection after its answer (as some gateways do) -----------------------------------
+  {
+    name: "server_connection_close",
+    base: (ctx) => ctx.closingFront.localhost,
+    setup: async (ctx) => {
+      ctx.closingFront = await L.httpsFront(fx.pki.good, fx.healthy, "closing", { close: true });
+      fronts.push(ctx.closingFront);
+    },
+    env: allCa,
+    args: cacert,
+    facts: { python: W, node: W, curl: W },
+    // `connection: close` is HTTP/1.1 working as meant: no round trip is lost, nothing is degraded.
+    verdict: { state: "healthy" },
+    findings: { "tls.trust": "trusted", "auth.key": "accepted", "perf.latency": "fast" },
+    paths: (p) => assert.equal(tlsDirect(p)[0].works, true),
+  },
+  // --- Ctrl-C: the run ends at once, says it was cancelled, and what had not run is not_run -----------------------------
+  {
+    name: "cancelled_in_dns",
+    // The DNS responder never answers this name: the run is interrupted while the system resolver waits.
+    base: (ctx) => `https://slow-dns.test:${ctx.front.port}`,
+    env: allCa,
+    args: cacert,
+    interruptAfterMs: 400,
+    runtimes: false,
+    verdict: { state: "cancelled" },
+    findings: { "dns.system": "not_run", "network.connect": "not_run", "tls.handshake": "not_run", "tls.trust": "not_run" },
+    // Nothing was resolved: no path, and no runtime can be predicted.
+    paths: (p) => assert.deepEqual(p, []),
+    runtimeRows: (rows) => assert.ok(rows.every((r) => r.prediction === "unknown"), "every prediction unknown"),
+    check: (out, doc) => assert.ok(doc.ms < 5000, `the run ended ${doc.ms} ms after it started, interrupted at 400 ms`),
+  },
+  {
+    name: "cancelled_in_handshake",
+    // The target and the proxy both accept and never answer: interrupted mid-handshake and mid-CONNECT.
+    base: () => `https://localhost:${fx.stall.port}`,
+    setup: async (ctx) => (ctx.stalledProxy = await L.stallListener()),
+    env: (ctx) => ({ ...allCa(), HTTPS_PROXY: `http://127.0.0.1:${ctx.stalledProxy.port}` }),
+    args: cacert,
+    timeoutMs: 20_000,
+    interruptAfterMs: 1500,
+    runtimes: false,
+    verdict: { state: "cancelled" },
+    findings: { "dns.system": "resolved", "network.proxy": "not_run", "tls.handshake": "not_run", "tls.trust": "not_run" },
+    paths: (p, ctx) => {
+      assert.ok(!p.some((r) => r.works), "no path is said to work");
+      assert.ok(directRows(p).length >= 1, "the direct path is listed");
+      assert.ok(p.some((r) => r.route === "proxy" && r.via === `http://127.0.0.1:${ctx.stalledProxy.port}`), "the proxy path is listed");
+    },
+    runtimeRows: (rows) => assert.ok(rows.every((r) => r.prediction === "unknown"), "every prediction unknown"),
+    check: (out, doc) => assert.ok(doc.ms < 6000, `the run ended ${doc.ms} ms after it started, interrupted at 1500 ms (probe timeout 20 s)`),
   },
 ];
 
@@ -654,7 +758,7 @@ const STATES = ["healthy", "degraded", "broken", "cancelled"];
 const FAILURE_STAGES = ["connect", "proxy", "tls", "http"];
 const FAILURE_ERRORS = ["refused", "reset", "unreachable", "timed_out", "closed", "proxy_status", "not_tls", "tls_alert", "bad_answer", "other"];
 const PREDICTIONS = ["works", "works_after_wait", "fails", "unknown"];
-const WHYS = [null, "untrusted", "connect", "proxy_auth", "proxy_denied", "proxy", "tls", "http", "not_resolved", "dies_at_start", "socks_needs_extra", "socks_unsupported", "https_proxy", "bad_proxy"];
+const WHYS = [null, "untrusted", "connect", "proxy_auth", "proxy_denied", "proxy", "tls", "http", "not_resolved", "dies_at_start", "socks_needs_extra", "socks_unsupported", "https_proxy", "bad_proxy", "node_options", "not_text", "ca_file"];
 
 /** Asserts the shape of the --json output; returns it. */
 function assertShape(out) {
@@ -732,6 +836,7 @@ async function runScenario(t, s) {
   const ctx = { front: await L.httpsFront(fx.pki.good, fx.healthy, s.name) };
   fronts.push(ctx.front);
   await s.setup?.(ctx);
+  if (ctx.proxy) proxies.push(ctx.proxy);
   const home = mkdtempSync(path.join(fx.dir, `home-${s.name}-`));
   if (ctx.settings !== undefined) {
     mkdirSync(path.join(home, ".claude"));
@@ -739,12 +844,12 @@ async function runScenario(t, s) {
   }
   const base = s.base(ctx);
   const env = L.cleanEnv(home, { ANTHROPIC_API_KEY: L.KEY, ANTHROPIC_BASE_URL: base, ...s.env(ctx) });
-  const sandbox = { resolv: fx.resolv, raw: s.raw ?? {}, ...(s.sandbox ?? {}), ...(ctx.sandbox ?? {}) };
+  const sandbox = { resolv: fx.resolv, raw: s.raw?.(ctx) ?? {}, ...(s.sandbox ?? {}), ...(ctx.sandbox ?? {}) };
 
   // The doctor first, alone: the proxies' logs then show only the runtimes that follow.
   let doc = null;
   if (!WITHOUT_DOCTOR) {
-    doc = await L.runDoctor(doctorArgs(s, ctx, base), env, sandbox);
+    doc = await L.runDoctor(doctorArgs(s, ctx, base), env, sandbox, { interruptAfterMs: s.interruptAfterMs });
     doctorRuns.push({ scenario: s.name, stdout: doc.stdout, stderr: doc.stderr });
     if (doc.json?.findings) L.writeCoverage(s.name, doc.json.findings);
     L.writeJson(s.name, doc.json ?? { stdout: doc.stdout, stderr: doc.stderr, code: doc.code });
@@ -780,7 +885,9 @@ async function runScenario(t, s) {
       predicted: row ? `${row.prediction}${row.why ? `/${row.why}` : ""} (${row.route})` : WITHOUT_DOCTOR ? "(no doctor)" : "—",
       actual: name === "claude_code" ? "not runnable" : s.runtimes === false ? "not run" : `${actual[name].actual}${actual[name].route ? ` (${actual[name].route})` : ""}`,
       agree: name === "claude_code" || s.runtimes === false || !row ? "" : predicted(row.prediction) === actual[name].actual ? "yes" : "NO",
-      detail: actual[name]?.actual === F ? actual[name].error : actual[name]?.status !== undefined ? `HTTP ${actual[name].status}` : "",
+      detail: actual[name]?.actual === F
+        ? `${actual[name].stage === "construct" ? "(making the client) " : ""}${actual[name].error}`
+        : actual[name]?.status !== undefined ? `HTTP ${actual[name].status}` : "",
     });
   }
 
@@ -790,7 +897,9 @@ async function runScenario(t, s) {
     const out = assertShape(doc.json);
     const msg = `\n${excerpt(out)}`;
     const failed = out.findings.some((f) => f.status === "fail");
-    assert.equal(doc.code, failed ? 1 : 0, `exit ${doc.code} with ${failed ? "a" : "no"} failing check${msg}`);
+    // A cancelled run did not finish: it must not say 0 (all well); which non-zero status is the doctor's.
+    if (out.verdict.state === "cancelled") assert.notEqual(doc.code, 0, `a cancelled run exits non-zero${msg}`);
+    else assert.equal(doc.code, failed ? 1 : 0, `exit ${doc.code} with ${failed ? "a" : "no"} failing check${msg}`);
     if (s.verdict) {
       assert.equal(out.verdict.state, s.verdict.state, `verdict state${msg}`);
       if (s.verdict.code) assert.deepEqual(pick(out.verdict, ["code", "outcome"]), pick(s.verdict, ["code", "outcome"]), `verdict${msg}`);
@@ -804,6 +913,8 @@ async function runScenario(t, s) {
       assert.equal(f.outcome, outcome, `${code}${msg}`);
       if (because) assert.equal(f.skipped_because, because, `${code} is skipped because of ${because}${msg}`);
     }
+    s.check?.(out, doc);
+    s.runtimeRows?.(out.native.runtimes);
     if (s.target) assert.match(JSON.stringify(out.target), new RegExp(`localhost:${ctx.front.port}`), `the target is ANTHROPIC_BASE_URL's${msg}`);
     if (s.paths) {
       try {
@@ -939,6 +1050,12 @@ describe("key hygiene", { skip: WITHOUT_DOCTOR && "NATIVE_WITHOUT_DOCTOR=1" }, (
       assert.ok(!req.body.includes(L.KEY) && !req.body.includes(TOKEN), `a secret in a body at the ${req.front} front: ${req.method} ${req.url}`);
     }
     assert.ok(keyed > 0, "no keyed request reached a front at all");
+    // The proxies carried tunnels: what they saw in the clear (CONNECT lines, tinyproxy's log) holds no secret.
+    for (const p of proxies) {
+      const clear = p.seen ? JSON.stringify(p.seen) : p.log();
+      assert.ok(!clear.includes(L.KEY) && !clear.includes(TOKEN), `a secret in the clear at the proxy ${p.url}`);
+    }
+    assert.ok(proxies.length >= 5, `only ${proxies.length} proxies were checked`);
   });
 });
 

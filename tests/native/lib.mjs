@@ -148,10 +148,10 @@ export function startMock() {
 
 /**
  * An https server with `leaf` (from makePki) that forwards every request to `upstream` (an origin and path
- * prefix). Every request is recorded in `requests` as { method, url, headers, body } (the body as text,
+ * prefix), keeping its connections alive (with `close`, every answer closes its connection). Every request is recorded in `requests` as { method, url, headers, body } (the body as text,
  * capped), so that the key-hygiene test can see where the key went.
  */
-export async function httpsFront(leaf, upstream, name) {
+export async function httpsFront(leaf, upstream, name, { close = false } = {}) {
   const requests = [];
   const tls = { key: readFileSync(leaf.key), cert: readFileSync(leaf.cert) };
   const server = await startServer((req, res) => {
@@ -159,7 +159,13 @@ export async function httpsFront(leaf, upstream, name) {
     requests.push(rec);
     const target = new URL(upstream + req.url);
     const out = http.request(target, { method: req.method, headers: { ...req.headers, host: target.host, connection: "close" } }, (up) => {
-      res.writeHead(up.statusCode, up.headers);
+      // The upstream leg closes after each answer; this one keeps the connection, as the API's edge does,
+      // unless `close`: then every answer says `connection: close`, as some gateways do.
+      const headers = { ...up.headers };
+      delete headers["keep-alive"];
+      if (close) headers.connection = "close";
+      else delete headers.connection;
+      res.writeHead(up.statusCode, headers);
       up.pipe(res);
     });
     out.on("error", () => res.destroy());
@@ -293,7 +299,7 @@ export function carried(proxy, port, mark) {
 
 /**
  * A DNS responder on `addr`:53 (UDP): `names` (lower case, no trailing dot) answer with their A and AAAA
- * lists; every other name is NXDOMAIN. `queries` lists what was asked ("name TYPE").
+ * lists, or never when the value is "drop"; every other name is NXDOMAIN. `queries` lists what was asked ("name TYPE").
  */
 export async function dnsResponder(addr, names = {}) {
   const queries = [];
@@ -330,6 +336,8 @@ function answer(msg, names, queries) {
   const type = { 1: "A", 28: "AAAA" }[qtype] ?? String(qtype);
   queries.push(`${name} ${type}`);
   const known = names[name];
+  // A name that is "drop" gets no answer at all: the resolver waits for its timeout.
+  if (known === "drop") return null;
   const records = !known ? [] : type === "A" ? known.A ?? [] : type === "AAAA" ? known.AAAA ?? [] : [];
   const head = Buffer.alloc(12);
   head.writeUInt16BE(msg.readUInt16BE(0), 0);
@@ -418,10 +426,10 @@ export function sandboxed(cmd, args, { resolv, netns: ns, noNetwork = false, raw
  * Runs `cmd args` with exactly `env` (the caller builds it: see cleanEnv), bounded by `timeoutMs`;
  * resolves with { code, signal, stdout, stderr, ms }.
  */
-export function run(cmd, args, { env, cwd, timeoutMs = RUNTIME_BOUND_MS } = {}) {
+export function run(cmd, args, { env, cwd, timeoutMs = RUNTIME_BOUND_MS, interruptAfterMs } = {}) {
   const start = Date.now();
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, env, timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 8 << 20, encoding: "utf8" },
+    const child = execFile(cmd, args, { cwd, env, timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 8 << 20, encoding: "utf8" },
       (error, stdout, stderr) => resolve({
         code: error ? (typeof error.code === "number" ? error.code : null) : 0,
         signal: error?.signal ?? null,
@@ -429,6 +437,17 @@ export function run(cmd, args, { env, cwd, timeoutMs = RUNTIME_BOUND_MS } = {}) 
         stderr,
         ms: Date.now() - start,
       }));
+    // Ctrl-C, as a person gives it: SIGINT to the process (the sandbox's wrappers exec, so it is the program).
+    if (interruptAfterMs !== undefined) {
+      const timer = setTimeout(() => {
+        try {
+          process.kill(child.pid, "SIGINT");
+        } catch {
+          // already gone
+        }
+      }, interruptAfterMs);
+      child.once("exit", () => clearTimeout(timer));
+    }
   });
 }
 
@@ -479,9 +498,9 @@ export async function runCurl(base, env, sandbox) {
 }
 
 /** The doctor: `api-doctor check ARGS --json`; resolves with { code, json, stdout, stderr, ms }. */
-export async function runDoctor(args, env, sandbox, { timeoutMs = 60_000 } = {}) {
+export async function runDoctor(args, env, sandbox, { timeoutMs = 60_000, interruptAfterMs } = {}) {
   const [cmd, argv] = sandboxed(DOCTOR, args, sandbox);
-  const r = await run(cmd, argv, { env, timeoutMs });
+  const r = await run(cmd, argv, { env, timeoutMs, interruptAfterMs });
   let json = null;
   try {
     json = JSON.parse(r.stdout);
@@ -501,6 +520,9 @@ export function writeJson(scenario, value) {
 /** Writes the (code, outcome) pairs of a run's findings where coverage.mjs reads them. */
 export function writeCoverage(scenario, findings) {
   mkdirSync(COVERAGE_DIR, { recursive: true });
-  const rows = findings.map((f) => ({ code: f.code, outcome: f.outcome, scenario: `native/${scenario}` }));
+  // A skipped finding names no outcome of its check (the page notes none for it either).
+  const rows = findings
+    .filter((f) => f.outcome && f.status !== "skipped" && f.outcome !== "skipped")
+    .map((f) => ({ code: f.code, outcome: f.outcome, scenario: `native/${scenario}` }));
   writeFileSync(path.join(COVERAGE_DIR, `coverage-native-${scenario}.json`), JSON.stringify(rows, null, 1) + "\n");
 }

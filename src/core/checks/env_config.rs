@@ -9,7 +9,9 @@ use super::{Check, PROXY_SNIPPETS, TRUST_SNIPPETS};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
-use crate::core::native::{parse_proxy, redacted, Inputs, Origin, SettingsFile, Value, KEY_VARS};
+use crate::core::native::{
+    node_refuses_options, parse_proxy, redacted, Inputs, Origin, SettingsFile, Value, KEY_VARS,
+};
 use crate::core::observation::Observations;
 
 const CODE: &str = "env.config";
@@ -104,6 +106,25 @@ pub static BOTH_KEYS: Outcome = Outcome {
     snippets: &[],
 };
 
+pub static NODE_OPTIONS_REFUSED: Outcome = Outcome {
+    id: "node_options_refused",
+    status: Status::Warn,
+    layer: Layer::Config,
+    title: t(
+        "NODE_OPTIONS holds a flag this Node refuses",
+        "NODE_OPTIONS 中有此版本 Node 不接受的参数",
+    ),
+    detail: t(
+        "--use-system-ca and --use-env-proxy are Node 22 flags; Node 20 refuses them in NODE_OPTIONS (\"is not allowed in NODE_OPTIONS\") and every Node process, the Node SDK's app and Claude Code included, stops at start.",
+        "--use-system-ca 和 --use-env-proxy 是 Node 22 的参数；Node 20 不接受 NODE_OPTIONS 中的它们（\"is not allowed in NODE_OPTIONS\"），每个 Node 进程（包括使用 Node SDK 的应用和 Claude Code）都会在启动时退出。",
+    ),
+    fix: Some(t(
+        "Remove the flag from NODE_OPTIONS on Node 20: trust a CA with NODE_EXTRA_CA_CERTS (or --use-openssl-ca), pass a proxy agent for a proxy; or upgrade to Node 22 or later.",
+        "在 Node 20 上从 NODE_OPTIONS 中去掉该参数：用 NODE_EXTRA_CA_CERTS（或 --use-openssl-ca）信任 CA，用代理 agent 使用代理；或升级到 Node 22 及以上。",
+    )),
+    snippets: &[],
+};
+
 pub static PROXY_WITHOUT_SCHEME: Outcome = Outcome {
     id: "proxy_without_scheme",
     status: Status::Warn,
@@ -175,6 +196,7 @@ pub static CHECK: Check = Check {
         (5, &PROXY_WITHOUT_SCHEME),
         (6, &IGNORED_CA_VAR),
         (7, &SETTINGS_UNUSABLE),
+        (8, &NODE_OPTIONS_REFUSED),
     ],
     retired: &[],
     evaluate,
@@ -188,7 +210,7 @@ pub fn shown(inputs: &Inputs) -> Vec<Fact> {
         .map(|v| {
             let value = match &v.value {
                 Value::Secret => "set".to_string(),
-                Value::NotUtf8 => "(not UTF-8)".to_string(),
+                Value::NotUtf8(_) => "(not UTF-8)".to_string(),
                 Value::Text(s) if PROXY_VARS.contains(&v.name.as_str()) => {
                     parse_proxy(s).map_or_else(|_| redacted(s), |p| p.shown)
                 }
@@ -216,7 +238,7 @@ fn evaluate(ctx: &Context, _: &Observations) -> Option<Finding> {
     let not_text: Vec<Fact> = inputs
         .vars
         .iter()
-        .filter(|v| v.value == Value::NotUtf8)
+        .filter(|v| matches!(v.value, Value::NotUtf8(_)))
         .map(|v| Fact::Offending(v.name.clone()))
         .collect();
     if !not_text.is_empty() {
@@ -248,6 +270,19 @@ fn evaluate(ctx: &Context, _: &Observations) -> Option<Finding> {
         .collect();
     if !bad_files.is_empty() {
         return finding(&CA_FILE_UNUSABLE).map(|f| f.with_all(bad_files));
+    }
+    if node_refuses_options(inputs) {
+        let options = inputs.text("NODE_OPTIONS").unwrap_or_default();
+        return finding(&NODE_OPTIONS_REFUSED).map(|f| {
+            f.with(Fact::Offending(format!(
+                "NODE_OPTIONS={}",
+                bounded(options)
+            )))
+            .with(Fact::Setting(format!(
+                "node v{}",
+                inputs.node_major.unwrap_or_default()
+            )))
+        });
     }
     if KEY_VARS.iter().all(|k| inputs.var(k).is_some()) {
         return finding(&BOTH_KEYS).map(|f| f.with_all(settings));
@@ -308,6 +343,7 @@ mod tests {
             vars,
             ca_files: files,
             settings,
+            node_major: Some(20),
             ..Inputs::default()
         };
         ctx
@@ -336,7 +372,10 @@ mod tests {
                 "ok",
             ),
             (
-                vec![var("HTTPS_PROXY", Value::NotUtf8)],
+                vec![var(
+                    "HTTPS_PROXY",
+                    Value::NotUtf8("http://p:1/\u{fffd}".into()),
+                )],
                 vec![],
                 SettingsFile::Absent,
                 "not_utf8",
@@ -421,6 +460,18 @@ mod tests {
                 vec![],
                 SettingsFile::Unusable("not JSON".into()),
                 "settings_unusable",
+            ),
+            (
+                vec![text("NODE_OPTIONS", "--use-system-ca")],
+                vec![],
+                SettingsFile::Absent,
+                "node_options_refused",
+            ),
+            (
+                vec![text("NODE_OPTIONS", "--use-openssl-ca")],
+                vec![],
+                SettingsFile::Absent,
+                "ok",
             ),
         ];
         let mut produced = Vec::new();

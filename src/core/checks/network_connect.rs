@@ -159,7 +159,7 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
     } else if made > 0 {
         &SOME_FAILED
     } else {
-        let proxy_works = (0..native::proxies(&ctx.native).len())
+        let proxy_works = (0..native::proxies(&ctx.native, target).len())
             .filter_map(|i| path_seen(obs, ProbeId::Tunnel(i as u8)))
             .any(|p| p.proxy_status == Some(200));
         if proxy_works {

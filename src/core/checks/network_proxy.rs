@@ -22,8 +22,8 @@ pub static NONE: Outcome = Outcome {
     layer: Layer::Network,
     title: t("No proxy is configured", "没有配置代理"),
     detail: t(
-        "No HTTPS_PROXY or ALL_PROXY is set (in either case), so every runtime connects directly.",
-        "没有设置 HTTPS_PROXY 或 ALL_PROXY（大小写均无），因此每个运行时都直接连接。",
+        "No HTTPS_PROXY or ALL_PROXY is set (in either case; for a plain http:// base URL, HTTP_PROXY), so every runtime connects directly.",
+        "没有设置 HTTPS_PROXY 或 ALL_PROXY（大小写均无；明文 http:// 基础 URL 看 HTTP_PROXY），因此每个运行时都直接连接。",
     ),
     fix: None,
     snippets: &[],
@@ -61,8 +61,8 @@ pub static UNSUPPORTED_SCHEME: Outcome = Outcome {
     layer: Layer::Network,
     title: t("A proxy some runtimes cannot use", "部分运行时无法使用的代理"),
     detail: t(
-        "The proxy is SOCKS or https://. The Python SDK needs httpx2[socks] for SOCKS (without it the client fails when it is made), Claude Code has no SOCKS support, and curl does not trust an https:// proxy's certificate without --proxy-cacert. It was not probed here.",
-        "该代理是 SOCKS 或 https:// 代理。Python SDK 使用 SOCKS 需要 httpx2[socks]（否则创建客户端时就会失败），Claude Code 不支持 SOCKS，curl 没有 --proxy-cacert 时不信任 https:// 代理的证书。这里没有对它进行探测。",
+        "The proxy works, but it is SOCKS or https://. The Python SDK needs httpx2[socks] for SOCKS (without it the client fails when it is made), Claude Code has no SOCKS support, and curl does not trust an https:// proxy's certificate without --proxy-cacert. The runtime table says which runtime it stops.",
+        "该代理可以使用，但它是 SOCKS 或 https:// 代理。Python SDK 使用 SOCKS 需要 httpx2[socks]（否则创建客户端时就会失败），Claude Code 不支持 SOCKS，curl 没有 --proxy-cacert 时不信任 https:// 代理的证书。运行时表列出了受影响的运行时。",
     ),
     fix: Some(t(
         "Use the proxy's plain HTTP port in HTTPS_PROXY (http://host:port) where you can; otherwise see the runtime table for what each runtime needs.",
@@ -135,7 +135,9 @@ pub static CHECK: Check = Check {
     applies: Applies::NativeOnly,
     layer: Layer::Network,
     title: t("The proxy", "代理"),
-    depends_on: &["env.config"],
+    // Not on env.config: a setting no runtime can use is its own finding, and the proxies that parse are
+    // still worth trying.
+    depends_on: &[],
     probes: &[ProbeId::Tunnel(0)],
     outcomes: &[
         (0, &NONE),
@@ -164,13 +166,13 @@ fn rank(o: &Outcome) -> u8 {
 }
 
 fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
-    let proxies = native::proxies(&ctx.native);
-    if proxies.is_empty() {
-        return Some(Finding::new(CODE, &NONE));
-    }
     let Ok(target) = ctx.target.as_ref() else {
         return Some(Finding::new(CODE, &NOT_RUN));
     };
+    let proxies = native::proxies(&ctx.native, target);
+    if proxies.is_empty() {
+        return Some(Finding::new(CODE, &NONE));
+    }
     if (0..proxies.len()).any(|i| !obs.contains_key(&ProbeId::Tunnel(i as u8))) {
         return None;
     }
@@ -182,16 +184,19 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
     let mut worst = &TUNNEL_OK;
     for (i, (_, proxy)) in proxies.iter().enumerate() {
         facts.push(Fact::Proxy(proxy.shown.clone()));
-        let outcome = if proxy.scheme != ProxyScheme::Http {
-            &UNSUPPORTED_SCHEME
-        } else {
+        let outcome = {
             match path_seen(obs, ProbeId::Tunnel(i as u8)) {
                 Some(p) => {
                     let to = format!("{}:{}", proxy.host, proxy.port);
                     match (p.proxy_status, p.failure) {
                         (Some(200), _) => {
                             facts.push(Fact::HttpStatus(200));
-                            &TUNNEL_OK
+                            // It works, and the runtimes that cannot speak its kind go without it.
+                            if proxy.scheme == ProxyScheme::Http {
+                                &TUNNEL_OK
+                            } else {
+                                &UNSUPPORTED_SCHEME
+                            }
                         }
                         (Some(status), _) => {
                             facts.push(Fact::HttpStatus(status));
@@ -249,7 +254,6 @@ mod tests {
     use crate::core::key::AuthMode;
     use crate::core::native::{Origin, Value, Var};
     use crate::core::net::{Failure, Net, PathSeen, Stage};
-    use crate::core::observation::NotSent;
 
     fn ctx(vars: &[(&str, &str)]) -> Context {
         let mut c = Context::new("https://api.anthropic.com", AuthMode::Bearer, None, false)
@@ -326,8 +330,13 @@ mod tests {
             ),
             (
                 vec![("HTTPS_PROXY", "socks5://127.0.0.1:1080")],
-                vec![(t0, Observation::NotSent(NotSent::NotApplicable))],
+                vec![(t0, tunnel(Some(200), None))],
                 "unsupported_scheme",
+            ),
+            (
+                vec![("HTTPS_PROXY", "socks5://127.0.0.1:1080")],
+                vec![(t0, tunnel(None, refused()))],
+                "unreachable",
             ),
             (p.to_vec(), vec![(t0, Observation::Cancelled)], "not_run"),
         ];
