@@ -463,16 +463,14 @@ impl Executor {
     /// Opens a TCP connection over `hop` to `host:port` (through the proxy when the hop says so).
     async fn open_tcp(
         &self,
-        hop: &Hop,
+        net: &NetSpec,
         host: &str,
         port: u16,
         deadline: tokio::time::Instant,
         seen: &mut PathSeen,
-        trust: &[TrustSource],
-        files: &[String],
     ) -> Result<(Box<dyn Io>, f64), Broke> {
         let at = |stage, error| Broke { stage, error };
-        match hop {
+        match &net.hop {
             Hop::Addr(addr) => {
                 let ip: IpAddr = addr
                     .parse()
@@ -527,7 +525,7 @@ impl Executor {
                     ProxyKind::Http | ProxyKind::Socks => Box::new(tcp),
                     // TLS to the proxy itself, verified against the same sources as the target.
                     ProxyKind::Https => {
-                        let config = tls::verifying(tls::union(trust, files), &[])
+                        let config = tls::verifying(tls::union(&net.trust, &net.ca_files), &[])
                             .map_err(|_| at(Stage::Proxy, NetError::Other))?;
                         let name = rustls::pki_types::ServerName::try_from(proxy_host.clone())
                             .map_err(|_| at(Stage::Proxy, NetError::Other))?;
