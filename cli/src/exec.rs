@@ -574,17 +574,7 @@ impl Executor {
         deadline: tokio::time::Instant,
         seen: &mut PathSeen,
     ) -> Result<Opened, Broke> {
-        let (tcp, dns_ms) = self
-            .open_tcp(
-                &net.hop,
-                host,
-                port,
-                deadline,
-                seen,
-                &net.trust,
-                &net.ca_files,
-            )
-            .await?;
+        let (tcp, dns_ms) = self.open_tcp(net, host, port, deadline, seen).await?;
         let connect_ms = seen.connect_ms.unwrap_or(0.0);
         let Some(config) = tls_config else {
             return Ok(Opened {
