@@ -23,6 +23,7 @@ import {
   REPO,
   cleanEnv,
   closedPort,
+  dnsResponder,
   httpsFront,
   makePki,
   onTearDown,
@@ -340,6 +341,53 @@ describe("a SOCKS5 proxy", () => {
     assert.equal(node.actual, "works", JSON.stringify(node));
     assert.equal(curl.actual, "works", JSON.stringify(curl));
     assert.ok(socks.seen.connects > before, "curl did not go through the SOCKS proxy");
+  });
+});
+
+describe("two families, one of which connects and then resets", () => {
+  test("IPv6 accepts and resets the handshake, IPv4 works: no runtime falls back, as the doctor says", async () => {
+    const pki = makePki(path.join(fx.dir, "pki-dual"));
+    const front = await httpsFront(pki.good, `${fx.mock.origin}/s/healthy`, "dual");
+    // The same port on [::1]: it accepts, and resets the connection when the ClientHello arrives.
+    let resets = 0;
+    const v6 = net.createServer((s) => {
+      s.on("error", () => {});
+      s.once("data", () => {
+        resets++;
+        s.resetAndDestroy();
+      });
+    });
+    await new Promise((resolve, reject) => {
+      v6.once("error", reject);
+      v6.listen(front.port, "::1", resolve);
+    });
+    onTearDown(() => new Promise((resolve) => v6.close(() => resolve())));
+    // A name with both families, from a name server of this test's own, which every process here asks.
+    const dns = await dnsResponder("127.0.0.78", { "api.anthropic.com": { A: ["127.0.0.1"], AAAA: ["::1"] } });
+    const sandbox = { resolv: resolvConf(fx.dir, dns.addr) };
+    const base = `https://api.anthropic.com:${front.port}`;
+    const env = { SSL_CERT_FILE: pki.ca, NODE_EXTRA_CA_CERTS: pki.ca, CURL_CA_BUNDLE: pki.ca };
+    const r = await runDoctor(["check", base, "--json", "--samples", "1", ...side()], cleanEnv(fx.home, env), sandbox);
+    assert.ok(r.json, `no JSON: ${r.stderr}`);
+    writeCoverage("checks-dual-stack-reset", r.json.findings);
+    const rows = r.json.native.paths.filter((p) => p.route === "direct");
+    assert.deepEqual(rows.map((p) => [p.via, p.family, p.works]), [["::1", 6, false], ["127.0.0.1", 4, true]]);
+    assert.deepEqual([rows[0].failure.stage, rows[0].failure.error], ["tls", "reset"]);
+    assert.equal(finding(r.json, "tls.handshake").outcome, "failed");
+    assert.deepEqual(r.json.verdict, { state: "broken", layer: "tls", code: "tls.handshake", outcome: "failed" });
+    for (const row of r.json.native.runtimes) {
+      assert.deepEqual([row.runtime, row.prediction, row.why], [row.runtime, "fails", "tls"]);
+    }
+    // The real runtimes, in the same environment and with the same name server.
+    const [python, node, curl] = await Promise.all([
+      runPython(base, cleanEnv(fx.home, { ...env, ANTHROPIC_API_KEY: KEY }), sandbox),
+      runNode(base, cleanEnv(fx.home, { ...env, ANTHROPIC_API_KEY: KEY }), sandbox),
+      runCurl(base, cleanEnv(fx.home, env), sandbox),
+    ]);
+    for (const [name, got] of [["python", python], ["node", node], ["curl", curl]]) {
+      assert.equal(got.actual, "fails", `${name} fell back to IPv4: ${JSON.stringify(got)}`);
+    }
+    assert.ok(resets >= 4, `the IPv6 listener reset ${resets} connections`);
   });
 });
 
