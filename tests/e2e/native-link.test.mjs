@@ -3,7 +3,7 @@
 // languages; and a page that opened it shares it on unchanged.
 //
 // The link is made by the real doctor (DOCTOR_BIN, built by scripts/test) against the mock, with a proxy
-// on a closed port in HTTPS_PROXY: the Python SDK and curl read it and fail, Node ignores it and works.
+// on a closed port in HTTP_PROXY: the Python SDK reads it and fails, Node ignores it and works.
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -63,7 +63,8 @@ describe("a report link from the command line", () => {
         "--doh-url",
         `http://127.0.0.1:${dead}/`,
       ],
-      { HTTPS_PROXY: `http://user:s3cret-proxy-pw@127.0.0.1:${dead}` },
+      // The mock is plain http://, so the proxy variable the runtimes read for it is HTTP_PROXY.
+      { HTTP_PROXY: `http://user:s3cret-proxy-pw@127.0.0.1:${dead}` },
     );
     const link = report.link;
     assert.ok(link?.startsWith(`${h.pageOrigin}/#report=`), `no link in the doctor's JSON: ${link}`);
