@@ -95,7 +95,8 @@ impl Report {
     /// The same report with the native section a native run's observations give; unchanged from a
     /// browser.
     pub fn with_native(mut self, ctx: &Context, obs: &Observations) -> Report {
-        if ctx.vantage == Vantage::Native {
+        // Compiled out of the wasm: a page reads native sections from links, it never makes one.
+        if !cfg!(target_arch = "wasm32") && ctx.vantage == Vantage::Native {
             let target = ctx.target.as_ref().ok();
             self.native = Some(NativeSection {
                 host_kind: ctx.native.host_kind.clone(),
