@@ -85,6 +85,25 @@ pub const TRUST_SNIPPETS: &[Snippet] = &[
     },
 ];
 
+/// Where a native TLS check stands before it reads the main path: ready with the target; decided without it
+/// (`Err(Some(outcome))`: `not_run` when the base URL does not parse, `plain` for a plain `http://` one); or
+/// waiting for the paths (`Err(None)`).
+pub fn tls_ready<'a>(
+    ctx: &'a Context,
+    obs: &Observations,
+    not_run: &'static Outcome,
+    plain: &'static Outcome,
+) -> Result<&'a crate::core::target::Target, Option<&'static Outcome>> {
+    let target = ctx.target.as_ref().map_err(|_| Some(not_run))?;
+    if target.scheme == crate::core::target::Scheme::Http {
+        return Err(Some(plain));
+    }
+    if !crate::core::native::paths_done(&ctx.native, target, obs) {
+        return Err(None);
+    }
+    Ok(target)
+}
+
 /// The words of a check's `not_run` outcome: the run was cancelled, or its probe was not sent.
 pub const NOT_RUN_TITLE: Text = t("Not checked", "未检测");
 /// See [`NOT_RUN_TITLE`].

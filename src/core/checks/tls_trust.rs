@@ -15,7 +15,6 @@ use crate::core::native::{self, Prediction, Why};
 use crate::core::net::TrustResult;
 use crate::core::observation::Observations;
 use crate::core::probe::ProbeId;
-use crate::core::target::Scheme;
 
 const CODE: &str = "tls.trust";
 
@@ -172,15 +171,10 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
     if cfg!(target_arch = "wasm32") {
         return None;
     }
-    let Ok(target) = ctx.target.as_ref() else {
-        return Some(Finding::new(CODE, &NOT_RUN));
+    let target = match super::tls_ready(ctx, obs, &NOT_RUN, &PLAIN_HTTP) {
+        Ok(target) => target,
+        Err(decided) => return decided.map(|o| Finding::new(CODE, o)),
     };
-    if target.scheme == Scheme::Http {
-        return Some(Finding::new(CODE, &PLAIN_HTTP));
-    }
-    if !native::paths_done(&ctx.native, target, obs) {
-        return None;
-    }
     let Some(tls) = native::main_tls(&ctx.native, target, obs) else {
         return Some(Finding::new(CODE, &NOT_RUN));
     };
