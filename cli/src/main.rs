@@ -5,6 +5,7 @@
 //! `Run` hands out, records what each came back with, and renders the report. It decides nothing.
 
 mod exec;
+mod help;
 mod inputs;
 mod render;
 mod tls;
@@ -19,7 +20,7 @@ use api_doctor::core::observation::Observation;
 use api_doctor::core::probe::{ProbeId, ProbeSpec};
 use api_doctor::core::run::{Run, WatchNext};
 use api_doctor::core::target::DEFAULT_BASE;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,12 +35,8 @@ const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser)]
-#[command(
-    name = "api-doctor",
-    version,
-    about = "Can this program, on this network, with this key, use the Claude API? Which layer breaks, and what fixes it.",
-    after_help = "The key is read from ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), --key-env NAME or --key-stdin; never from the command line."
-)]
+// The about and the key's note are help::localized's, in the reader's language.
+#[command(name = "api-doctor", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -202,8 +199,31 @@ fn jitter() -> f64 {
     (x % 1_000_000) as f64 / 1_000_000.0
 }
 
+/// The language asked for before the arguments are parsed (so that `--help` and usage errors speak it):
+/// `--lang` among the arguments, else the locale.
+fn early_language() -> Lang {
+    let args: Vec<String> = std::env::args().collect();
+    let flag = args
+        .iter()
+        .enumerate()
+        .find_map(|(i, a)| match a.strip_prefix("--lang=") {
+            Some(v) => Some(v.to_string()),
+            None if a == "--lang" => args.get(i + 1).cloned(),
+            None => None,
+        });
+    match flag.as_deref() {
+        Some("zh") => Lang::Zh,
+        Some("en") => Lang::En,
+        _ => language(None),
+    }
+}
+
 fn main() -> std::process::ExitCode {
-    let cli = match Cli::try_parse() {
+    let lang = early_language();
+    let parsed = help::localized(Cli::command(), lang)
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
@@ -231,7 +251,7 @@ async fn check(args: CheckArgs) -> u8 {
     let lang = language(args.lang);
     if let Some(page) = &args.link {
         if !page_url_ok(page) {
-            eprintln!("api-doctor: --link {page:?}: expected an http(s) address without spaces, quotes or #");
+            eprintln!("api-doctor: {}", help::Usage::Link(page).message(lang));
             return EXIT_USAGE;
         }
     }
@@ -243,7 +263,7 @@ async fn check(args: CheckArgs) -> u8 {
     let resolve = match resolve {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("api-doctor: {e}");
+            eprintln!("api-doctor: {}", help::Usage::Input(&e).message(lang));
             return EXIT_USAGE;
         }
     };
@@ -261,7 +281,7 @@ async fn check(args: CheckArgs) -> u8 {
     let read = match inputs::read(flags, key_source).await {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("api-doctor: {e}");
+            eprintln!("api-doctor: {}", help::Usage::Input(&e).message(lang));
             return EXIT_USAGE;
         }
     };
@@ -295,7 +315,11 @@ async fn check(args: CheckArgs) -> u8 {
     if let Some(list) = &args.checks {
         let (selection, unknown) = Selection::parse(list);
         if !unknown.is_empty() {
-            eprintln!("api-doctor: --checks: unknown {}", unknown.join(", "));
+            let list = unknown.join(", ");
+            eprintln!(
+                "api-doctor: {}",
+                help::Usage::UnknownChecks(&list).message(lang)
+            );
             return EXIT_USAGE;
         }
         settings.checks = selection;

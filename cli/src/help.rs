@@ -1,0 +1,199 @@
+//! The command line's own words in Chinese: `--help` (the English is in `main.rs`'s argument docs) and the
+//! one-line messages for bad usage. The report's words are the core's.
+
+use api_doctor::core::i18n::{t, Lang, Text};
+use clap::{Arg, ArgAction, Command};
+
+/// The program's and the subcommand's descriptions, and the key's note under the help.
+const ABOUT: Text = t(
+    "Can this program, on this network, with this key, use the Claude API? Which layer breaks, and what fixes it.",
+    "这个程序、这个网络、这个密钥，能否使用 Claude API？哪一层出了问题，又该如何修复。",
+);
+const CHECK_ABOUT: Text = t(
+    "Check the API from here: settings, DNS, every address and proxy, TLS and trust, key, service, speed",
+    "从这里检测 API：设置、DNS、每个地址和代理、TLS 与信任、密钥、服务、速度",
+);
+const KEY_NOTE: Text = t(
+    "The key is read from ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), --key-env NAME or --key-stdin; never from the command line.",
+    "密钥从 ANTHROPIC_API_KEY（或 ANTHROPIC_AUTH_TOKEN）、--key-env NAME 或 --key-stdin 读取；绝不从命令行参数读取。",
+);
+
+/// Each argument of `check` by its id, and its help in Chinese.
+pub const ARGS_ZH: &[(&str, &str)] = &[
+    (
+        "base_url",
+        "基础 URL［默认：--base，否则 ANTHROPIC_BASE_URL，否则 https://api.anthropic.com］",
+    ),
+    ("base", "基础 URL（同位置参数）"),
+    (
+        "auth",
+        "密钥的发送方式：bearer（Authorization: Bearer，当前 SDK 的方式）或 key（x-api-key）",
+    ),
+    ("model", "要查询的模型（使用 --message 时也会向它发送消息）"),
+    ("proxy", "按 HTTPS_PROXY 为此 URL 的情况检测"),
+    ("no_proxy", "按 NO_PROXY 为此列表的情况检测"),
+    (
+        "cacert",
+        "只有本工具自己的请求信任的 CA 文件（同 curl 的 --cacert）；运行时不会读取它",
+    ),
+    (
+        "resolve",
+        "将 HOST:PORT 连接到这些地址而不解析，同 curl 的 --resolve",
+    ),
+    ("key_env", "从这个环境变量读取密钥"),
+    ("key_stdin", "从标准输入的第一行读取密钥"),
+    (
+        "message",
+        "另外发送一条 max_tokens 为 1 的流式消息（消耗少量 token）",
+    ),
+    ("idle", "使用一个保持活动的连接，让它空闲这么多秒，再次使用"),
+    ("upload", "另外向免费端点发送几兆字节：大提示词能否通过？"),
+    ("watch", "在这么多秒内重复探测，失败后退避，并显示时间线"),
+    (
+        "checks",
+        "只检测这些检测项代码或层（逗号分隔；其依赖也会运行）",
+    ),
+    ("samples", "延迟系列中的热往返次数"),
+    ("timeout_ms", "为每个探测设置更短的超时（毫秒）"),
+    ("deadline", "整个检测最长可用的秒数"),
+    ("status_url", "状态页摘要 JSON 的地址"),
+    (
+        "doh_url",
+        "公共 DNS-over-HTTPS 解析器的 JSON 端点（给两次即两个）",
+    ),
+    ("lang", "报告的语言：en 或 zh［默认：来自 LANG］"),
+    ("json", "以 JSON 输出报告（页面的格式，外加原生部分）"),
+    ("markdown", "以 Markdown 输出报告，便于贴到工单"),
+    (
+        "link",
+        "另外输出可在页面中只读打开的报告链接：PAGE_URL#report=…（绝不含密钥）",
+    ),
+    (
+        "no_color",
+        "不使用颜色（设置 NO_COLOR 或标准输出不是终端时也不使用）",
+    ),
+];
+
+/// The command line in `lang`: for Chinese, every description and heading of `--help` in Chinese.
+pub fn localized(cmd: Command, lang: Lang) -> Command {
+    let cmd = cmd.about(ABOUT.get(lang)).after_help(KEY_NOTE.get(lang));
+    if lang == Lang::En {
+        return cmd;
+    }
+    let template = "{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}";
+    cmd.help_template(template)
+        .mut_subcommand("check", |mut check| {
+            check = check
+                .about(CHECK_ABOUT.get(lang))
+                .after_help(KEY_NOTE.get(lang))
+                .help_template(template);
+            for (id, zh) in ARGS_ZH {
+                let heading = if *id == "base_url" {
+                    "参数"
+                } else {
+                    "选项"
+                };
+                check = check.mut_arg(*id, |a| a.help(*zh).help_heading(heading));
+            }
+            // The Chinese help names the values itself; clap's list would be headed in English.
+            for id in ["auth", "lang"] {
+                check = check.mut_arg(id, |a| a.hide_possible_values(true));
+            }
+            check
+                .disable_help_flag(true)
+                .arg(help_flag().help_heading("选项"))
+        })
+        .subcommand_help_heading("命令")
+        .disable_help_subcommand(true)
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .next_help_heading("选项")
+        .arg(help_flag())
+        .arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("显示版本"),
+        )
+}
+
+/// `-h`, `--help` in Chinese.
+fn help_flag() -> Arg {
+    Arg::new("help")
+        .short('h')
+        .long("help")
+        .action(ArgAction::Help)
+        .help("显示帮助")
+}
+
+/// A one-line message of bad usage, in `lang`.
+pub enum Usage<'a> {
+    Link(&'a str),
+    UnknownChecks(&'a str),
+    Input(&'a crate::inputs::InputError),
+}
+
+impl Usage<'_> {
+    /// The message in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        use crate::inputs::InputError::*;
+        let zh = lang == Lang::Zh;
+        match self {
+            Usage::Link(page) if zh => {
+                format!("--link {page:?}：需要 http(s) 地址，不含空格、引号或 #")
+            }
+            Usage::Link(page) => {
+                format!("--link {page:?}: expected an http(s) address without spaces, quotes or #")
+            }
+            Usage::UnknownChecks(list) if zh => format!("--checks：未知的检测项 {list}"),
+            Usage::UnknownChecks(list) => format!("--checks: unknown {list}"),
+            Usage::Input(e) if zh => match e {
+                Resolve(s) => format!(
+                    "--resolve {s:?}：应为 HOST:PORT:ADDR[,ADDR...]（IPv6 地址放在方括号中）"
+                ),
+                KeyEnvMissing(name) => format!("--key-env {name}：该变量没有设置"),
+                KeyNotText => "密钥不是 UTF-8 文本".to_string(),
+                KeyStdin(why) => format!("--key-stdin：{why}"),
+            },
+            Usage::Input(e) => e.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_argument_has_its_chinese_help() {
+        let cmd = crate::Cli::command();
+        let check = cmd.find_subcommand("check").expect("check");
+        let ids: Vec<&str> = check
+            .get_arguments()
+            .map(|a| a.get_id().as_str())
+            .filter(|id| *id != "help")
+            .collect();
+        for id in &ids {
+            assert!(
+                ARGS_ZH.iter().any(|(z, _)| z == id),
+                "no Chinese help for --{id}"
+            );
+        }
+        for (id, _) in ARGS_ZH {
+            assert!(ids.contains(id), "{id} is not an argument");
+        }
+        // The localized command still parses and renders.
+        let mut zh = localized(crate::Cli::command(), Lang::Zh);
+        let help = zh
+            .find_subcommand_mut("check")
+            .expect("check")
+            .render_help()
+            .to_string();
+        for words in ["用法", "选项", "基础 URL", "密钥从 ANTHROPIC_API_KEY"] {
+            assert!(help.contains(words), "{words} missing from:\n{help}");
+        }
+        assert!(!help.contains("The base URL"), "English left in:\n{help}");
+    }
+}
