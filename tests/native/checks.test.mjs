@@ -310,6 +310,25 @@ async function socksProxy() {
   return { url: base.replace("http://", "socks5://"), seen };
 }
 
+describe("the shared checks, run natively with a key", () => {
+  test("the key, the model, the streamed message and a watch against the mock", async () => {
+    const started = Date.now();
+    const report = await check("keyed-message-watch", `${fx.mock.origin}/s/healthy`, ["--message", "--watch", "3", "--model", "claude-haiku-4-5"], {
+      ANTHROPIC_API_KEY: KEY,
+    });
+    const outcomes = Object.fromEntries(report.findings.map((f) => [f.code, f.outcome]));
+    assert.deepEqual(
+      [outcomes["auth.key"], outcomes["auth.model"], outcomes["service.message"], outcomes["perf.watch"]],
+      ["accepted", "available", "streamed", "steady"],
+      JSON.stringify(outcomes),
+    );
+    // The watch ran for its three seconds, and the key appears only as its fingerprint.
+    assert.ok(Date.now() - started >= 3_000);
+    assert.equal(report.key.length, 108);
+    assert.ok(!JSON.stringify(report).includes(KEY));
+  });
+});
+
 describe("a SOCKS5 proxy", () => {
   test("works for curl, stops the Python SDK and Claude Code, and Node goes around it: as the doctor says", async () => {
     const socks = await socksProxy();
