@@ -243,7 +243,11 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(EXIT_FAILED);
         }
     };
-    std::process::ExitCode::from(runtime.block_on(check(args)))
+    let code = runtime.block_on(check(args));
+    // A lookup still under way (getaddrinfo cannot be cancelled) must not hold the exit: the report is
+    // out already.
+    runtime.shutdown_background();
+    std::process::ExitCode::from(code)
 }
 
 /// `api-doctor check`.
