@@ -127,11 +127,15 @@ fn help_flag() -> Arg {
         .help("显示帮助")
 }
 
-/// A one-line message of bad usage, in `lang`.
+/// A one-line message of the command line's own (bad usage, or a run that could not start or finish).
 pub enum Usage<'a> {
     Link(&'a str),
     UnknownChecks(&'a str),
     Input(&'a crate::inputs::InputError),
+    /// The async runtime could not be made (the operating system refused threads).
+    CannotStart(&'a str),
+    /// The run ended with a check undecided: a bug of the doctor, said rather than hidden.
+    Unfinished,
 }
 
 impl Usage<'_> {
@@ -157,6 +161,10 @@ impl Usage<'_> {
                 KeyStdin(why) => format!("--key-stdin：{why}"),
             },
             Usage::Input(e) => e.to_string(),
+            Usage::CannotStart(why) if zh => format!("无法启动：{why}"),
+            Usage::CannotStart(why) => format!("cannot start: {why}"),
+            Usage::Unfinished if zh => "检测没有完成".to_string(),
+            Usage::Unfinished => "the run did not finish".to_string(),
         }
     }
 }

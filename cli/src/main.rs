@@ -239,7 +239,11 @@ fn main() -> std::process::ExitCode {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("api-doctor: cannot start: {e}");
+            let why = e.to_string();
+            eprintln!(
+                "api-doctor: {}",
+                help::Usage::CannotStart(&why).message(lang)
+            );
             return std::process::ExitCode::from(EXIT_FAILED);
         }
     };
@@ -365,7 +369,7 @@ async fn check(args: CheckArgs) -> u8 {
         run.context().native.host_kind
     );
     let Some(report) = run.take_report(&browser, started_ms, took) else {
-        eprintln!("api-doctor: the run did not finish");
+        eprintln!("api-doctor: {}", help::Usage::Unfinished.message(lang));
         return EXIT_FAILED;
     };
     let link = args.link.as_deref().map(|page| report_link(page, &report));
