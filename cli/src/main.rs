@@ -10,8 +10,6 @@ mod inputs;
 mod render;
 mod tls;
 
-use api_doctor::core::diagnosis::Verdict;
-use api_doctor::core::finding::Status;
 use api_doctor::core::i18n::Lang;
 use api_doctor::core::input::Selection;
 use api_doctor::core::input::{Context, Settings, Vantage};
@@ -397,11 +395,7 @@ async fn check(args: CheckArgs) -> u8 {
     if interrupted {
         return EXIT_FAILED;
     }
-    let failed = report
-        .entries
-        .iter()
-        .any(|e| e.status() == Some(Status::Fail));
-    if failed || matches!(report.verdict, Verdict::Broken { .. } | Verdict::Cancelled) {
+    if report.failed() {
         EXIT_FAILED
     } else {
         EXIT_OK

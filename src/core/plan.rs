@@ -8,7 +8,7 @@
 //! The plan reads the inputs and the observations, and of the checks only which probes each one reads:
 //! it never asks a check for its finding, so a check's statuses cannot change what is sent.
 
-use super::checks::REGISTRY;
+use super::checks::{IN_PAGE, REGISTRY};
 use super::input::{Context, Vantage};
 use super::native;
 use super::observation::{NotSent, Observation, Observations};
@@ -50,9 +50,8 @@ pub fn plan(ctx: &Context) -> Vec<Planned> {
 /// (observed or in flight); each probe is handed out once.
 pub fn next(ctx: &Context, obs: &Observations, started: &[ProbeId]) -> Vec<Planned> {
     let mut out = Vec::new();
-    // Native probes are planned only natively; in the wasm the branch is compiled out, since a page never
-    // runs as the native doctor (see ARCHITECTURE.md, *Invariants*).
-    let native = !cfg!(target_arch = "wasm32") && ctx.vantage == Vantage::Native;
+    // Native probes are planned only natively; the branch is compiled out of the page (checks::IN_PAGE).
+    let native = !IN_PAGE && ctx.vantage == Vantage::Native;
     let mut give = |p: Planned| {
         let id = match &p {
             Ok(spec) => spec.id,
@@ -61,8 +60,8 @@ pub fn next(ctx: &Context, obs: &Observations, started: &[ProbeId]) -> Vec<Plann
         if !started.contains(&id) && wanted(ctx, id) {
             // Natively every request says how it reaches its host: the route the app's settings give.
             out.push(p.map(|mut spec| {
-                // `cfg!` here too: the closure does not see that `native` is always false in the wasm.
-                if !cfg!(target_arch = "wasm32") && native && spec.net.is_none() {
+                // IN_PAGE here too: the closure does not see that `native` is always false in the wasm.
+                if !IN_PAGE && native && spec.net.is_none() {
                     spec.net = native::request_net(&ctx.native, &spec.url).map(Box::new);
                 }
                 if let Some(limit) = ctx.settings.probe_timeout_ms {

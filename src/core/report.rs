@@ -95,8 +95,8 @@ impl Report {
     /// The same report with the native section a native run's observations give; unchanged from a
     /// browser.
     pub fn with_native(mut self, ctx: &Context, obs: &Observations) -> Report {
-        // Compiled out of the wasm: a page reads native sections from links, it never makes one.
-        if !cfg!(target_arch = "wasm32") && ctx.vantage == Vantage::Native {
+        // Compiled out of the page (checks::IN_PAGE): it reads native sections from links, never makes one.
+        if !super::checks::IN_PAGE && ctx.vantage == Vantage::Native {
             let target = ctx.target.as_ref().ok();
             self.native = Some(NativeSection {
                 host_kind: ctx.native.host_kind.clone(),
@@ -105,6 +105,16 @@ impl Report {
             });
         }
         self
+    }
+
+    /// Whether the run failed: a check failed, or the verdict is broken or cancelled. The native doctor
+    /// exits 1 then.
+    pub fn failed(&self) -> bool {
+        matches!(self.verdict, Verdict::Broken { .. } | Verdict::Cancelled)
+            || self
+                .entries
+                .iter()
+                .any(|e| e.status() == Some(super::finding::Status::Fail))
     }
 
     /// The diagnosis again, for the renderer.
@@ -177,6 +187,19 @@ mod tests {
         for (ua, want) in rows {
             assert_eq!(browser_name(ua), want, "{ua}");
         }
+    }
+
+    #[test]
+    fn a_run_failed_when_a_check_failed_or_it_broke_or_stopped() {
+        use crate::core::fixtures as sim;
+        let run = |obs: &[(ProbeId, Observation)]| {
+            let ctx = Context::new("https://api.anthropic.com", AuthMode::Bearer, None, false);
+            let d = diagnose(&ctx, &sim::run(&ctx, obs));
+            Report::new(&ctx, &d, "b", 0.0, 0)
+        };
+        assert!(!run(&[]).failed());
+        assert!(run(&[(ProbeId::Reach, Observation::TimedOut { after_ms: 10_000 })]).failed());
+        assert!(run(&[(ProbeId::Status, Observation::Cancelled)]).failed());
     }
 
     #[test]

@@ -7,7 +7,6 @@
 //! outcome is information (with the fix for the gateway's operator): none fails or degrades a run.
 
 use super::Check;
-use super::{NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
@@ -108,15 +107,7 @@ pub static ERRORS_WITHOUT_CORS: Outcome = Outcome {
     snippets: &[],
 };
 
-pub static NOT_RUN: Outcome = Outcome {
-    id: "not_run",
-    status: Status::Info,
-    layer: Layer::Cors,
-    title: NOT_RUN_TITLE,
-    detail: NOT_RUN_DETAIL,
-    fix: None,
-    snippets: &[],
-};
+pub static NOT_RUN: Outcome = super::not_run(Layer::Cors);
 
 pub static CHECK: Check = Check {
     code: CODE,
@@ -164,9 +155,7 @@ pub fn missing_headers(r: &Response) -> Vec<&'static str> {
 }
 
 fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
-    // A page never shows this check (it renders its findings from a native report only), so its
-    // logic is compiled out of the wasm: see ARCHITECTURE.md, *Invariants*.
-    if cfg!(target_arch = "wasm32") {
+    if super::IN_PAGE {
         return None;
     }
     let preflight = obs.get(&ProbeId::CorsHeaders(0))?;

@@ -5,7 +5,6 @@
 //! public view is `dns.public`'s, and the two side by side tell a local fault from a missing name.
 
 use super::Check;
-use super::{NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
@@ -73,15 +72,7 @@ pub static FAILED: Outcome = Outcome {
     snippets: &[],
 };
 
-pub static NOT_RUN: Outcome = Outcome {
-    id: "not_run",
-    status: Status::Info,
-    layer: Layer::Dns,
-    title: NOT_RUN_TITLE,
-    detail: NOT_RUN_DETAIL,
-    fix: None,
-    snippets: &[],
-};
+pub static NOT_RUN: Outcome = super::not_run(Layer::Dns);
 
 pub static CHECK: Check = Check {
     code: CODE,
@@ -103,9 +94,7 @@ pub static CHECK: Check = Check {
 };
 
 fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
-    // A page never shows this check (it renders its findings from a native report only), so its
-    // logic is compiled out of the wasm: see ARCHITECTURE.md, *Invariants*.
-    if cfg!(target_arch = "wasm32") {
+    if super::IN_PAGE {
         return None;
     }
     let target = ctx.target.as_ref().ok();

@@ -232,9 +232,7 @@ fn bounded(s: &str) -> String {
 }
 
 fn evaluate(ctx: &Context, _: &Observations) -> Option<Finding> {
-    // A page never shows this check (it renders its findings from a native report only), so its
-    // logic is compiled out of the wasm: see ARCHITECTURE.md, *Invariants*.
-    if cfg!(target_arch = "wasm32") {
+    if super::IN_PAGE {
         return None;
     }
     let inputs = &ctx.native;

@@ -1,6 +1,6 @@
 //! The checks: each a pure function from observations to a finding, one file each, listed once below.
 
-use super::finding::{Finding, Layer, Outcome, Snippet};
+use super::finding::{Finding, Layer, Outcome, Snippet, Status};
 use super::i18n::{t, Text};
 use super::input::{Applies, Context, Vantage};
 use super::observation::Observations;
@@ -111,6 +111,24 @@ pub const NOT_RUN_DETAIL: Text = t(
     "The run was cancelled, or the request was not sent.",
     "检测已取消，或请求未发送。",
 );
+
+/// A check's `not_run` outcome in `layer`: the run was cancelled, or its probe was not sent.
+pub const fn not_run(layer: Layer) -> Outcome {
+    Outcome {
+        id: "not_run",
+        status: Status::Info,
+        layer,
+        title: NOT_RUN_TITLE,
+        detail: NOT_RUN_DETAIL,
+        fix: None,
+        snippets: &[],
+    }
+}
+
+/// Whether this build is the page's. The logic only the native doctor runs (the native checks'
+/// evaluation, the plan's native wave, the native section's making) asks it and is compiled out of the
+/// wasm: a page renders native reports from links but never runs as the native doctor.
+pub const IN_PAGE: bool = cfg!(target_arch = "wasm32");
 
 /// A check: what it is, what it needs and how it decides.
 pub struct Check {

@@ -6,7 +6,7 @@
 //! connect costs time, not the request; what happens after a connection is made is the TLS checks'.
 
 use super::Check;
-use super::{NOT_RUN_DETAIL, NOT_RUN_TITLE, PROXY_SNIPPETS};
+use super::PROXY_SNIPPETS;
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
@@ -81,15 +81,7 @@ pub static ALL_FAILED: Outcome = Outcome {
     snippets: PROXY_SNIPPETS,
 };
 
-pub static NOT_RUN: Outcome = Outcome {
-    id: "not_run",
-    status: Status::Info,
-    layer: Layer::Network,
-    title: NOT_RUN_TITLE,
-    detail: NOT_RUN_DETAIL,
-    fix: None,
-    snippets: &[],
-};
+pub static NOT_RUN: Outcome = super::not_run(Layer::Network);
 
 pub static CHECK: Check = Check {
     code: CODE,
@@ -111,9 +103,7 @@ pub static CHECK: Check = Check {
 };
 
 fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
-    // A page never shows this check (it renders its findings from a native report only), so its
-    // logic is compiled out of the wasm: see ARCHITECTURE.md, *Invariants*.
-    if cfg!(target_arch = "wasm32") {
+    if super::IN_PAGE {
         return None;
     }
     let Ok(target) = ctx.target.as_ref() else {

@@ -6,7 +6,6 @@
 //! requests and stalls large ones: the model list works, long prompts never arrive.
 
 use super::Check;
-use super::{NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
@@ -76,15 +75,7 @@ pub static OFF: Outcome = Outcome {
     snippets: &[],
 };
 
-pub static NOT_RUN: Outcome = Outcome {
-    id: "not_run",
-    status: Status::Info,
-    layer: Layer::Network,
-    title: NOT_RUN_TITLE,
-    detail: NOT_RUN_DETAIL,
-    fix: None,
-    snippets: &[],
-};
+pub static NOT_RUN: Outcome = super::not_run(Layer::Network);
 
 pub static CHECK: Check = Check {
     code: CODE,
@@ -106,9 +97,7 @@ pub static CHECK: Check = Check {
 };
 
 fn evaluate(_: &Context, obs: &Observations) -> Option<Finding> {
-    // A page never shows this check (it renders its findings from a native report only), so its
-    // logic is compiled out of the wasm: see ARCHITECTURE.md, *Invariants*.
-    if cfg!(target_arch = "wasm32") {
+    if super::IN_PAGE {
         return None;
     }
     let size = Fact::Offending(format!("{} MiB", UPLOAD_BYTES / (1024 * 1024)));

@@ -5,7 +5,6 @@
 //! Natively only. Whether the chain is trusted, and by which runtime, is `tls.trust`'s.
 
 use super::Check;
-use super::{NOT_RUN_DETAIL, NOT_RUN_TITLE};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Status, Timing};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
@@ -77,15 +76,7 @@ pub static FAILED: Outcome = Outcome {
     snippets: &[],
 };
 
-pub static NOT_RUN: Outcome = Outcome {
-    id: "not_run",
-    status: Status::Info,
-    layer: Layer::Tls,
-    title: NOT_RUN_TITLE,
-    detail: NOT_RUN_DETAIL,
-    fix: None,
-    snippets: &[],
-};
+pub static NOT_RUN: Outcome = super::not_run(Layer::Tls);
 
 pub static CHECK: Check = Check {
     code: CODE,
@@ -107,9 +98,7 @@ pub static CHECK: Check = Check {
 };
 
 fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
-    // A page never shows this check (it renders its findings from a native report only), so its
-    // logic is compiled out of the wasm: see ARCHITECTURE.md, *Invariants*.
-    if cfg!(target_arch = "wasm32") {
+    if super::IN_PAGE {
         return None;
     }
     let target = match super::tls_ready(ctx, obs, &NOT_RUN, &PLAIN_HTTP) {

@@ -7,7 +7,7 @@
 //! switches verification off, and every fix is a CA to trust.
 
 use super::Check;
-use super::{NOT_RUN_DETAIL, NOT_RUN_TITLE, TRUST_SNIPPETS};
+use super::TRUST_SNIPPETS;
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Status};
 use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
@@ -133,15 +133,7 @@ pub static PLAIN_HTTP: Outcome = Outcome {
     snippets: &[],
 };
 
-pub static NOT_RUN: Outcome = Outcome {
-    id: "not_run",
-    status: Status::Info,
-    layer: Layer::Tls,
-    title: NOT_RUN_TITLE,
-    detail: NOT_RUN_DETAIL,
-    fix: None,
-    snippets: &[],
-};
+pub static NOT_RUN: Outcome = super::not_run(Layer::Tls);
 
 pub static CHECK: Check = Check {
     code: CODE,
@@ -166,9 +158,7 @@ pub static CHECK: Check = Check {
 };
 
 fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
-    // A page never shows this check (it renders its findings from a native report only), so its
-    // logic is compiled out of the wasm: see ARCHITECTURE.md, *Invariants*.
-    if cfg!(target_arch = "wasm32") {
+    if super::IN_PAGE {
         return None;
     }
     let target = match super::tls_ready(ctx, obs, &NOT_RUN, &PLAIN_HTTP) {
