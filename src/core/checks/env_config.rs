@@ -11,20 +11,14 @@ use crate::core::i18n::t;
 use crate::core::input::{Applies, Context};
 use crate::core::native::{
     node_refuses_options, parse_proxy, redacted, Inputs, Origin, SettingsFile, Value, KEY_VARS,
+    VARS,
 };
 use crate::core::observation::Observations;
 
 const CODE: &str = "env.config";
 
-/// The variables that hold a proxy URL.
-const PROXY_VARS: [&str; 6] = [
-    "HTTPS_PROXY",
-    "https_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-];
+/// The variables that hold a proxy URL: those of [`VARS`] from `HTTPS_PROXY` to `http_proxy`.
+const PROXY_VARS: &[&str] = VARS.split_at(3).1.split_at(6).0;
 
 pub static OK: Outcome = Outcome {
     id: "ok",
@@ -485,6 +479,21 @@ mod tests {
             produced.push(want);
         }
         super::super::testing::assert_covers(&CHECK, produced);
+    }
+
+    #[test]
+    fn the_proxy_variables_are_the_six_proxy_urls() {
+        assert_eq!(
+            PROXY_VARS,
+            [
+                "HTTPS_PROXY",
+                "https_proxy",
+                "ALL_PROXY",
+                "all_proxy",
+                "HTTP_PROXY",
+                "http_proxy"
+            ]
+        );
     }
 
     #[test]
