@@ -14,6 +14,7 @@ pub mod input;
 pub mod json;
 pub mod key;
 pub mod link;
+pub mod monitor;
 pub mod native;
 pub mod native_text;
 pub mod net;
