@@ -13,6 +13,14 @@ const CHECK_ABOUT: Text = t(
     "Check the API from here: settings, DNS, every address and proxy, TLS and trust, key, service, speed",
     "从这里检测 API：设置、DNS、每个地址和代理、TLS 与信任、密钥、服务、速度",
 );
+const MONITOR_ABOUT: Text = t(
+    "Run the checks on a schedule and serve the results to Prometheus (/metrics) and as /health",
+    "按计划运行检测，并把结果提供给 Prometheus（/metrics）和 /health",
+);
+const MONITOR_NOTE: Text = t(
+    "Keys are read from ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) or the variable --key-env (or a target's key_env) names; never from the command line or the file. The endpoints carry no secret.",
+    "密钥从 ANTHROPIC_API_KEY（或 ANTHROPIC_AUTH_TOKEN）或 --key-env（或目标的 key_env）指定的变量读取；绝不从命令行或配置文件读取。这些端点不含任何机密。",
+);
 const KEY_NOTE: Text = t(
     "The key is read from ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), --key-env NAME or --key-stdin; never from the command line.",
     "密钥从 ANTHROPIC_API_KEY（或 ANTHROPIC_AUTH_TOKEN）、--key-env NAME 或 --key-stdin 读取；绝不从命令行参数读取。",
@@ -74,9 +82,59 @@ pub const ARGS_ZH: &[(&str, &str)] = &[
     ),
 ];
 
+/// Each argument of `monitor` by its id, and its help in Chinese.
+pub const MONITOR_ARGS_ZH: &[(&str, &str)] = &[
+    (
+        "bases",
+        "要监测的基础 URL［默认：--config 文件中的目标，否则 ANTHROPIC_BASE_URL，否则 https://api.anthropic.com］",
+    ),
+    ("config", "从 TOML 文件读取目标（以及间隔、监听地址）；见 deploy/monitor.toml"),
+    (
+        "interval",
+        "健康目标两次检测之间的秒数；失败后会更快地再次检测［默认：60］",
+    ),
+    (
+        "listen",
+        "提供 /metrics 和 /health 的地址［默认：127.0.0.1:9464，仅本机］",
+    ),
+    ("auth", "密钥的发送方式（命令行给出的目标）：bearer 或 key"),
+    ("key_env", "从这个环境变量读取密钥（命令行给出的目标）"),
+    ("model", "要查询的模型（使用 --message 时也会向它发送消息）"),
+    (
+        "message",
+        "另外发送一条 max_tokens 为 1 的流式消息，最多每 15 分钟一次（消耗少量 token）",
+    ),
+    (
+        "checks",
+        "只检测这些检测项代码或层（逗号分隔；其依赖也会运行）",
+    ),
+    ("samples", "延迟系列中的热往返次数"),
+    ("timeout_ms", "为每个探测设置更短的超时（毫秒）"),
+    ("deadline", "一次检测最长可用的秒数"),
+    ("status_url", "状态页摘要 JSON 的地址"),
+    (
+        "doh_url",
+        "公共 DNS-over-HTTPS 解析器的 JSON 端点（给两次即两个）",
+    ),
+    ("proxy", "按 HTTPS_PROXY 为此 URL 的情况检测"),
+    ("no_proxy", "按 NO_PROXY 为此列表的情况检测"),
+    (
+        "cacert",
+        "只有本工具自己的请求信任的 CA 文件（同 curl 的 --cacert）；运行时不会读取它",
+    ),
+    (
+        "resolve",
+        "将 HOST:PORT 连接到这些地址而不解析，同 curl 的 --resolve",
+    ),
+    ("lang", "监测器自身输出的语言：en 或 zh［默认：来自 LANG］"),
+];
+
 /// The command line in `lang`: for Chinese, every description and heading of `--help` in Chinese.
 pub fn localized(cmd: Command, lang: Lang) -> Command {
-    let cmd = cmd.about(ABOUT.get(lang)).after_help(KEY_NOTE.get(lang));
+    let cmd = cmd
+        .about(ABOUT.get(lang))
+        .after_help(KEY_NOTE.get(lang))
+        .mut_subcommand("monitor", |m| m.after_help(MONITOR_NOTE.get(lang)));
     if lang == Lang::En {
         return cmd;
     }
@@ -100,6 +158,22 @@ pub fn localized(cmd: Command, lang: Lang) -> Command {
                 check = check.mut_arg(id, |a| a.hide_possible_values(true));
             }
             check
+                .disable_help_flag(true)
+                .arg(help_flag().help_heading("选项"))
+        })
+        .mut_subcommand("monitor", |mut monitor| {
+            monitor = monitor
+                .about(MONITOR_ABOUT.get(lang))
+                .after_help(MONITOR_NOTE.get(lang))
+                .help_template(template);
+            for (id, zh) in MONITOR_ARGS_ZH {
+                let heading = if *id == "bases" { "参数" } else { "选项" };
+                monitor = monitor.mut_arg(*id, |a| a.help(*zh).help_heading(heading));
+            }
+            for id in ["auth", "lang"] {
+                monitor = monitor.mut_arg(id, |a| a.hide_possible_values(true));
+            }
+            monitor
                 .disable_help_flag(true)
                 .arg(help_flag().help_heading("选项"))
         })
@@ -203,5 +277,38 @@ mod tests {
             assert!(help.contains(words), "{words} missing from:\n{help}");
         }
         assert!(!help.contains("The base URL"), "English left in:\n{help}");
+    }
+
+    #[test]
+    fn every_monitor_argument_has_its_chinese_help() {
+        let cmd = crate::Cli::command();
+        let monitor = cmd.find_subcommand("monitor").expect("monitor");
+        let ids: Vec<&str> = monitor
+            .get_arguments()
+            .map(|a| a.get_id().as_str())
+            .filter(|id| *id != "help")
+            .collect();
+        for id in &ids {
+            assert!(
+                MONITOR_ARGS_ZH.iter().any(|(z, _)| z == id),
+                "no Chinese help for monitor --{id}"
+            );
+        }
+        for (id, _) in MONITOR_ARGS_ZH {
+            assert!(ids.contains(id), "{id} is not a monitor argument");
+        }
+        let mut zh = localized(crate::Cli::command(), Lang::Zh);
+        let help = zh
+            .find_subcommand_mut("monitor")
+            .expect("monitor")
+            .render_help()
+            .to_string();
+        for words in ["用法", "选项", "健康目标", "这些端点不含任何机密"] {
+            assert!(help.contains(words), "{words} missing from:\n{help}");
+        }
+        assert!(
+            !help.contains("Seconds between"),
+            "English left in:\n{help}"
+        );
     }
 }

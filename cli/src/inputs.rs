@@ -263,6 +263,7 @@ async fn node_major() -> Option<u32> {
 }
 
 /// The flags that stand for settings.
+#[derive(Clone)]
 pub struct Flags {
     pub proxy: Option<String>,
     pub no_proxy: Option<String>,

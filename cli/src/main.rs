@@ -7,23 +7,21 @@
 mod exec;
 mod help;
 mod inputs;
+mod monitor;
 mod render;
+mod runner;
 mod tls;
 
 use api_doctor::core::i18n::Lang;
 use api_doctor::core::input::Selection;
 use api_doctor::core::input::{Context, Settings, Vantage};
 use api_doctor::core::key::AuthMode;
-use api_doctor::core::observation::Observation;
-use api_doctor::core::probe::{ProbeId, ProbeSpec};
-use api_doctor::core::run::{Run, WatchNext};
+use api_doctor::core::run::Run;
 use api_doctor::core::target::DEFAULT_BASE;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
-use tokio::task::JoinSet;
+use std::time::{Duration, Instant};
 
 /// Exit status when nothing failed.
 const EXIT_OK: u8 = 0;
@@ -44,6 +42,8 @@ struct Cli {
 enum Command {
     /// Check the API from here: settings, DNS, every address and proxy, TLS and trust, key, service, speed.
     Check(CheckArgs),
+    /// Run the checks on a schedule and serve the results to Prometheus (/metrics) and as /health.
+    Monitor(monitor::MonitorArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -177,26 +177,6 @@ fn language(arg: Option<LangArg>) -> Lang {
     }
 }
 
-/// Unix milliseconds now.
-fn wall_ms() -> f64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-}
-
-/// A number in [0, 1) for the watch's jitter; the clock's nanoseconds mixed, which is random enough to
-/// spread retries and needs no crate.
-fn jitter() -> f64 {
-    let n = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let mut x = u64::from(n) ^ 0x9E37_79B9_7F4A_7C15;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    (x % 1_000_000) as f64 / 1_000_000.0
-}
-
 /// The language asked for before the arguments are parsed (so that `--help` and usage errors speak it):
 /// `--lang` among the arguments, else the locale.
 fn early_language() -> Lang {
@@ -229,7 +209,6 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(code);
         }
     };
-    let Command::Check(args) = cli.command;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -245,7 +224,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(EXIT_FAILED);
         }
     };
-    let code = runtime.block_on(check(args));
+    let code = match cli.command {
+        Command::Check(args) => runtime.block_on(check(args)),
+        Command::Monitor(args) => runtime.block_on(monitor::monitor(args)),
+    };
     // A lookup still under way (getaddrinfo cannot be cancelled) must not hold the exit: the report is
     // out already.
     runtime.shutdown_background();
@@ -353,10 +335,21 @@ async fn check(args: CheckArgs) -> u8 {
     if stderr_tty {
         eprint!("{}", render::progress_start(lang, &base));
     }
-    let started_ms = wall_ms();
+    let started_ms = runner::wall_ms();
     let started = Instant::now();
     let mut run = Run::new(ctx);
-    let interrupted = drive(&mut run, key, origin, args.deadline, stderr_tty, lang).await;
+    // The handlers are in place before the first probe goes out, so that Ctrl-C (or a container's
+    // SIGTERM) at any moment stops the run and still prints what was found.
+    let mut interrupt = runner::Interrupt::new();
+    let interrupted = runner::drive(
+        &mut run,
+        key,
+        origin,
+        Duration::from_secs(args.deadline),
+        interrupt.recv(),
+        stderr_tty.then_some(lang),
+    )
+    .await;
     if stderr_tty {
         eprint!("\r\x1b[2K");
     }
@@ -399,163 +392,5 @@ async fn check(args: CheckArgs) -> u8 {
         EXIT_FAILED
     } else {
         EXIT_OK
-    }
-}
-
-/// Ctrl-C, and on Unix SIGTERM too: either stops the run.
-struct Interrupt {
-    #[cfg(unix)]
-    int: Option<tokio::signal::unix::Signal>,
-    #[cfg(unix)]
-    term: Option<tokio::signal::unix::Signal>,
-}
-
-impl Interrupt {
-    fn new() -> Interrupt {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            Interrupt {
-                int: signal(SignalKind::interrupt()).ok(),
-                term: signal(SignalKind::terminate()).ok(),
-            }
-        }
-        #[cfg(not(unix))]
-        Interrupt {}
-    }
-
-    /// Resolves when an interrupt arrives; never, when no handler could be installed.
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        {
-            let int = async {
-                match &mut self.int {
-                    Some(s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            let term = async {
-                match &mut self.term {
-                    Some(s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                () = int => {}
-                () = term => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
-/// What a task of the run comes back with.
-enum Done {
-    /// A probe and what it met.
-    Probe(ProbeId, Observation),
-    /// One watch sample, sent `at` milliseconds after the watch began.
-    Watch(f64, Observation),
-    /// The watch's wait is over: time to ask whether another sample is due.
-    WatchTimer,
-}
-
-/// Drives the run to its end: hands out probes, records what each came back with, paces the watch, and
-/// stops everything at once on Ctrl-C or when the run's deadline passes. Says whether it was stopped.
-async fn drive(
-    run: &mut Run,
-    key: Option<api_doctor::core::key::ApiKey>,
-    origin: String,
-    deadline_secs: u64,
-    progress: bool,
-    lang: Lang,
-) -> bool {
-    let exec = Arc::new(exec::Executor::new(key, origin));
-    let mut tasks: JoinSet<Done> = JoinSet::new();
-    let deadline = tokio::time::sleep(Duration::from_secs(deadline_secs.max(1)));
-    tokio::pin!(deadline);
-    // The handlers are in place before the first probe goes out, so that Ctrl-C (or a container's
-    // SIGTERM) at any moment stops the run and still prints what was found.
-    let mut interrupt = Interrupt::new();
-    let mut watch: Option<(ProbeSpec, Instant)> = None;
-    let mut stopped = false;
-    loop {
-        for spec in run.next_probes() {
-            let exec = exec.clone();
-            if spec.id == ProbeId::Watch {
-                watch = Some((spec, Instant::now()));
-                tasks.spawn(async { Done::WatchTimer });
-                continue;
-            }
-            tasks.spawn(async move {
-                let seen = exec.execute(&spec).await;
-                Done::Probe(spec.id, seen)
-            });
-        }
-        if tasks.is_empty() {
-            break;
-        }
-        tokio::select! {
-            done = tasks.join_next() => {
-                let Some(Ok(done)) = done else { continue };
-                match (done, &watch) {
-                    (Done::Probe(id, seen), _) => run.record(id, seen),
-                    (Done::WatchTimer, Some((spec, start))) => {
-                        let at = start.elapsed().as_secs_f64() * 1000.0;
-                        if run.watch_due(at) {
-                            let (exec, spec) = (exec.clone(), spec.clone());
-                            tasks.spawn(async move { Done::Watch(at, exec.execute(&spec).await) });
-                        } else {
-                            run.watch_end();
-                        }
-                    }
-                    (Done::Watch(at, seen), Some((_, start))) => {
-                        let now = start.elapsed().as_secs_f64() * 1000.0;
-                        match run.watch_sample(at, seen, now, jitter()) {
-                            WatchNext::After { delay_ms } => {
-                                tasks.spawn(async move {
-                                    tokio::time::sleep(Duration::from_millis(u64::from(delay_ms))).await;
-                                    Done::WatchTimer
-                                });
-                            }
-                            WatchNext::Done => run.watch_end(),
-                        }
-                    }
-                    (_, None) => {}
-                }
-                if progress {
-                    eprint!("{}", render::progress(lang, &run.diagnosis()));
-                }
-            }
-            _ = interrupt.recv(), if !stopped => {
-                stopped = true;
-                stop(run, &mut tasks);
-            }
-            _ = &mut deadline, if !stopped => {
-                stopped = true;
-                stop(run, &mut tasks);
-            }
-        }
-    }
-    stopped
-}
-
-/// Cancels the run and every probe in flight at once; what was found stays.
-fn stop(run: &mut Run, tasks: &mut JoinSet<Done>) {
-    run.cancel();
-    tasks.abort_all();
-    let in_flight: Vec<ProbeId> = run.in_flight().to_vec();
-    for id in in_flight {
-        if id == ProbeId::Watch {
-            run.watch_end();
-        } else {
-            run.record(id, Observation::Cancelled);
-        }
     }
 }

@@ -511,8 +511,7 @@ mod tests {
         }
         let report = run
             .take_report("api-doctor", 0.0, 1_234)
-            .expect("a finished run")
-            .with_native(&ctx, run.observations());
+            .expect("a finished run");
         sample(&run, &report)
     }
 
