@@ -83,11 +83,36 @@ impl Scrape {
     }
 }
 
-/// `target` and the metric's own labels, owned.
+/// The longest label value kept, in characters: a certificate's subject can be made as long as its maker
+/// likes, and every scrape carries it.
+const LABEL_CAP: usize = 256;
+
+/// A label value as the text format must carry it: `\`, `"` and newlines escaped (the encoder writes
+/// values as given, and a certificate's subject is the server's to choose), other control characters
+/// replaced, and at most [`LABEL_CAP`] characters.
+fn label_value(v: &str) -> String {
+    let mut out = String::with_capacity(v.len().min(LABEL_CAP) + 8);
+    for (i, c) in v.chars().enumerate() {
+        if i == LABEL_CAP {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `target` and the metric's own labels, owned and escaped.
 fn labels_of(target: &str, labels: &[(&str, &str)]) -> Labels {
     let mut v = Vec::with_capacity(labels.len() + 1);
-    v.push(("target".to_string(), target.to_string()));
-    v.extend(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    v.push(("target".to_string(), label_value(target)));
+    v.extend(labels.iter().map(|(k, v)| (k.to_string(), label_value(v))));
     v
 }
 
@@ -387,5 +412,89 @@ fn api_metrics(s: &mut Scrape, t: &TargetState) {
             &[("state", state)],
             1.0,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use api_doctor::core::monitor::{ChainSeen, Phases, Sample};
+
+    /// A sample whose certificate was made by someone hostile.
+    fn hostile() -> Sample {
+        Sample {
+            state: "broken",
+            success: false,
+            layer: Some("tls"),
+            cause: Some("tls.trust/untrusted".into()),
+            checks: vec![("tls.trust", "fail")],
+            run_ms: 10,
+            phases: Phases {
+                resolve: None,
+                connect: Some(1.0),
+                tls: Some(2.0),
+                processing: None,
+            },
+            ip_protocol: Some(4),
+            http_status: None,
+            http_version: None,
+            chain: Some(ChainSeen {
+                version: "TLS 1.3".into(),
+                earliest_expiry: 1_900_000_000,
+                leaf_subject: "CN=x\"} probe_success{target=\"evil\"} 1\n# EOF\nA\\".into(),
+                leaf_issuer: format!("CN={}", "A".repeat(5_000)),
+            }),
+            errors: vec![],
+            rate_limits: vec![],
+            first_token_ms: None,
+            clock_offset_s: None,
+            paths: vec![],
+            runtimes: vec![],
+            status_page: None,
+        }
+    }
+
+    #[test]
+    fn label_values_are_escaped_and_bounded() {
+        assert_eq!(label_value("plain"), "plain");
+        assert_eq!(label_value("a\"b"), "a\\\"b");
+        assert_eq!(label_value("a\\b"), "a\\\\b");
+        assert_eq!(label_value("a\nb"), "a\\nb");
+        assert_eq!(label_value("a\u{7}b"), "a\u{FFFD}b");
+        let long = label_value(&"x".repeat(1_000));
+        assert_eq!(long.chars().count(), LABEL_CAP + 1);
+    }
+
+    #[test]
+    fn a_hostile_certificate_cannot_forge_series() {
+        let mut state = State::default();
+        let report_json = String::new();
+        state.targets.push(TargetState {
+            label: "t".into(),
+            last: Some(super::super::state::Last {
+                sample: hostile(),
+                at_unix: 1.0,
+                report_json,
+            }),
+            ..TargetState::default()
+        });
+        let text = metrics(&state);
+        // One exposition, ending once, and no series but the monitor's own for target "t".
+        assert_eq!(text.lines().filter(|l| *l == "# EOF").count(), 1, "{text}");
+        assert!(text.ends_with("# EOF\n"), "{text}");
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            assert!(
+                line.contains("target=\"t\"") || line.starts_with("api_doctor_build_info"),
+                "forged: {line}"
+            );
+        }
+        assert_eq!(
+            text.lines()
+                .filter(|l| l.starts_with("probe_success"))
+                .count(),
+            1
+        );
+        assert!(text.contains("issuer=\"CN=AAAA"));
+        assert!(!text.contains(&"A".repeat(300)));
     }
 }
