@@ -83,14 +83,14 @@ export const CA_NAME = "API Doctor native test CA";
  * A private CA and, signed by it, the leaves the scenarios serve: `good` (localhost, 127.0.0.1 and
  * api.anthropic.com for --resolve scenarios; valid 200 days), `wrong` (for another name), `expired`
  * (valid in 2025 only, made with `openssl ca`, which takes a start and an end date), `expiring` (valid
- * 3 days). Every file is PEM, in `dir`.
+ * 3 days). Every file is PEM, in `dir`. `caName` names the CA (another name makes another issuer).
  */
-export function makePki(dir) {
+export function makePki(dir, { caName = CA_NAME } = {}) {
   mkdirSync(dir, { recursive: true });
   const f = (name) => path.join(dir, name);
   const ssl = (args) => execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"], cwd: dir });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  ssl(["req", "-x509", ...ec, "-keyout", f("ca.key"), "-out", f("ca.pem"), "-days", "3650", "-subj", `/CN=${CA_NAME}`,
+  ssl(["req", "-x509", ...ec, "-keyout", f("ca.key"), "-out", f("ca.pem"), "-days", "3650", "-subj", `/CN=${caName}`,
     "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
   const leaf = (name, sans, days) => {
     ssl(["req", ...ec, "-keyout", f(`${name}.key`), "-out", f(`${name}.csr`), "-subj", `/CN=${sans[0].replace(/^\w+:/, "")}`]);

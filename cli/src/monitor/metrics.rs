@@ -11,8 +11,40 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use std::sync::atomic::AtomicU64;
 
-/// The content type of both texts.
-pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// The content type of the OpenMetrics text, which Prometheus asks for first.
+pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// The content type of the classic text format, for clients that do not accept OpenMetrics (`promtool
+/// check metrics`, older scrapers, a person's `curl`).
+pub const CLASSIC: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The same exposition in the classic text format: a counter's family is named with its `_total` (as its
+/// samples are), and OpenMetrics' `# UNIT` and `# EOF` lines go.
+pub fn classic(openmetrics: &str) -> String {
+    let counters: Vec<&str> = openmetrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(openmetrics.len() + 64);
+    for line in openmetrics.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        let renamed = ["# HELP ", "# TYPE "].iter().find_map(|prefix| {
+            let rest = line.strip_prefix(prefix)?;
+            let (name, tail) = rest.split_once(' ')?;
+            counters
+                .contains(&name)
+                .then(|| format!("{prefix}{name}_total {tail}"))
+        });
+        match renamed {
+            Some(l) => out.push_str(&l),
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
 
 /// A label set: `target` first, then the metric's own.
 type Labels = Vec<(String, String)>;
@@ -452,6 +484,15 @@ mod tests {
             runtimes: vec![],
             status_page: None,
         }
+    }
+
+    #[test]
+    fn the_classic_text_names_counters_with_their_total() {
+        let om = "# HELP a_runs Runs.\n# TYPE a_runs counter\na_runs_total{x=\"1\"} 3\n# HELP b Gauge.\n# TYPE b gauge\n# UNIT b seconds\nb 1.5\n# EOF\n";
+        assert_eq!(
+            classic(om),
+            "# HELP a_runs_total Runs.\n# TYPE a_runs_total counter\na_runs_total{x=\"1\"} 3\n# HELP b Gauge.\n# TYPE b gauge\nb 1.5\n"
+        );
     }
 
     #[test]

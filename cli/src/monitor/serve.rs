@@ -54,13 +54,27 @@ pub async fn serve(listener: TcpListener, state: Arc<Mutex<State>>) {
     }
 }
 
-/// Whether the client asks for the Prometheus text (Prometheus' own scrapes do) rather than JSON.
-fn wants_prometheus(req: &Request<Incoming>) -> bool {
+/// Whether the `Accept` header names `kind`.
+fn accepts(req: &Request<Incoming>, kind: &str) -> bool {
     req.headers()
         .get_all(ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains("application/openmetrics-text") || v.contains("text/plain"))
+        .any(|v| v.contains(kind))
+}
+
+/// The Prometheus text of `openmetrics` in the format the client takes: OpenMetrics when it asks for it
+/// (Prometheus does), else the classic text format.
+fn exposition(
+    req: &Request<Incoming>,
+    status: StatusCode,
+    openmetrics: String,
+) -> Response<Full<Bytes>> {
+    if accepts(req, "application/openmetrics-text") {
+        reply(status, metrics::OPENMETRICS, openmetrics)
+    } else {
+        reply(status, metrics::CLASSIC, metrics::classic(&openmetrics))
+    }
 }
 
 /// A response with a body and its type.
@@ -90,15 +104,16 @@ fn answer(req: &Request<Incoming>, state: &Mutex<State>) -> Response<Full<Bytes>
     // A poisoned lock means a probe task panicked while writing; what it left is still the best there is.
     let state = state.lock().unwrap_or_else(|p| p.into_inner());
     match req.uri().path() {
-        "/metrics" => reply(StatusCode::OK, metrics::CONTENT_TYPE, metrics::metrics(&state)),
+        "/metrics" => exposition(req, StatusCode::OK, metrics::metrics(&state)),
         "/health" => {
             let status = if state.healthy() {
                 StatusCode::OK
             } else {
                 StatusCode::SERVICE_UNAVAILABLE
             };
-            if wants_prometheus(req) {
-                reply(status, metrics::CONTENT_TYPE, metrics::health(&state))
+            // Prometheus asks for OpenMetrics or the classic text; people and scripts get JSON.
+            if accepts(req, "application/openmetrics-text") || accepts(req, "text/plain") {
+                exposition(req, status, metrics::health(&state))
             } else {
                 reply(status, "application/json", health_json(&state))
             }
