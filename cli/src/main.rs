@@ -209,11 +209,17 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(code);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    // The monitor's work is waiting on sockets and timers, a handful of probes at a time: one thread does
+    // it, with no wake-ups handed between threads inside a timed handshake, and with less memory.
+    let mut builder = match &cli.command {
+        Command::Check(_) => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(2);
+            b
+        }
+        Command::Monitor(_) => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             let why = e.to_string();

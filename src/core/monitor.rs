@@ -89,7 +89,7 @@ impl Schedule {
     }
 }
 
-/// The phases of the probe of the path the app's requests take, in milliseconds, as blackbox_exporter
+/// The phases of one request on the path the app's requests take, in milliseconds, as blackbox_exporter
 /// names them.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Phases {
@@ -149,6 +149,9 @@ pub struct Sample {
     pub checks: Vec<(&'static str, &'static str)>,
     /// The whole run, in milliseconds.
     pub run_ms: u32,
+    /// One request to the target on the app's path, start to end (lookup, connect, TLS, answer): the latency
+    /// series' cold round trip, which runs alone; else the main path's phases, added.
+    pub probe_ms: f64,
     pub phases: Phases,
     /// 4 or 6: the family of the address the main path connected to; `None` through a proxy.
     pub ip_protocol: Option<u8>,
@@ -245,12 +248,36 @@ pub fn sample(run: &Run, report: &Report) -> Sample {
         | Some(Observation::Net(Net::ResolveFailed { elapsed_ms, .. })) => Some(*elapsed_ms),
         _ => None,
     };
-    let phases = Phases {
-        // Through a proxy, the proxy resolves the target's name.
-        resolve: if through_proxy { None } else { resolve },
-        connect: main.and_then(|p| p.connect_ms),
-        tls: main.and_then(|p| p.tls.as_ref().map(|t| t.elapsed_ms)),
-        processing: main.and_then(|p| p.ttfb_ms),
+    // The latency series' cold round trip runs alone, as blackbox_exporter's one request does, so its
+    // phases are the probe's; the main path's (probed beside the run's other first probes) stand in when
+    // the series did not run or reused a connection.
+    let cold = match obs.get(&ProbeId::Latency(0)) {
+        Some(Observation::Response(r)) => r
+            .phases
+            .filter(|p| p.new_connection)
+            .map(|p| (r.elapsed_ms, p)),
+        _ => None,
+    };
+    let (probe_ms, phases) = match cold {
+        Some((elapsed, p)) => (
+            elapsed,
+            Phases {
+                resolve: (!through_proxy).then_some(p.dns),
+                connect: Some((p.connect - p.tls).max(0.0)),
+                tls: (p.tls > 0.0).then_some(p.tls),
+                processing: Some(p.ttfb),
+            },
+        ),
+        None => {
+            let phases = Phases {
+                // Through a proxy, the proxy resolves the target's name.
+                resolve: if through_proxy { None } else { resolve },
+                connect: main.and_then(|p| p.connect_ms),
+                tls: main.and_then(|p| p.tls.as_ref().map(|t| t.elapsed_ms)),
+                processing: main.and_then(|p| p.ttfb_ms),
+            };
+            (phases.total(), phases)
+        }
     };
     let ip_protocol = if through_proxy {
         None
@@ -373,6 +400,7 @@ pub fn sample(run: &Run, report: &Report) -> Sample {
             .filter_map(|e| Some((e.check.code, status_label(e.status()?))))
             .collect(),
         run_ms: report.took_ms,
+        probe_ms,
         phases,
         ip_protocol,
         http_status,
@@ -531,6 +559,7 @@ mod tests {
             }
         );
         assert_eq!(s.phases.total(), 52.0);
+        assert_eq!(s.probe_ms, 52.0);
         assert_eq!(s.ip_protocol, Some(4));
         // The keyed request's answer, not the keyless path's 401.
         assert_eq!(s.http_status, Some(200));
@@ -562,6 +591,38 @@ mod tests {
         assert!(s.clock_offset_s.is_some());
         // No message was asked for.
         assert_eq!(s.first_token_ms, None);
+    }
+
+    #[test]
+    fn the_probe_is_the_cold_round_trip_when_the_series_opened_a_connection() {
+        use crate::core::observation::Phases as Timed;
+        let cold = |new_connection| {
+            let mut r = sim::resp(401, "application/json", "{}", &[]);
+            r.elapsed_ms = 9.5;
+            r.phases = Some(Timed {
+                dns: 1.0,
+                connect: 4.0,
+                tls: 2.5,
+                ttfb: 3.0,
+                new_connection,
+            });
+            Observation::Response(r)
+        };
+        let s = sampled(ctx(false, false), &[(ProbeId::Latency(0), cold(true))]);
+        assert_eq!(s.probe_ms, 9.5);
+        assert_eq!(
+            s.phases,
+            Phases {
+                resolve: Some(1.0),
+                connect: Some(1.5),
+                tls: Some(2.5),
+                processing: Some(3.0),
+            }
+        );
+        // A reused connection times no set-up: the main path's phases stand in.
+        let s = sampled(ctx(false, false), &[(ProbeId::Latency(0), cold(false))]);
+        assert_eq!(s.probe_ms, 52.0);
+        assert_eq!(s.phases.tls, Some(12.0));
     }
 
     #[test]

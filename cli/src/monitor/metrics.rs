@@ -228,7 +228,7 @@ fn probe_metrics(s: &mut Scrape, t: &TargetState) {
         "Returns how long the probe took to complete in seconds: lookup, connect, TLS and the request on the app's path",
         target,
         &[],
-        secs(x.phases.total()),
+        secs(x.probe_ms),
     );
     let phases = [
         ("resolve", x.phases.resolve),
@@ -461,6 +461,7 @@ mod tests {
             cause: Some("tls.trust/untrusted".into()),
             checks: vec![("tls.trust", "fail")],
             run_ms: 10,
+            probe_ms: 3.0,
             phases: Phases {
                 resolve: None,
                 connect: Some(1.0),
