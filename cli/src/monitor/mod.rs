@@ -154,7 +154,10 @@ async fn start(args: MonitorArgs, lang: Lang) -> Result<u8, Refusal> {
     let labels =
         config::check(&targets).map_err(|e| usage(if zh { e.zh() } else { e.to_string() }))?;
 
-    let interval_secs = args.interval.or(file.interval_secs).unwrap_or(60);
+    let interval_secs = args
+        .interval
+        .or(file.interval_secs)
+        .unwrap_or(plan::DEFAULT_INTERVAL_MS / 1000);
     if interval_secs == 0 || interval_secs > 86_400 {
         return Err(usage(if zh {
             format!("--interval {interval_secs}：应在 1 到 86400 秒之间")
@@ -351,9 +354,11 @@ async fn prepare(
         key,
         settings,
         inputs: read.inputs,
-        message_every_ms: t
-            .message
-            .then(|| t.message_every_mins.unwrap_or(15).saturating_mul(60_000)),
+        // The schedule raises anything shorter to the least time between messages.
+        message_every_ms: t.message.then(|| {
+            t.message_every_mins
+                .map_or(plan::MESSAGE_EVERY_MS, |m| m.saturating_mul(60_000))
+        }),
     })
 }
 
