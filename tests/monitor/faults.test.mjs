@@ -10,6 +10,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -155,6 +156,35 @@ test("faults: hang, drip, reset, 50 MB and a hostile certificate, under parallel
   console.log(`monitor RSS: ${(rssWarm / 2 ** 20).toFixed(1)} MiB warm, ${(rssEnd / 2 ** 20).toFixed(1)} MiB after ${scrapes} scrapes and 8 runs of every target`);
   assert.ok(grown < 8, `RSS grew ${grown.toFixed(1)} MiB`);
   assert.ok(rssEnd < 64 * 2 ** 20, `RSS ${rssEnd}`);
+});
+
+test("the message spends tokens at most every 15 minutes, however often the monitor runs", async () => {
+  // A front that counts the messages sent through it.
+  let messages = 0;
+  const front = await startServer((req, res) => {
+    if (req.method === "POST" && req.url.startsWith("/v1/messages")) messages++;
+    const target = new URL(`${fx.mock.origin}/s/healthy${req.url}`);
+    const out = http.request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
+      res.writeHead(up.statusCode, up.headers);
+      up.pipe(res);
+    });
+    out.on("error", () => res.destroy());
+    req.pipe(out);
+  });
+  onTearDown(front.close);
+  const m = fx.mock.origin;
+  const mon = await startMonitor([front.origin, "--message", "--model", "claude-haiku-4-5", "--interval", "1", "--samples", "2",
+    "--status-url", `${m}/status/operational/api/v2/summary.json`, "--doh-url", `${m}/doh/ok/dns-query`],
+  cleanEnv(fx.home, { ANTHROPIC_API_KEY: KEY }), fx.resolv);
+  let text = "";
+  await until(async () => {
+    text = (await get(`${mon.url}/metrics`)).body;
+    return [...text.matchAll(/^api_doctor_runs_total\{[^}]*\} (\d+)$/gm)].reduce((n, x) => n + Number(x[1]), 0) >= 5;
+  }, () => `five runs:\n${text}`, 60_000);
+  assert.equal(messages, 1, "one message in five runs a second apart");
+  assert.match(text, /^api_doctor_time_to_first_token_seconds\{target="127\.0\.0\.1:\d+"\} [0-9.e-]+$/m);
+  assert.match(text, /^api_doctor_message_timestamp_seconds\{target="127\.0\.0\.1:\d+"\} \d/m);
+  await mon.stop();
 });
 
 /** Runs the monitor with `args` and `env`, expecting it to refuse at once; resolves with { code, stderr }. */
