@@ -26,7 +26,7 @@ const KEY_NOTE: Text = t(
     "密钥从 ANTHROPIC_API_KEY（或 ANTHROPIC_AUTH_TOKEN）、--key-env NAME 或 --key-stdin 读取；绝不从命令行参数读取。",
 );
 
-/// Each argument of `check` by its id, and its help in Chinese.
+/// Each argument only `check` takes, by its id, and its help in Chinese.
 pub const ARGS_ZH: &[(&str, &str)] = &[
     (
         "base_url",
@@ -37,17 +37,6 @@ pub const ARGS_ZH: &[(&str, &str)] = &[
         "auth",
         "密钥的发送方式：bearer（Authorization: Bearer，当前 SDK 的方式）或 key（x-api-key）",
     ),
-    ("model", "要查询的模型（使用 --message 时也会向它发送消息）"),
-    ("proxy", "按 HTTPS_PROXY 为此 URL 的情况检测"),
-    ("no_proxy", "按 NO_PROXY 为此列表的情况检测"),
-    (
-        "cacert",
-        "只有本工具自己的请求信任的 CA 文件（同 curl 的 --cacert）；运行时不会读取它",
-    ),
-    (
-        "resolve",
-        "将 HOST:PORT 连接到这些地址而不解析，同 curl 的 --resolve",
-    ),
     ("key_env", "从这个环境变量读取密钥"),
     ("key_stdin", "从标准输入的第一行读取密钥"),
     (
@@ -57,18 +46,6 @@ pub const ARGS_ZH: &[(&str, &str)] = &[
     ("idle", "使用一个保持活动的连接，让它空闲这么多秒，再次使用"),
     ("upload", "另外向免费端点发送几兆字节：大提示词能否通过？"),
     ("watch", "在这么多秒内重复探测，失败后退避，并显示时间线"),
-    (
-        "checks",
-        "只检测这些检测项代码或层（逗号分隔；其依赖也会运行）",
-    ),
-    ("samples", "延迟系列中的热往返次数"),
-    ("timeout_ms", "为每个探测设置更短的超时（毫秒）"),
-    ("deadline", "整个检测最长可用的秒数"),
-    ("status_url", "状态页摘要 JSON 的地址"),
-    (
-        "doh_url",
-        "公共 DNS-over-HTTPS 解析器的 JSON 端点（给两次即两个）",
-    ),
     ("lang", "报告的语言：en 或 zh［默认：来自 LANG］"),
     ("json", "以 JSON 输出报告（页面的格式，外加原生部分）"),
     ("markdown", "以 Markdown 输出报告，便于贴到工单"),
@@ -82,27 +59,18 @@ pub const ARGS_ZH: &[(&str, &str)] = &[
     ),
 ];
 
-/// Each argument of `monitor` by its id, and its help in Chinese.
-pub const MONITOR_ARGS_ZH: &[(&str, &str)] = &[
-    (
-        "bases",
-        "要监测的基础 URL［默认：--config 文件中的目标，否则 ANTHROPIC_BASE_URL，否则 https://api.anthropic.com］",
-    ),
-    ("config", "从 TOML 文件读取目标（以及间隔、监听地址）；见 deploy/monitor.toml"),
-    (
-        "interval",
-        "健康目标两次检测之间的秒数；失败后会更快地再次检测［默认：60］",
-    ),
-    (
-        "listen",
-        "提供 /metrics 和 /health 的地址［默认：127.0.0.1:9464，仅本机］",
-    ),
-    ("auth", "密钥的发送方式（命令行给出的目标）：bearer 或 key"),
-    ("key_env", "从这个环境变量读取密钥（命令行给出的目标）"),
+/// Each argument `check` and `monitor` share (`ProbeArgs`), by its id, and its help in Chinese.
+pub const PROBE_ARGS_ZH: &[(&str, &str)] = &[
     ("model", "要查询的模型（使用 --message 时也会向它发送消息）"),
+    ("proxy", "按 HTTPS_PROXY 为此 URL 的情况检测"),
+    ("no_proxy", "按 NO_PROXY 为此列表的情况检测"),
     (
-        "message",
-        "另外发送一条 max_tokens 为 1 的流式消息，最多每 15 分钟一次（消耗少量 token）",
+        "cacert",
+        "只有本工具自己的请求信任的 CA 文件（同 curl 的 --cacert）；运行时不会读取它",
+    ),
+    (
+        "resolve",
+        "将 HOST:PORT 连接到这些地址而不解析，同 curl 的 --resolve",
     ),
     (
         "checks",
@@ -116,16 +84,17 @@ pub const MONITOR_ARGS_ZH: &[(&str, &str)] = &[
         "doh_url",
         "公共 DNS-over-HTTPS 解析器的 JSON 端点（给两次即两个）",
     ),
-    ("proxy", "按 HTTPS_PROXY 为此 URL 的情况检测"),
-    ("no_proxy", "按 NO_PROXY 为此列表的情况检测"),
-    (
-        "cacert",
-        "只有本工具自己的请求信任的 CA 文件（同 curl 的 --cacert）；运行时不会读取它",
-    ),
-    (
-        "resolve",
-        "将 HOST:PORT 连接到这些地址而不解析，同 curl 的 --resolve",
-    ),
+];
+
+/// Each argument only `monitor` takes, by its id, and its help in Chinese.
+pub const MONITOR_ARGS_ZH: &[(&str, &str)] = &[
+    ("bases", "要监测的基础 URL［默认：--config 文件中的目标，否则 ANTHROPIC_BASE_URL，否则 https://api.anthropic.com］"),
+    ("config", "从 TOML 文件读取目标（以及间隔、监听地址）；见 deploy/monitor.toml"),
+    ("interval", "健康目标两次检测之间的秒数；失败后会更快地再次检测［默认：60］"),
+    ("listen", "提供 /metrics 和 /health 的地址［默认：127.0.0.1:9464，仅本机］"),
+    ("auth", "密钥的发送方式（命令行给出的目标）：bearer 或 key"),
+    ("key_env", "从这个环境变量读取密钥（命令行给出的目标）"),
+    ("message", "另外发送一条 max_tokens 为 1 的流式消息，最多每 15 分钟一次（消耗少量 token）"),
     ("lang", "监测器自身输出的语言：en 或 zh［默认：来自 LANG］"),
 ];
 
@@ -145,7 +114,7 @@ pub fn localized(cmd: Command, lang: Lang) -> Command {
                 .about(CHECK_ABOUT.get(lang))
                 .after_help(KEY_NOTE.get(lang))
                 .help_template(template);
-            for (id, zh) in ARGS_ZH {
+            for (id, zh) in ARGS_ZH.iter().chain(PROBE_ARGS_ZH) {
                 let heading = if *id == "base_url" {
                     "参数"
                 } else {
@@ -166,7 +135,7 @@ pub fn localized(cmd: Command, lang: Lang) -> Command {
                 .about(MONITOR_ABOUT.get(lang))
                 .after_help(MONITOR_NOTE.get(lang))
                 .help_template(template);
-            for (id, zh) in MONITOR_ARGS_ZH {
+            for (id, zh) in MONITOR_ARGS_ZH.iter().chain(PROBE_ARGS_ZH) {
                 let heading = if *id == "bases" { "参数" } else { "选项" };
                 monitor = monitor.mut_arg(*id, |a| a.help(*zh).help_heading(heading));
             }
@@ -248,67 +217,63 @@ mod tests {
     use super::*;
     use clap::CommandFactory;
 
-    #[test]
-    fn every_argument_has_its_chinese_help() {
+    /// Every argument of `sub` has its Chinese help in `table` or the shared one, and the localized help
+    /// renders with `words` and without `english`.
+    fn localized_whole(sub: &str, table: &[(&str, &str)], words: &[&str], english: &str) {
         let cmd = crate::Cli::command();
-        let check = cmd.find_subcommand("check").expect("check");
-        let ids: Vec<&str> = check
+        let found = cmd.find_subcommand(sub).expect("subcommand");
+        let ids: Vec<&str> = found
             .get_arguments()
             .map(|a| a.get_id().as_str())
             .filter(|id| *id != "help")
             .collect();
+        let known = || table.iter().chain(PROBE_ARGS_ZH);
         for id in &ids {
             assert!(
-                ARGS_ZH.iter().any(|(z, _)| z == id),
-                "no Chinese help for --{id}"
+                known().any(|(z, _)| z == id),
+                "no Chinese help for {sub} --{id}"
             );
         }
-        for (id, _) in ARGS_ZH {
-            assert!(ids.contains(id), "{id} is not an argument");
+        for (id, _) in known() {
+            assert!(ids.contains(id), "{id} is not an argument of {sub}");
         }
-        // The localized command still parses and renders.
         let mut zh = localized(crate::Cli::command(), Lang::Zh);
         let help = zh
-            .find_subcommand_mut("check")
-            .expect("check")
+            .find_subcommand_mut(sub)
+            .expect("subcommand")
             .render_help()
             .to_string();
-        for words in ["用法", "选项", "基础 URL", "密钥从 ANTHROPIC_API_KEY"] {
-            assert!(help.contains(words), "{words} missing from:\n{help}");
+        for w in words {
+            assert!(help.contains(w), "{w} missing from:\n{help}");
         }
-        assert!(!help.contains("The base URL"), "English left in:\n{help}");
+        assert!(!help.contains(english), "English left in:\n{help}");
     }
 
     #[test]
-    fn every_monitor_argument_has_its_chinese_help() {
-        let cmd = crate::Cli::command();
-        let monitor = cmd.find_subcommand("monitor").expect("monitor");
-        let ids: Vec<&str> = monitor
-            .get_arguments()
-            .map(|a| a.get_id().as_str())
-            .filter(|id| *id != "help")
-            .collect();
-        for id in &ids {
-            assert!(
-                MONITOR_ARGS_ZH.iter().any(|(z, _)| z == id),
-                "no Chinese help for monitor --{id}"
-            );
-        }
-        for (id, _) in MONITOR_ARGS_ZH {
-            assert!(ids.contains(id), "{id} is not a monitor argument");
-        }
-        let mut zh = localized(crate::Cli::command(), Lang::Zh);
-        let help = zh
-            .find_subcommand_mut("monitor")
-            .expect("monitor")
-            .render_help()
-            .to_string();
-        for words in ["用法", "选项", "健康目标", "这些端点不含任何机密"] {
-            assert!(help.contains(words), "{words} missing from:\n{help}");
-        }
-        assert!(
-            !help.contains("Seconds between"),
-            "English left in:\n{help}"
+    fn every_argument_has_its_chinese_help() {
+        localized_whole(
+            "check",
+            ARGS_ZH,
+            &[
+                "用法",
+                "选项",
+                "基础 URL",
+                "密钥从 ANTHROPIC_API_KEY",
+                "一次检测最长可用的秒数",
+            ],
+            "The base URL",
+        );
+        localized_whole(
+            "monitor",
+            MONITOR_ARGS_ZH,
+            &[
+                "用法",
+                "选项",
+                "健康目标",
+                "这些端点不含任何机密",
+                "状态页摘要",
+            ],
+            "Seconds between",
         );
     }
 }

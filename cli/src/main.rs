@@ -71,21 +71,8 @@ struct CheckArgs {
     /// How the key is sent.
     #[arg(long, value_enum)]
     auth: Option<AuthArg>,
-    /// A model to look up (and to message, with --message).
-    #[arg(long)]
-    model: Option<String>,
-    /// Check as if HTTPS_PROXY were this URL.
-    #[arg(long, value_name = "URL")]
-    proxy: Option<String>,
-    /// Check as if NO_PROXY were this list.
-    #[arg(long, value_name = "LIST")]
-    no_proxy: Option<String>,
-    /// A CA file the doctor's own requests trust (as curl's --cacert); no runtime reads it.
-    #[arg(long, value_name = "FILE")]
-    cacert: Option<PathBuf>,
-    /// Connect HOST:PORT to these addresses instead of resolving it, as curl's --resolve.
-    #[arg(long, value_name = "HOST:PORT:ADDR[,ADDR]")]
-    resolve: Vec<String>,
+    #[command(flatten)]
+    probe: ProbeArgs,
     /// Read the key from this environment variable.
     #[arg(long, value_name = "NAME", conflicts_with = "key_stdin")]
     key_env: Option<String>,
@@ -104,24 +91,6 @@ struct CheckArgs {
     /// Repeat a probe for this many seconds with backoff after failures, and show the timeline.
     #[arg(long, value_name = "SECS")]
     watch: Option<u32>,
-    /// Only these check codes or layers, comma-separated (what they depend on runs too).
-    #[arg(long, value_name = "LIST")]
-    checks: Option<String>,
-    /// Warm round trips in the latency series.
-    #[arg(long, value_name = "N")]
-    samples: Option<u16>,
-    /// A shorter timeout for every probe, in milliseconds.
-    #[arg(long, value_name = "MS")]
-    timeout_ms: Option<u32>,
-    /// The longest the whole run may take, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 120)]
-    deadline: u64,
-    /// The status page's summary JSON.
-    #[arg(long, value_name = "URL")]
-    status_url: Option<String>,
-    /// A public DNS-over-HTTPS resolver's JSON endpoint (give it twice for both).
-    #[arg(long, value_name = "URL")]
-    doh_url: Vec<String>,
     /// The report's language [default: from LANG].
     #[arg(long, value_enum)]
     lang: Option<LangArg>,
@@ -142,6 +111,61 @@ struct CheckArgs {
     /// No colour (also with NO_COLOR, or when stdout is not a terminal).
     #[arg(long)]
     no_color: bool,
+}
+
+/// What `check` and `monitor` both take: the model, the route and trust the doctor's own requests use,
+/// which checks run, and the probes' limits and side endpoints.
+#[derive(clap::Args)]
+struct ProbeArgs {
+    /// A model to look up (and to message, with --message).
+    #[arg(long)]
+    model: Option<String>,
+    /// Check as if HTTPS_PROXY were this URL.
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+    /// Check as if NO_PROXY were this list.
+    #[arg(long, value_name = "LIST")]
+    no_proxy: Option<String>,
+    /// A CA file the doctor's own requests trust (as curl's --cacert); no runtime reads it.
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
+    /// Connect HOST:PORT to these addresses instead of resolving it, as curl's --resolve.
+    #[arg(long, value_name = "HOST:PORT:ADDR[,ADDR]")]
+    resolve: Vec<String>,
+    /// Only these check codes or layers, comma-separated (what they depend on runs too).
+    #[arg(long, value_name = "LIST")]
+    checks: Option<String>,
+    /// Warm round trips in the latency series.
+    #[arg(long, value_name = "N")]
+    samples: Option<u16>,
+    /// A shorter timeout for every probe, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    timeout_ms: Option<u32>,
+    /// The longest one run may take, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    deadline: u64,
+    /// The status page's summary JSON.
+    #[arg(long, value_name = "URL")]
+    status_url: Option<String>,
+    /// A public DNS-over-HTTPS resolver's JSON endpoint (give it twice for both).
+    #[arg(long, value_name = "URL")]
+    doh_url: Vec<String>,
+}
+
+impl ProbeArgs {
+    /// The flags that stand for settings the app reads; a `--resolve` that does not parse is an error.
+    fn flags(&self) -> Result<inputs::Flags, inputs::InputError> {
+        Ok(inputs::Flags {
+            proxy: self.proxy.clone(),
+            no_proxy: self.no_proxy.clone(),
+            cacert: self.cacert.clone(),
+            resolve: self
+                .resolve
+                .iter()
+                .map(|r| inputs::parse_resolve(r))
+                .collect::<Result<_, _>>()?,
+        })
+    }
 }
 
 /// Whether a page address can carry a report link: http(s), no whitespace, quotes or backslashes (it is
@@ -249,13 +273,8 @@ async fn check(args: CheckArgs) -> u8 {
             return EXIT_USAGE;
         }
     }
-    let resolve: Result<Vec<_>, _> = args
-        .resolve
-        .iter()
-        .map(|r| inputs::parse_resolve(r))
-        .collect();
-    let resolve = match resolve {
-        Ok(r) => r,
+    let flags = match args.probe.flags() {
+        Ok(f) => f,
         Err(e) => {
             eprintln!("api-doctor: {}", help::Usage::Input(&e).message(lang));
             return EXIT_USAGE;
@@ -265,12 +284,6 @@ async fn check(args: CheckArgs) -> u8 {
         (Some(name), _) => inputs::KeySource::Variable(name.clone()),
         (None, true) => inputs::KeySource::Stdin,
         (None, false) => inputs::KeySource::Environment,
-    };
-    let flags = inputs::Flags {
-        proxy: args.proxy.clone(),
-        no_proxy: args.no_proxy.clone(),
-        cacert: args.cacert.clone(),
-        resolve,
     };
     let read = match inputs::read(flags, key_source).await {
         Ok(r) => r,
@@ -295,18 +308,18 @@ async fn check(args: CheckArgs) -> u8 {
         _ => AuthMode::Bearer,
     };
     let mut settings = Settings {
-        model: args.model.clone(),
+        model: args.probe.model.clone(),
         message: args.message,
         watch_secs: args.watch.unwrap_or(0),
-        probe_timeout_ms: args.timeout_ms,
+        probe_timeout_ms: args.probe.timeout_ms,
         upload: args.upload,
         idle_secs: args.idle.unwrap_or(0),
         ..Settings::default()
     };
-    if let Some(n) = args.samples {
+    if let Some(n) = args.probe.samples {
         settings.samples = n;
     }
-    if let Some(list) = &args.checks {
+    if let Some(list) = &args.probe.checks {
         let (selection, unknown) = Selection::parse(list);
         if !unknown.is_empty() {
             let list = unknown.join(", ");
@@ -318,14 +331,14 @@ async fn check(args: CheckArgs) -> u8 {
         }
         settings.checks = selection;
     }
-    if let Some(url) = &args.status_url {
+    if let Some(url) = &args.probe.status_url {
         settings.status_url = url.clone();
     }
-    for (i, url) in args.doh_url.iter().take(2).enumerate() {
+    for (i, url) in args.probe.doh_url.iter().take(2).enumerate() {
         settings.resolvers[i] = url.clone();
     }
-    if args.doh_url.len() == 1 {
-        settings.resolvers[1] = args.doh_url[0].clone();
+    if args.probe.doh_url.len() == 1 {
+        settings.resolvers[1] = args.probe.doh_url[0].clone();
     }
     let mut ctx = Context::new(&base, auth, read.key, false)
         .with_settings(settings)
@@ -351,7 +364,7 @@ async fn check(args: CheckArgs) -> u8 {
         &mut run,
         key,
         origin,
-        Duration::from_secs(args.deadline),
+        Duration::from_secs(args.probe.deadline),
         interrupt.recv(),
         stderr_tty.then_some(lang),
     )

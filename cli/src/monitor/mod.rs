@@ -10,7 +10,7 @@ mod state;
 use crate::help::Usage;
 use crate::inputs;
 use crate::runner;
-use crate::{language, AuthArg, LangArg};
+use crate::{language, AuthArg, LangArg, ProbeArgs};
 use api_doctor::core::i18n::Lang;
 use api_doctor::core::input::{Context, Selection, Settings, Vantage};
 use api_doctor::core::key::{ApiKey, AuthMode};
@@ -49,42 +49,11 @@ pub struct MonitorArgs {
     /// Read the key from this environment variable (the BASE_URL targets).
     #[arg(long, value_name = "NAME")]
     key_env: Option<String>,
-    /// A model to look up (and to message, with --message).
-    #[arg(long)]
-    model: Option<String>,
     /// Also send a streamed message with max_tokens 1, at most every 15 minutes (spends a few tokens).
     #[arg(long)]
     message: bool,
-    /// Only these check codes or layers, comma-separated (what they depend on runs too).
-    #[arg(long, value_name = "LIST")]
-    checks: Option<String>,
-    /// Warm round trips in the latency series.
-    #[arg(long, value_name = "N")]
-    samples: Option<u16>,
-    /// A shorter timeout for every probe, in milliseconds.
-    #[arg(long, value_name = "MS")]
-    timeout_ms: Option<u32>,
-    /// The longest one run may take, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 120)]
-    deadline: u64,
-    /// The status page's summary JSON.
-    #[arg(long, value_name = "URL")]
-    status_url: Option<String>,
-    /// A public DNS-over-HTTPS resolver's JSON endpoint (give it twice for both).
-    #[arg(long, value_name = "URL")]
-    doh_url: Vec<String>,
-    /// Check as if HTTPS_PROXY were this URL.
-    #[arg(long, value_name = "URL")]
-    proxy: Option<String>,
-    /// Check as if NO_PROXY were this list.
-    #[arg(long, value_name = "LIST")]
-    no_proxy: Option<String>,
-    /// A CA file the monitor's own requests trust (as curl's --cacert); no runtime reads it.
-    #[arg(long, value_name = "FILE")]
-    cacert: Option<PathBuf>,
-    /// Connect HOST:PORT to these addresses instead of resolving it, as curl's --resolve.
-    #[arg(long, value_name = "HOST:PORT:ADDR[,ADDR]")]
-    resolve: Vec<String>,
+    #[command(flatten)]
+    probe: ProbeArgs,
     /// The language of the monitor's own lines [default: from LANG].
     #[arg(long, value_enum)]
     lang: Option<LangArg>,
@@ -134,13 +103,13 @@ async fn start(args: MonitorArgs, lang: Lang) -> Result<u8, Refusal> {
             AuthArg::Key => "key".to_string(),
         }),
         key_env: args.key_env.clone(),
-        model: args.model.clone(),
+        model: args.probe.model.clone(),
         message: args.message,
-        checks: args.checks.clone(),
-        timeout_ms: args.timeout_ms,
-        samples: args.samples,
-        status_url: args.status_url.clone(),
-        doh_urls: args.doh_url.clone(),
+        checks: args.probe.checks.clone(),
+        timeout_ms: args.probe.timeout_ms,
+        samples: args.probe.samples,
+        status_url: args.probe.status_url.clone(),
+        doh_urls: args.probe.doh_url.clone(),
         ..TargetConfig::default()
     };
     targets.extend(args.bases.iter().cloned().map(from_flags));
@@ -178,18 +147,10 @@ async fn start(args: MonitorArgs, lang: Lang) -> Result<u8, Refusal> {
         })
     })?;
 
-    let resolve: Vec<_> = args
-        .resolve
-        .iter()
-        .map(|r| inputs::parse_resolve(r))
-        .collect::<Result<_, _>>()
+    let flags = args
+        .probe
+        .flags()
         .map_err(|e| usage(Usage::Input(&e).message(lang)))?;
-    let flags = inputs::Flags {
-        proxy: args.proxy.clone(),
-        no_proxy: args.no_proxy.clone(),
-        cacert: args.cacert.clone(),
-        resolve,
-    };
     let mut prepared = Vec::with_capacity(targets.len());
     for (t, label) in targets.iter().zip(labels) {
         prepared.push(prepare(t, label, &flags, lang).await?);
@@ -255,7 +216,7 @@ async fn start(args: MonitorArgs, lang: Lang) -> Result<u8, Refusal> {
     let server = tokio::spawn(serve::serve(listener, state.clone()));
     let mut probes = tokio::task::JoinSet::new();
     let interval = Duration::from_secs(interval_secs);
-    let deadline = Duration::from_secs(args.deadline.max(1));
+    let deadline = Duration::from_secs(args.probe.deadline.max(1));
     for (i, p) in prepared.into_iter().enumerate() {
         probes.spawn(probe_loop(
             i,
