@@ -4,6 +4,7 @@
 //! This is a shell over the core: it reads the inputs into a `Context`, executes the probes the core's
 //! `Run` hands out, records what each came back with, and renders the report. It decides nothing.
 
+mod args;
 mod exec;
 mod help;
 mod inputs;
@@ -18,17 +19,10 @@ use api_doctor::core::input::{Context, Settings, Vantage};
 use api_doctor::core::key::AuthMode;
 use api_doctor::core::run::Run;
 use api_doctor::core::target::DEFAULT_BASE;
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use args::{language, AuthArg, LangArg, ProbeArgs, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-/// Exit status when nothing failed.
-const EXIT_OK: u8 = 0;
-/// Exit status when a check failed.
-const EXIT_FAILED: u8 = 1;
-/// Exit status for bad usage.
-const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser)]
 // The about and the key's note are help::localized's, in the reader's language.
@@ -44,20 +38,6 @@ enum Command {
     Check(CheckArgs),
     /// Run the checks on a schedule and serve the results to Prometheus (/metrics) and as /health.
     Monitor(monitor::MonitorArgs),
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum LangArg {
-    En,
-    Zh,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum AuthArg {
-    /// Authorization: Bearer, as today's SDKs send a key.
-    Bearer,
-    /// x-api-key, as older SDKs and curl examples send it.
-    Key,
 }
 
 #[derive(clap::Args)]
@@ -113,61 +93,6 @@ struct CheckArgs {
     no_color: bool,
 }
 
-/// What `check` and `monitor` both take: the model, the route and trust the doctor's own requests use,
-/// which checks run, and the probes' limits and side endpoints.
-#[derive(clap::Args)]
-struct ProbeArgs {
-    /// A model to look up (and to message, with --message).
-    #[arg(long)]
-    model: Option<String>,
-    /// Check as if HTTPS_PROXY were this URL.
-    #[arg(long, value_name = "URL")]
-    proxy: Option<String>,
-    /// Check as if NO_PROXY were this list.
-    #[arg(long, value_name = "LIST")]
-    no_proxy: Option<String>,
-    /// A CA file the doctor's own requests trust (as curl's --cacert); no runtime reads it.
-    #[arg(long, value_name = "FILE")]
-    cacert: Option<PathBuf>,
-    /// Connect HOST:PORT to these addresses instead of resolving it, as curl's --resolve.
-    #[arg(long, value_name = "HOST:PORT:ADDR[,ADDR]")]
-    resolve: Vec<String>,
-    /// Only these check codes or layers, comma-separated (what they depend on runs too).
-    #[arg(long, value_name = "LIST")]
-    checks: Option<String>,
-    /// Warm round trips in the latency series.
-    #[arg(long, value_name = "N")]
-    samples: Option<u16>,
-    /// A shorter timeout for every probe, in milliseconds.
-    #[arg(long, value_name = "MS")]
-    timeout_ms: Option<u32>,
-    /// The longest one run may take, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 120)]
-    deadline: u64,
-    /// The status page's summary JSON.
-    #[arg(long, value_name = "URL")]
-    status_url: Option<String>,
-    /// A public DNS-over-HTTPS resolver's JSON endpoint (give it twice for both).
-    #[arg(long, value_name = "URL")]
-    doh_url: Vec<String>,
-}
-
-impl ProbeArgs {
-    /// The flags that stand for settings the app reads; a `--resolve` that does not parse is an error.
-    fn flags(&self) -> Result<inputs::Flags, inputs::InputError> {
-        Ok(inputs::Flags {
-            proxy: self.proxy.clone(),
-            no_proxy: self.no_proxy.clone(),
-            cacert: self.cacert.clone(),
-            resolve: self
-                .resolve
-                .iter()
-                .map(|r| inputs::parse_resolve(r))
-                .collect::<Result<_, _>>()?,
-        })
-    }
-}
-
 /// Whether a page address can carry a report link: http(s), no whitespace, quotes or backslashes (it is
 /// printed inside JSON and Markdown as it is), no fragment of its own.
 fn page_url_ok(url: &str) -> bool {
@@ -183,22 +108,6 @@ fn report_link(page: &str, report: &api_doctor::core::report::Report) -> String 
     use api_doctor::core::share;
     let compressed = miniz_oxide::deflate::compress_to_vec(&share::pack(report), 9);
     format!("{page}#report={}", share::frame_report(report, &compressed))
-}
-
-/// The language from the flag, else from the locale variables.
-fn language(arg: Option<LangArg>) -> Lang {
-    match arg {
-        Some(LangArg::En) => Lang::En,
-        Some(LangArg::Zh) => Lang::Zh,
-        None => {
-            let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
-                .iter()
-                .filter_map(|v| std::env::var(v).ok())
-                .find(|v| !v.is_empty())
-                .unwrap_or_default();
-            Lang::from_preferences([locale.as_str()])
-        }
-    }
 }
 
 /// The language asked for before the arguments are parsed (so that `--help` and usage errors speak it):

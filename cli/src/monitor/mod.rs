@@ -7,10 +7,10 @@ mod metrics;
 mod serve;
 mod state;
 
+use crate::args::{language, AuthArg, LangArg, ProbeArgs, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::help::Usage;
 use crate::inputs;
 use crate::runner;
-use crate::{language, AuthArg, LangArg, ProbeArgs};
 use api_doctor::core::i18n::Lang;
 use api_doctor::core::input::{Context, Selection, Settings, Vantage};
 use api_doctor::core::key::{ApiKey, AuthMode};
@@ -88,7 +88,7 @@ pub async fn monitor(args: MonitorArgs) -> u8 {
 /// Reads the configuration, binds the port, and runs until Ctrl-C or SIGTERM.
 async fn start(args: MonitorArgs, lang: Lang) -> Result<u8, Refusal> {
     let zh = lang == Lang::Zh;
-    let usage = |line: String| Refusal(line, crate::EXIT_USAGE);
+    let usage = |line: String| Refusal(line, EXIT_USAGE);
     let file = match &args.config {
         Some(path) => {
             config::read(path).map_err(|e| usage(if zh { e.zh() } else { e.to_string() }))?
@@ -168,7 +168,7 @@ async fn start(args: MonitorArgs, lang: Lang) -> Result<u8, Refusal> {
             } else {
                 format!("cannot listen on {listen}: {why}")
             },
-            crate::EXIT_FAILED,
+            EXIT_FAILED,
         )
     })?;
     // With port 0 the system picks one: say which, so that tests and people can find it.
@@ -240,7 +240,7 @@ async fn start(args: MonitorArgs, lang: Lang) -> Result<u8, Refusal> {
         "api-doctor monitor: {}",
         if zh { "已停止" } else { "stopped" }
     );
-    Ok(crate::EXIT_OK)
+    Ok(EXIT_OK)
 }
 
 /// Reads one target's key and environment and settles its settings.
@@ -258,7 +258,7 @@ async fn prepare(
     let read = inputs::read(flags.clone(), source).await.map_err(|e| {
         Refusal(
             format!("{label}: {}", Usage::Input(&e).message(lang)),
-            crate::EXIT_USAGE,
+            EXIT_USAGE,
         )
     })?;
     let auth = match (t.auth.as_deref(), read.token) {
@@ -283,7 +283,7 @@ async fn prepare(
                     "{label}: {}",
                     Usage::UnknownChecks(&unknown.join(", ")).message(lang)
                 ),
-                crate::EXIT_USAGE,
+                EXIT_USAGE,
             ));
         }
         settings.checks = selection;
@@ -305,7 +305,7 @@ async fn prepare(
             } else {
                 format!("{label}: message needs a key, and none was read")
             },
-            crate::EXIT_USAGE,
+            EXIT_USAGE,
         ));
     }
     Ok(Prepared {
