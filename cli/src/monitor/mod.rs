@@ -385,11 +385,12 @@ async fn probe_loop(
                     log_change(lang, &p.label, &now, wait);
                     last_state = Some(now);
                 }
+                let report_json = api_doctor::core::export::json(&report);
                 let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(t) = s.targets.get_mut(index) {
                     t.record(
                         sample,
-                        &report,
+                        report_json,
                         runner::wall_ms() / 1000.0,
                         schedule.consecutive_failures(),
                     );

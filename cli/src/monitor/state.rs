@@ -2,7 +2,6 @@
 //! it when a run ends; scrapes only read it.
 
 use api_doctor::core::monitor::Sample;
-use api_doctor::core::report::Report;
 
 /// Every target, in the order given.
 #[derive(Debug, Default)]
@@ -47,8 +46,9 @@ fn bump(tally: &mut Vec<(&'static str, u64)>, name: &'static str) {
 }
 
 impl TargetState {
-    /// Takes a finished run in: its figures, its report, and the totals it adds to.
-    pub fn record(&mut self, sample: Sample, report: &Report, at_unix: f64, failures: u32) {
+    /// Takes a finished run in: its figures, its report as JSON (written before the lock is taken, so that
+    /// a scrape never waits for it), and the totals it adds to.
+    pub fn record(&mut self, sample: Sample, report_json: String, at_unix: f64, failures: u32) {
         bump(&mut self.runs, sample.state);
         for kind in &sample.errors {
             bump(&mut self.errors, kind);
@@ -60,7 +60,7 @@ impl TargetState {
         self.last = Some(Last {
             sample,
             at_unix,
-            report_json: api_doctor::core::export::json(report),
+            report_json,
         });
     }
 
