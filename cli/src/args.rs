@@ -46,6 +46,12 @@ pub struct ProbeArgs {
     /// Connect HOST:PORT to these addresses instead of resolving it, as curl's --resolve.
     #[arg(long, value_name = "HOST:PORT:ADDR[,ADDR]")]
     pub resolve: Vec<String>,
+    /// Use a kept-alive connection, leave it idle this many seconds, and use it again.
+    #[arg(long, value_name = "SECS")]
+    pub idle: Option<u32>,
+    /// Also send a body of a few megabytes to a free endpoint: do large prompts get through?
+    #[arg(long)]
+    pub upload: bool,
     /// Only these check codes or layers, comma-separated (what they depend on runs too).
     #[arg(long, value_name = "LIST")]
     pub checks: Option<String>,

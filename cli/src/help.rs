@@ -43,8 +43,6 @@ pub const ARGS_ZH: &[(&str, &str)] = &[
         "message",
         "另外发送一条 max_tokens 为 1 的流式消息（消耗少量 token）",
     ),
-    ("idle", "使用一个保持活动的连接，让它空闲这么多秒，再次使用"),
-    ("upload", "另外向免费端点发送几兆字节：大提示词能否通过？"),
     ("watch", "在这么多秒内重复探测，失败后退避，并显示时间线"),
     ("lang", "报告的语言：en 或 zh［默认：来自 LANG］"),
     ("json", "以 JSON 输出报告（页面的格式，外加原生部分）"),
@@ -61,6 +59,8 @@ pub const ARGS_ZH: &[(&str, &str)] = &[
 
 /// Each argument `check` and `monitor` share (`ProbeArgs`), by its id, and its help in Chinese.
 pub const PROBE_ARGS_ZH: &[(&str, &str)] = &[
+    ("idle", "使用一个保持活动的连接，让它空闲这么多秒，再次使用"),
+    ("upload", "另外向免费端点发送几兆字节：大提示词能否通过？"),
     ("model", "要查询的模型（使用 --message 时也会向它发送消息）"),
     ("proxy", "按 HTTPS_PROXY 为此 URL 的情况检测"),
     ("no_proxy", "按 NO_PROXY 为此列表的情况检测"),

@@ -62,12 +62,6 @@ struct CheckArgs {
     /// Also send a streamed message with max_tokens 1 (spends a few tokens).
     #[arg(long)]
     message: bool,
-    /// Use a kept-alive connection, leave it idle this many seconds, and use it again.
-    #[arg(long, value_name = "SECS")]
-    idle: Option<u32>,
-    /// Also send a body of a few megabytes to a free endpoint: do large prompts get through?
-    #[arg(long)]
-    upload: bool,
     /// Repeat a probe for this many seconds with backoff after failures, and show the timeline.
     #[arg(long, value_name = "SECS")]
     watch: Option<u32>,
@@ -221,8 +215,8 @@ async fn check(args: CheckArgs) -> u8 {
         message: args.message,
         watch_secs: args.watch.unwrap_or(0),
         probe_timeout_ms: args.probe.timeout_ms,
-        upload: args.upload,
-        idle_secs: args.idle.unwrap_or(0),
+        upload: args.probe.upload,
+        idle_secs: args.probe.idle.unwrap_or(0),
         ..Settings::default()
     };
     if let Some(n) = args.probe.samples {

@@ -105,6 +105,8 @@ async fn start(args: MonitorArgs, lang: Lang) -> Result<u8, Refusal> {
         key_env: args.key_env.clone(),
         model: args.probe.model.clone(),
         message: args.message,
+        upload: args.probe.upload,
+        idle_secs: args.probe.idle,
         checks: args.probe.checks.clone(),
         timeout_ms: args.probe.timeout_ms,
         samples: args.probe.samples,
