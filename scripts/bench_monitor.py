@@ -249,17 +249,28 @@ def measure_soak(doctor, mock_origin, blackbox):
                 pass
 
     def scrapes():
-        c = http.client.HTTPConnection(addr, timeout=5)
-        b = http.client.HTTPConnection(blackbox, timeout=5)
+        conns = {addr: http.client.HTTPConnection(addr, timeout=5),
+                 blackbox: http.client.HTTPConnection(blackbox, timeout=5)}
         while not stop.wait(0.1):
-            for conn, out in ((c, scrape_ms), (b, bb_scrape_ms)):
-                t = time.perf_counter()
-                conn.request("GET", "/metrics")
-                r = conn.getresponse()
-                r.read()
-                out.append((time.perf_counter() - t) * 1000)
-                if r.status != 200:
-                    raise SystemExit(f"a scrape answered {r.status}")
+            for host, out in ((addr, scrape_ms), (blackbox, bb_scrape_ms)):
+                # A server may close a kept-alive connection between scrapes (blackbox_exporter does): the
+                # scrape is then made again on a new one, and only that one is timed.
+                for attempt in range(2):
+                    t = time.perf_counter()
+                    try:
+                        conns[host].request("GET", "/metrics")
+                        r = conns[host].getresponse()
+                        r.read()
+                    except (http.client.HTTPException, OSError):
+                        conns[host].close()
+                        conns[host] = http.client.HTTPConnection(host, timeout=5)
+                        if attempt == 1:
+                            raise
+                        continue
+                    out.append((time.perf_counter() - t) * 1000)
+                    if r.status != 200:
+                        raise SystemExit(f"a scrape answered {r.status}")
+                    break
 
     threads = [threading.Thread(target=f, daemon=True) for f in (faults, blackbox_probes, scrapes)]
     for t in threads:
