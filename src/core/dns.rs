@@ -205,13 +205,13 @@ impl ResolverAnswer {
         match self {
             ResolverAnswer::Addresses(list) => list.clone(),
             ResolverAnswer::NxDomain => "NXDOMAIN".to_string(),
-            ResolverAnswer::NoAddress => t("no address", "无地址记录").get(lang).to_string(),
+            ResolverAnswer::NoAddress => t!("no address", "无地址记录").get(lang).to_string(),
             ResolverAnswer::Failure(code) => format!(
                 "{} ({} {code})",
                 rcode_name(*code).get(lang),
-                t("status", "状态码").get(lang)
+                t!("status", "状态码").get(lang)
             ),
-            ResolverAnswer::Unavailable => t("unavailable", "不可用").get(lang).to_string(),
+            ResolverAnswer::Unavailable => t!("unavailable", "不可用").get(lang).to_string(),
         }
     }
 
@@ -275,11 +275,11 @@ impl ResolverView {
 /// The usual name of a DNS response code.
 fn rcode_name(code: u16) -> Text {
     match code {
-        1 => t("FORMERR", "FORMERR"),
-        2 => t("SERVFAIL", "SERVFAIL"),
-        4 => t("NOTIMP", "NOTIMP"),
-        5 => t("REFUSED", "REFUSED"),
-        _ => t("DNS error", "DNS 错误"),
+        1 => t!("FORMERR", "FORMERR"),
+        2 => t!("SERVFAIL", "SERVFAIL"),
+        4 => t!("NOTIMP", "NOTIMP"),
+        5 => t!("REFUSED", "REFUSED"),
+        _ => t!("DNS error", "DNS 错误"),
     }
 }
 

@@ -122,6 +122,28 @@ impl Drop for Guard {
     }
 }
 
+/// Downloads a file that sits beside the page (a language's texts) as text: `None` when it cannot be had,
+/// whether the request fails, answers with a status other than 200, or takes longer than `timeout_ms`.
+pub async fn page_file(name: &str, timeout_ms: u32) -> Option<String> {
+    let guard = Guard::new(timeout_ms, None);
+    let init = RequestInit::new();
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_signal(Some(&guard.controller.signal()));
+    // A relative name resolves against the page's own address, so the file comes from the page's folder.
+    let request = Request::new_with_str_and_init(name, &init).ok()?;
+    let answer = JsFuture::from(web_sys::window()?.fetch_with_request(&request))
+        .await
+        .ok()?;
+    let response: Response = answer.dyn_into().ok()?;
+    if response.status() != 200 {
+        return None;
+    }
+    JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()
+}
+
 /// Builds the request; the key goes only into a request for the target's own origin.
 fn request(
     spec: &ProbeSpec,

@@ -85,10 +85,16 @@ pub fn show_guard_block(host: Option<&str>, lang: Lang) {
     }
 }
 
-/// Shows the notes about the link the page was opened with, and a report link that could not be read.
-pub fn notes(notes: &[Note], share_error: Option<ShareError>, lang: Lang) {
+/// Shows the notes about the link the page was opened with, a report link that could not be read, and a
+/// language whose texts could not be downloaded.
+pub fn notes(notes: &[Note], share_error: Option<ShareError>, lang_unavailable: bool, lang: Lang) {
     let list = by_id::<HtmlElement>("notices");
     list.set_text_content(None);
+    if lang_unavailable {
+        let p = el("p", "notice", Some(tr("lang-unavailable", lang)));
+        attr(&p, "data-kind", "lang");
+        append(&list, &p);
+    }
     if let Some(e) = share_error {
         let p = el("p", "notice", None);
         attr(&p, "data-kind", "report");
