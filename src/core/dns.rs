@@ -215,15 +215,37 @@ impl ResolverAnswer {
         }
     }
 
-    /// Reads an answer's English text back; anything that is not one of the fixed answers, exactly as
-    /// [`ResolverAnswer::text`] writes it, is a list of addresses.
+    /// The answer's English line, which report links and JSON carry whatever the reader's language. It is
+    /// data, spelt exactly as links always held it, so it is written here rather than taken from the texts
+    /// (a page in Chinese downloads no English); a test holds it equal to `text(Lang::En)`.
+    fn english(&self) -> String {
+        match self {
+            ResolverAnswer::Addresses(list) => list.clone(),
+            ResolverAnswer::NxDomain => "NXDOMAIN".to_string(),
+            ResolverAnswer::NoAddress => "no address".to_string(),
+            ResolverAnswer::Failure(code) => {
+                let name = match code {
+                    1 => "FORMERR",
+                    2 => "SERVFAIL",
+                    4 => "NOTIMP",
+                    5 => "REFUSED",
+                    _ => "DNS error",
+                };
+                format!("{name} (status {code})")
+            }
+            ResolverAnswer::Unavailable => "unavailable".to_string(),
+        }
+    }
+
+    /// Reads an answer's English line back; anything that is not one of the fixed answers, exactly as
+    /// [`ResolverAnswer::english`] writes it, is a list of addresses.
     fn parse(text: &str) -> ResolverAnswer {
         let fixed = [
             ResolverAnswer::NxDomain,
             ResolverAnswer::NoAddress,
             ResolverAnswer::Unavailable,
         ];
-        if let Some(answer) = fixed.into_iter().find(|a| a.text(Lang::En) == text) {
+        if let Some(answer) = fixed.into_iter().find(|a| a.english() == text) {
             return answer;
         }
         // Split at the last space, a char pattern: a string pattern would pull a substring searcher into
@@ -234,7 +256,7 @@ impl ResolverAnswer {
             .filter(|(head, _)| head.ends_with(" (status"))
             .and_then(|(_, code)| code.parse::<u16>().ok());
         match code.map(ResolverAnswer::Failure) {
-            Some(failure) if failure.text(Lang::En) == text => failure,
+            Some(failure) if failure.english() == text => failure,
             _ => ResolverAnswer::Addresses(text.to_string()),
         }
     }
@@ -243,7 +265,11 @@ impl ResolverAnswer {
 impl ResolverView {
     /// The view in `lang`, as shown beside the fact's label: `"dns.google: no address"`.
     pub fn text(&self, lang: Lang) -> String {
-        let answer = self.answer.text(lang);
+        self.line(self.answer.text(lang))
+    }
+
+    /// The host and an answer's words, as one line.
+    fn line(&self, answer: String) -> String {
         if self.host.is_empty() {
             answer
         } else {
@@ -254,7 +280,7 @@ impl ResolverView {
     /// The English line that report links and JSON carry. Links made before the answer was typed carried
     /// exactly this line, so [`ResolverView::parse`] reads links of every version alike.
     pub fn canonical(&self) -> String {
-        self.text(Lang::En)
+        self.line(self.answer.english())
     }
 
     /// Reads a canonical line back; `parse(s).canonical() == s` for every string, so a report survives
@@ -286,6 +312,21 @@ fn rcode_name(code: u16) -> Text {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_english_line_links_carry_is_the_english_text() {
+        let mut answers = vec![
+            ResolverAnswer::Addresses("160.79.104.10".into()),
+            ResolverAnswer::NxDomain,
+            ResolverAnswer::NoAddress,
+            ResolverAnswer::Unavailable,
+        ];
+        answers.extend((0..=6).map(ResolverAnswer::Failure));
+        for answer in answers {
+            assert_eq!(answer.english(), answer.text(Lang::En), "{answer:?}");
+            assert_eq!(ResolverAnswer::parse(&answer.english()), answer);
+        }
+    }
 
     /// An address from text, for tables.
     fn ip(text: &str) -> IpAddr {

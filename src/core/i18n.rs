@@ -86,12 +86,13 @@ impl Text {
     }
 
     /// The text in `lang`, from that language's file; empty while the file is not installed (the shell
-    /// installs it before it shows anything in that language).
+    /// installs it before it shows anything that needs it, and reports a miss: see [`take_missed`]).
     #[cfg(target_arch = "wasm32")]
     pub fn get(&self, lang: Lang) -> &'static str {
-        installed(lang)
-            .and_then(|texts| texts.get(usize::from(self.id)).copied())
-            .unwrap_or("")
+        installed(lang, usize::from(self.id)).unwrap_or_else(|| {
+            MISSED.store(true, std::sync::atomic::Ordering::Relaxed);
+            ""
+        })
     }
 }
 
@@ -140,9 +141,8 @@ const fn compare(a: &str, b: &str) -> i8 {
     }
 }
 
-/// A text's place in the sorted catalogue, found by bisection.
-const fn id_of(en: &str, zh: &str) -> u16 {
-    let (mut low, mut high) = (0, TEXTS.len());
+/// A text's place among `TEXTS[low..high]`, which is sorted, found by bisection.
+const fn find(en: &str, zh: &str, mut low: usize, mut high: usize) -> Option<usize> {
     while low < high {
         let mid = (low + high) / 2;
         let mut order = compare(TEXTS[mid].0, en);
@@ -150,47 +150,92 @@ const fn id_of(en: &str, zh: &str) -> u16 {
             order = compare(TEXTS[mid].1, zh);
         }
         if order == 0 {
-            return mid as u16;
+            return Some(mid);
         } else if order < 0 {
             low = mid + 1;
         } else {
             high = mid;
         }
     }
-    panic!("a text is not in the catalogue: write it as t!(\"English\", \"中文\") under src/, where build.rs finds it")
+    None
 }
 
-/// The name of a language's file, beside the page: it carries the catalogue's hash, so that a cached file
-/// of another build is never read.
-pub fn file_name(lang: Lang) -> String {
-    let code = match lang {
+/// A text's place in the catalogue: among the page's texts, else among the command line's.
+const fn id_of(en: &str, zh: &str) -> u16 {
+    match find(en, zh, 0, PAGE_COUNT) {
+        Some(id) => id as u16,
+        None => match find(en, zh, PAGE_COUNT, TEXTS.len()) {
+            Some(id) => id as u16,
+            None => panic!("a text is not in the catalogue: write it as t!(\"English\", \"中文\") under src/, where build.rs finds it"),
+        },
+    }
+}
+
+/// A part of the catalogue, downloaded as one file per language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// Every text the page shows of its own.
+    Page,
+    /// The texts only a report from the command line shows: the native checks' and the native section's.
+    Native,
+}
+
+impl Part {
+    /// Both parts.
+    pub const ALL: [Part; 2] = [Part::Page, Part::Native];
+
+    /// The texts of this part: their places in [`TEXTS`].
+    pub fn ids(self) -> std::ops::Range<usize> {
+        match self {
+            Part::Page => 0..PAGE_COUNT,
+            Part::Native => PAGE_COUNT..COUNT,
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            Part::Page => "page",
+            Part::Native => "native",
+        }
+    }
+}
+
+/// The name of a language's file of `part`, beside the page: it carries the catalogue's hash, so that a
+/// cached file of another build is never read.
+pub fn file_name(lang: Lang, part: Part) -> String {
+    let mut name = String::new();
+    if part == Part::Native {
+        name.push_str("native-");
+    }
+    name.push_str("texts-");
+    name.push_str(match lang {
         Lang::En => "en",
         Lang::Zh => "zh",
-    };
-    let mut name = String::from("texts-");
-    name.push_str(code);
+    });
     name.push('-');
     name.push_str(CATALOGUE_HASH);
     name.push_str(".txt");
     name
 }
 
-/// The first line of a language's file.
-fn header(lang: Lang) -> String {
+/// The first line of a language's file of `part`.
+fn header(lang: Lang, part: Part) -> String {
     let mut line = String::from("api-doctor texts ");
     line.push_str(lang.tag());
+    line.push(' ');
+    line.push_str(part.word());
     line.push(' ');
     line.push_str(CATALOGUE_HASH);
     line
 }
 
-/// A language's file: its header, then every text of the catalogue in that language, one per line, in the
-/// catalogue's order. `examples/texts.rs` writes both next to the page.
+/// A language's file of `part`: its header, then every text of that part in that language, one per line,
+/// in the catalogue's order. `examples/texts.rs` writes all four next to the page.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn file(lang: Lang) -> String {
-    let mut out = header(lang);
+pub fn file(lang: Lang, part: Part) -> String {
+    let mut out = header(lang, part);
     out.push('\n');
-    for (en, zh) in TEXTS {
+    for (en, zh) in &TEXTS[part.ids()] {
         out.push_str(if lang == Lang::En { en } else { zh });
         out.push('\n');
     }
@@ -200,9 +245,9 @@ pub fn file(lang: Lang) -> String {
 /// Why a downloaded language file was not taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileError {
-    /// Its first line is not this build's header for that language.
+    /// Its first line is not this build's header for that language and part.
     Header,
-    /// It holds more or fewer texts than the catalogue.
+    /// It holds more or fewer texts than that part of the catalogue.
     Count,
 }
 
@@ -215,44 +260,71 @@ impl std::fmt::Display for FileError {
     }
 }
 
-/// Reads a language's file into its texts, in the catalogue's order.
-pub fn parse(lang: Lang, file: &str) -> Result<Vec<&str>, FileError> {
+/// Reads a language's file of `part` into its texts, in the catalogue's order.
+pub fn parse(lang: Lang, part: Part, file: &str) -> Result<Vec<&str>, FileError> {
     let mut lines = file.split('\n');
-    if lines.next() != Some(header(lang).as_str()) {
+    if lines.next() != Some(header(lang, part).as_str()) {
         return Err(FileError::Header);
     }
     let texts: Vec<&str> = lines.collect();
     // The file ends with a line break, so the last piece is empty.
     match texts.split_last() {
-        Some((&"", texts)) if texts.len() == COUNT => Ok(texts.to_vec()),
+        Some((&"", texts)) if texts.len() == part.ids().len() => Ok(texts.to_vec()),
         _ => Err(FileError::Count),
     }
 }
 
-/// The texts of each language the page has installed, English first.
+/// The texts the page has installed, by language then part.
 #[cfg(target_arch = "wasm32")]
-static INSTALLED: [std::sync::OnceLock<Vec<&'static str>>; 2] =
-    [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+static INSTALLED: [std::sync::OnceLock<Vec<&'static str>>; 4] = [
+    std::sync::OnceLock::new(),
+    std::sync::OnceLock::new(),
+    std::sync::OnceLock::new(),
+    std::sync::OnceLock::new(),
+];
+
+/// Set when a text was asked for whose file is not installed (it then reads as empty).
+#[cfg(target_arch = "wasm32")]
+static MISSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 #[cfg(target_arch = "wasm32")]
-fn installed(lang: Lang) -> Option<&'static Vec<&'static str>> {
-    INSTALLED[lang as usize].get()
+fn slot(lang: Lang, part: Part) -> &'static std::sync::OnceLock<Vec<&'static str>> {
+    &INSTALLED[lang as usize * 2 + part as usize]
 }
 
-/// Whether a language's texts are installed, so that the page may show it.
+/// The text of `id` in `lang`, if its file is installed.
 #[cfg(target_arch = "wasm32")]
-pub fn is_installed(lang: Lang) -> bool {
-    installed(lang).is_some()
+fn installed(lang: Lang, id: usize) -> Option<&'static str> {
+    let part = if id < PAGE_COUNT {
+        Part::Page
+    } else {
+        Part::Native
+    };
+    let texts = slot(lang, part).get()?;
+    texts.get(id - part.ids().start).copied()
 }
 
-/// Installs a downloaded language file for the rest of the page's life (at most one per language, so
-/// keeping it costs nothing that matters).
+/// Whether a language's file of `part` is installed, so that the page may show what needs it.
 #[cfg(target_arch = "wasm32")]
-pub fn install(lang: Lang, file: String) -> Result<(), FileError> {
+pub fn is_installed(lang: Lang, part: Part) -> bool {
+    slot(lang, part).get().is_some()
+}
+
+/// Installs a downloaded language file for the rest of the page's life (at most one per language and
+/// part, so keeping it costs nothing that matters).
+#[cfg(target_arch = "wasm32")]
+pub fn install(lang: Lang, part: Part, file: String) -> Result<(), FileError> {
     let file: &'static str = Box::leak(file.into_boxed_str());
-    let texts = parse(lang, file)?;
-    let _ = INSTALLED[lang as usize].set(texts);
+    let texts = parse(lang, part, file)?;
+    let _ = slot(lang, part).set(texts);
     Ok(())
+}
+
+/// Whether a text was asked for, since the last call, whose file is not installed: a bug of the shell,
+/// which must install a part before it shows what needs it.
+#[cfg(target_arch = "wasm32")]
+pub fn take_missed() -> bool {
+    MISSED.swap(false, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Strings of the page itself, keyed by the `data-i18n` names used in `www/index.html`.
@@ -383,6 +455,13 @@ pub const UI: &[(&str, Text)] = &[
         ),
     ),
     ("report-unreadable", t!("This report link cannot be shown.", "无法显示此报告链接。")),
+    (
+        "report-texts-unavailable",
+        t!(
+            "This report came from a command line, and the texts it needs could not be downloaded. Reload the page to try again.",
+            "这份报告来自命令行，但无法下载显示它所需的文本。请重新加载页面再试。",
+        ),
+    ),
     ("copy-link", t!("Copy link", "复制链接")),
     ("copy-md", t!("Copy as Markdown", "复制为 Markdown")),
     ("download-json", t!("Download JSON", "下载 JSON")),
@@ -481,18 +560,58 @@ mod tests {
     #[test]
     #[cfg(not(target_arch = "wasm32"))]
     fn every_text_of_the_catalogue_exists_in_both_languages() {
-        // The checks alone have hundreds of texts: a scan that found few has missed them.
-        let count = file(Lang::En).lines().count() - 1;
+        // The checks alone have hundreds of texts, the native ones about two hundred: a scan that found
+        // few has missed them.
+        let count = |part| file(Lang::En, part).lines().count() - 1;
+        assert!(count(Part::Page) > 500, "{} page texts", count(Part::Page));
         assert!(
-            count > 500,
-            "the catalogue should hold every text, found {count}"
+            count(Part::Native) > 100,
+            "{} native texts",
+            count(Part::Native)
         );
         for (en, zh) in TEXTS {
             assert!(!en.trim().is_empty(), "a text lacks English: {zh:?}");
             assert!(!zh.trim().is_empty(), "a text lacks Chinese: {en:?}");
         }
-        // Sorted and without repeats, as `id_of` bisects it.
-        assert!(TEXTS.windows(2).all(|w| w[0] < w[1]));
+        // Each part sorted and without repeats, as `id_of` bisects them, and no text in both.
+        for part in Part::ALL {
+            assert!(TEXTS[part.ids()].windows(2).all(|w| w[0] < w[1]));
+        }
+        for text in &TEXTS[Part::Native.ids()] {
+            assert!(!TEXTS[Part::Page.ids()].contains(text), "{text:?} twice");
+        }
+    }
+
+    #[test]
+    fn the_native_checks_texts_are_downloaded_apart_and_the_page_checks_with_the_page() {
+        use crate::core::checks::REGISTRY;
+        use crate::core::input::Applies;
+        let native = |text: Text| {
+            let id = TEXTS
+                .iter()
+                .position(|&(en, zh)| (en, zh) == (text.get(Lang::En), text.get(Lang::Zh)))
+                .expect("in the catalogue");
+            Part::Native.ids().contains(&id)
+        };
+        for check in REGISTRY {
+            let texts: Vec<Text> = check
+                .outcome_list()
+                .flat_map(|o| [o.title, o.detail].into_iter().chain(o.fix))
+                .collect();
+            if check.applies == Applies::NativeOnly {
+                // A native check's own words may repeat a page check's; those stay with the page.
+                assert!(
+                    texts.iter().any(|&t| native(t)),
+                    "{}: none apart",
+                    check.code
+                );
+            } else {
+                for text in texts {
+                    assert!(!native(text), "{}: {:?} downloaded apart", check.code, text);
+                }
+                assert!(!native(check.title), "{}", check.code);
+            }
+        }
     }
 
     #[test]
@@ -523,37 +642,47 @@ mod tests {
     #[test]
     #[cfg(not(target_arch = "wasm32"))]
     fn each_language_file_reads_back_into_its_texts() {
+        let mut names = Vec::new();
         for lang in Lang::ALL {
-            let file = file(lang);
-            let texts = parse(lang, &file).expect("the file reads back");
-            assert_eq!(texts.len(), COUNT);
-            for ((en, zh), got) in TEXTS.iter().zip(&texts) {
-                assert_eq!(*got, if lang == Lang::En { *en } else { *zh });
+            let mut all = Vec::new();
+            for part in Part::ALL {
+                let file = file(lang, part);
+                let texts = parse(lang, part, &file).expect("the file reads back");
+                assert_eq!(texts.len(), part.ids().len());
+                all.extend(texts.iter().map(|t| t.to_string()));
+                let name = file_name(lang, part);
+                assert!(name.ends_with(".txt") && name.contains("texts-"), "{name}");
+                assert!(name.contains(CATALOGUE_HASH), "{name}");
+                names.push(name);
             }
-            let name = file_name(lang);
-            assert!(
-                name.starts_with("texts-") && name.ends_with(".txt"),
-                "{name}"
-            );
-            assert!(name.contains(CATALOGUE_HASH), "{name}");
+            // Together, the parts are the whole catalogue in that language, in order.
+            assert_eq!(all.len(), COUNT);
+            for ((en, zh), got) in TEXTS.iter().zip(&all) {
+                assert_eq!(got, if lang == Lang::En { en } else { zh });
+            }
         }
-        assert_ne!(file_name(Lang::En), file_name(Lang::Zh));
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 4);
     }
 
     #[test]
     #[cfg(not(target_arch = "wasm32"))]
     fn a_language_file_of_another_language_or_build_or_length_is_refused() {
-        let en = file(Lang::En);
-        assert_eq!(parse(Lang::Zh, &en), Err(FileError::Header));
+        let en = file(Lang::En, Part::Page);
+        let page = |text: &str| parse(Lang::En, Part::Page, text).map(|t| t.len());
+        assert_eq!(parse(Lang::Zh, Part::Page, &en), Err(FileError::Header));
+        assert_eq!(parse(Lang::En, Part::Native, &en), Err(FileError::Header));
         let other_build = en.replacen(CATALOGUE_HASH, "0000000000000000", 1);
-        assert_eq!(parse(Lang::En, &other_build), Err(FileError::Header));
+        assert_eq!(page(&other_build), Err(FileError::Header));
         let short = &en[..en[..en.len() - 1].rfind('\n').expect("lines") + 1];
-        assert_eq!(parse(Lang::En, short), Err(FileError::Count));
+        assert_eq!(page(short), Err(FileError::Count));
         let long = format!("{en}one more\n");
-        assert_eq!(parse(Lang::En, &long), Err(FileError::Count));
+        assert_eq!(page(&long), Err(FileError::Count));
         let unterminated = &en[..en.len() - 1];
-        assert_eq!(parse(Lang::En, unterminated), Err(FileError::Count));
-        assert_eq!(parse(Lang::En, ""), Err(FileError::Header));
+        assert_eq!(page(unterminated), Err(FileError::Count));
+        assert_eq!(page(""), Err(FileError::Header));
+        assert_eq!(page(&en), Ok(PAGE_COUNT));
     }
 
     #[test]

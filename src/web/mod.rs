@@ -19,7 +19,7 @@ use web_sys::{
 };
 
 use crate::core::form::Form;
-use crate::core::i18n::{self, Lang};
+use crate::core::i18n::{self, Lang, Part};
 use crate::core::input::MAX_SAMPLES;
 use crate::core::link::{self, Fragment, Note};
 use crate::core::probe::{ProbeId, ProbeSpec};
@@ -60,6 +60,8 @@ struct App {
     shared: bool,
     /// Whether the other language's texts could not be downloaded, the last time they were wanted.
     lang_unavailable: bool,
+    /// Whether a report from the command line could not be shown because its texts could not be downloaded.
+    report_texts_missing: bool,
 }
 
 type Shared = Rc<RefCell<App>>;
@@ -89,6 +91,7 @@ pub fn start() {
         report_link: None,
         shared: false,
         lang_unavailable: false,
+        report_texts_missing: false,
     }));
     fill_defaults();
     let mut autorun = false;
@@ -117,9 +120,9 @@ pub fn start() {
     // Nothing is shown in a language before its texts are here; the static copy stays readable meanwhile.
     let wanted = app.borrow().lang;
     wasm_bindgen_futures::spawn_local(async move {
-        let lang = if load_texts(wanted).await {
+        let lang = if load_texts(wanted, Part::Page).await {
             wanted
-        } else if load_texts(other(wanted)).await {
+        } else if load_texts(other(wanted), Part::Page).await {
             app.borrow_mut().lang_unavailable = true;
             other(wanted)
         } else {
@@ -144,15 +147,38 @@ fn other(lang: Lang) -> Lang {
     }
 }
 
-/// Downloads and installs a language's texts unless they are here already: whether the page may now show
-/// that language.
-async fn load_texts(lang: Lang) -> bool {
-    if i18n::is_installed(lang) {
+/// Downloads and installs a language's texts of `part` unless they are here already: whether the page may
+/// now show what needs them.
+async fn load_texts(lang: Lang, part: Part) -> bool {
+    if i18n::is_installed(lang, part) {
         return true;
     }
-    match fetch::page_file(&i18n::file_name(lang), TEXTS_TIMEOUT_MS).await {
-        Some(file) => i18n::install(lang, file).is_ok(),
+    match fetch::page_file(&i18n::file_name(lang, part), TEXTS_TIMEOUT_MS).await {
+        Some(file) => i18n::install(lang, part, file).is_ok(),
         None => false,
+    }
+}
+
+/// Whether the page shows a report from the command line, whose texts are downloaded apart.
+fn shows_native(app: &Shared) -> bool {
+    let a = app.borrow();
+    a.shared && a.report.as_ref().is_some_and(|r| r.native.is_some())
+}
+
+/// Downloads what `lang` needs in the page's present state: its texts, and the command line's while such
+/// a report is on show. Whether the page may now show `lang`.
+async fn load_language(app: &Shared, lang: Lang) -> bool {
+    let native = shows_native(app);
+    load_texts(lang, Part::Page).await && (!native || load_texts(lang, Part::Native).await)
+}
+
+/// Reports, on the console, a text shown before its file was installed: a bug of this shell, which the
+/// end-to-end tests fail on.
+fn check_texts() {
+    if i18n::take_missed() {
+        web_sys::console::error_1(
+            &"a text was shown before its language file was installed".into(),
+        );
     }
 }
 
@@ -172,11 +198,26 @@ fn show(app: &Shared, autorun: bool, report_text: Option<String>) {
         let app = app.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let decoded = share::decode(&text).await;
-            show_shared(&app, decoded);
+            // A report from the command line needs its texts, downloaded only now.
+            let lang = app.borrow().lang;
+            let native = decoded.as_ref().is_ok_and(|r| r.native.is_some());
+            if native && !load_texts(lang, Part::Native).await {
+                {
+                    let mut a = app.borrow_mut();
+                    a.shared = false;
+                    a.report_texts_missing = true;
+                }
+                render_notes(&app);
+                render_shared(&app);
+            } else {
+                show_shared(&app, decoded);
+            }
+            check_texts();
             ready();
         });
         return;
     }
+    check_texts();
     ready();
     if autorun {
         start_run(app);
@@ -198,6 +239,7 @@ fn switch_to(app: &Shared, lang: Lang) {
     } else {
         refresh(app);
     }
+    check_texts();
 }
 
 /// Marks the page as started, for the load-failure notice and the tests.
@@ -243,7 +285,12 @@ fn render_shared(app: &Shared) {
 /// Shows the notes about the link the page was opened with.
 fn render_notes(app: &Shared) {
     let a = app.borrow();
-    links::notes(&a.notes, a.share_error, a.lang_unavailable, a.lang);
+    links::notes(
+        &a.notes,
+        a.share_error,
+        (a.lang_unavailable, a.report_texts_missing),
+        a.lang,
+    );
 }
 
 /// Re-reads the form after a change: the link to copy and the key guard follow it.
@@ -338,7 +385,10 @@ fn wire(app: &Shared) {
     });
     on(app, "lang", "click", |app, _| {
         let next = other(app.borrow().lang);
-        if i18n::is_installed(next) {
+        let native = shows_native(app);
+        if i18n::is_installed(next, Part::Page)
+            && (!native || i18n::is_installed(next, Part::Native))
+        {
             switch_to(app, next);
             return;
         }
@@ -348,7 +398,7 @@ fn wire(app: &Shared) {
         button.set_disabled(true);
         let app = app.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let loaded = load_texts(next).await;
+            let loaded = load_language(&app, next).await;
             button.set_disabled(false);
             if loaded {
                 switch_to(&app, next);
