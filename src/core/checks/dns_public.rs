@@ -16,8 +16,6 @@
 //!    `no-cors` probe decides: answered is `private_name`, `split_view`, `resolves` or `servfail_reached`;
 //!    not answered is `nxdomain`, `sinkhole`, `private_address` or `servfail`.
 
-use std::net::IpAddr;
-
 use super::Check;
 use crate::core::dns::{self, AddrClass, DohAnswer, ResolverAnswer, ResolverView};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
@@ -271,11 +269,11 @@ pub static CHECK: Check = Check {
 #[derive(Clone, Debug, PartialEq)]
 enum View {
     /// At least one globally routable address.
-    Public(Vec<IpAddr>),
+    Public(Vec<dns::Addr>),
     /// No public address but a private, CGNAT or link-local one.
-    Private(Vec<IpAddr>),
+    Private(Vec<dns::Addr>),
     /// Only addresses that lead nowhere: unspecified, loopback or reserved.
-    Sinkhole(Vec<IpAddr>),
+    Sinkhole(Vec<dns::Addr>),
     NxDomain,
     NoAddress,
     /// Another DNS status: 2 is SERVFAIL.
@@ -338,7 +336,7 @@ impl View {
                 let mut text = ips
                     .iter()
                     .take(MAX_ADDRESSES)
-                    .map(IpAddr::to_string)
+                    .map(dns::Addr::to_string)
                     .collect::<Vec<_>>()
                     .join(", ");
                 if ips.len() > MAX_ADDRESSES {
@@ -684,7 +682,10 @@ mod tests {
             (View::NxDomain, "NXDOMAIN"),
             (View::Failure(5), "REFUSED (status 5)"),
             (View::Failure(9), "DNS error (status 9)"),
-            (View::Sinkhole(vec!["::".parse().unwrap()]), "::"),
+            (
+                View::Sinkhole(vec![dns::Addr::parse_v6("::").unwrap()]),
+                "::",
+            ),
             (View::Cancelled, "unavailable"),
         ];
         for (view, want) in rows {
