@@ -1,6 +1,6 @@
 //! Writes the page's language files, two per language (the page's texts, and those only a report from the
 //! command line needs), from the text catalogue (`core::i18n`), into the folder named by its argument, or
-//! else by `TRUNK_STAGING_DIR` (Trunk's hook, see Trunk.toml).
+//! else by `TRUNK_STAGING_DIR`. scripts/postbuild (Trunk's hook) runs it at every build.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

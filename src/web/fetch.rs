@@ -144,6 +144,23 @@ pub async fn page_file(name: &str, timeout_ms: u32) -> Option<String> {
         .as_string()
 }
 
+/// Takes over the download of `name` that the start-up script began while the wasm compiled
+/// (`window.apiDoctorTexts`, see scripts/postbuild), if it began that one: its text, or `None` when it
+/// began another file, none at all (debug builds), or it failed.
+pub async fn early_file(name: &str) -> Option<String> {
+    let window = web_sys::window()?;
+    let key = JsValue::from_str("apiDoctorTexts");
+    let early = Reflect::get(&window, &key).ok()?;
+    let began = Reflect::get(&early, &"name".into()).ok()?.as_string()?;
+    if began != name {
+        return None;
+    }
+    // Taken once: a later wish for this file (none is expected) downloads it again.
+    let _ = Reflect::set(&window, &key, &JsValue::UNDEFINED);
+    let text: js_sys::Promise = Reflect::get(&early, &"text".into()).ok()?.dyn_into().ok()?;
+    JsFuture::from(text).await.ok()?.as_string()
+}
+
 /// Builds the request; the key goes only into a request for the target's own origin.
 fn request(
     spec: &ProbeSpec,

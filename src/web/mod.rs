@@ -153,10 +153,13 @@ async fn load_texts(lang: Lang, part: Part) -> bool {
     if i18n::is_installed(lang, part) {
         return true;
     }
-    match fetch::page_file(&i18n::file_name(lang, part), TEXTS_TIMEOUT_MS).await {
-        Some(file) => i18n::install(lang, part, file).is_ok(),
-        None => false,
-    }
+    let name = i18n::file_name(lang, part);
+    // The start-up script may have begun this download already; if that failed, it is tried once more.
+    let file = match fetch::early_file(&name).await {
+        Some(file) => Some(file),
+        None => fetch::page_file(&name, TEXTS_TIMEOUT_MS).await,
+    };
+    file.is_some_and(|file| i18n::install(lang, part, file).is_ok())
 }
 
 /// Whether the page shows a report from the command line, whose texts are downloaded apart.
