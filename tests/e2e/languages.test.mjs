@@ -268,3 +268,24 @@ test("a report made in Chinese carries the resolvers' answers in English, as lin
   const english = `127.0.0.1:${h.mockPort}: unavailable`;
   assert.deepEqual(resolvers(await h.factsOf(reader, "dns.public")), { resolver_1: english, resolver_2: english });
 });
+
+test("the download boot.js starts is the one the wasm wants, so each reader downloads one file", async () => {
+  // boot.js picks the language as the wasm does (scripts/postbuild); were they to disagree, the wasm would
+  // download a second file and this would see two.
+  for (const [locale, fragment, lang] of [
+    ["en-US", "", "en"],
+    ["zh-CN", "", "zh"],
+    ["fr-FR", "", "en"],
+    ["en-US", "#lang=zh", "zh"],
+    ["zh-CN", "#lang=en-GB", "en"],
+    ["zh-CN", "#lang=fr", "zh"],
+    ["en-US", "#base=http%3A%2F%2Fexample.test&lang=zh-Hans&run=0", "zh"],
+  ]) {
+    const page = await h.newPage({ locale });
+    const requests = h.recordRequests(page);
+    await h.load(page, fragment);
+    assert.equal(await page.getAttribute("html", "lang"), WORDS[lang].tag, `${locale} ${fragment}`);
+    assert.deepEqual(textsAsked(requests), [lang], `${locale} ${fragment}`);
+    await page.close();
+  }
+});
