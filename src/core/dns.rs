@@ -3,10 +3,146 @@
 //! Cloudflare's and Google's JSON APIs share one format: `{"Status":0,"Answer":[{"name","type","TTL","data"}]}`.
 //! They show the public view of a name; comparing it with what the browser reaches can expose a sinkhole.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
 use super::i18n::{t, Lang, Text};
 use super::json::Json;
+
+/// An address from a resolver's answer. Parsed and written here rather than by `std::net`, whose parser
+/// and writer cost the page's wasm about 4.5 KB for these few uses; it reads and writes exactly as
+/// `std::net::IpAddr` does (its tests hold the two together).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Addr {
+    V4([u8; 4]),
+    V6([u16; 8]),
+}
+
+impl Addr {
+    /// Reads an IPv4 address in dotted decimal: four numbers up to 255, without leading zeros.
+    pub fn parse_v4(text: &str) -> Option<Addr> {
+        parse_v4(text).map(Addr::V4)
+    }
+
+    /// Reads an IPv6 address: up to eight groups of hex digits, one `::`, and an IPv4 address at the end.
+    pub fn parse_v6(text: &str) -> Option<Addr> {
+        let (head, tail) = match text.split_once("::") {
+            Some((head, tail)) => (head, Some(tail)),
+            None => (text, None),
+        };
+        let mut front = groups(head)?;
+        let back = match tail {
+            Some(tail) => groups(tail)?,
+            None => Vec::new(),
+        };
+        let len = front.len() + back.len();
+        if (tail.is_none() && len != 8) || (tail.is_some() && len > 7) {
+            return None;
+        }
+        front.resize(8 - back.len(), 0);
+        front.extend(back);
+        let mut segments = [0; 8];
+        segments.copy_from_slice(&front);
+        Some(Addr::V6(segments))
+    }
+
+    /// The IPv4 address an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) stands for.
+    fn mapped(&self) -> Option<[u8; 4]> {
+        match *self {
+            Addr::V6([0, 0, 0, 0, 0, 0xffff, high, low]) => {
+                let [a, b] = high.to_be_bytes();
+                let [c, d] = low.to_be_bytes();
+                Some([a, b, c, d])
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Four decimal numbers up to 255, without leading zeros, separated by dots.
+fn parse_v4(text: &str) -> Option<[u8; 4]> {
+    let mut octets = [0u8; 4];
+    let mut parts = text.split('.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty()
+            || part.len() > 3
+            || !part.bytes().all(|b| b.is_ascii_digit())
+            || (part.len() > 1 && part.starts_with('0'))
+        {
+            return None;
+        }
+        *octet = part.parse().ok()?;
+    }
+    parts.next().is_none().then_some(octets)
+}
+
+/// The groups of one side of an IPv6 address's `::`: one to four hex digits each, the last of them
+/// possibly an IPv4 address (two groups).
+fn groups(text: &str) -> Option<Vec<u16>> {
+    let mut out = Vec::new();
+    if text.is_empty() {
+        return Some(out);
+    }
+    let mut parts = text.split(':').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() && part.contains('.') {
+            let [a, b, c, d] = parse_v4(part)?;
+            out.push(u16::from_be_bytes([a, b]));
+            out.push(u16::from_be_bytes([c, d]));
+        } else if (1..=4).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit()) {
+            out.push(u16::from_str_radix(part, 16).ok()?);
+        } else {
+            return None;
+        }
+    }
+    (out.len() <= 8).then_some(out)
+}
+
+impl std::fmt::Display for Addr {
+    /// As `std::net` writes addresses: IPv6 in lower-case hex with the longest run (the first, on a tie)
+    /// of two or more zero groups as `::`, and an IPv4-mapped one as `::ffff:a.b.c.d`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v4 =
+            |f: &mut std::fmt::Formatter<'_>, [a, b, c, d]: [u8; 4]| write!(f, "{a}.{b}.{c}.{d}");
+        let segments = match (*self, self.mapped()) {
+            (Addr::V4(octets), _) => return v4(f, octets),
+            (_, Some(octets)) => {
+                f.write_str("::ffff:")?;
+                return v4(f, octets);
+            }
+            (Addr::V6(segments), None) => segments,
+        };
+        // The longest run of zero groups, if it is at least two long.
+        let (mut best, mut run) = ((0, 0), (0, 0));
+        for (i, &segment) in segments.iter().enumerate() {
+            if segment == 0 {
+                run = if run.1 == 0 {
+                    (i, 1)
+                } else {
+                    (run.0, run.1 + 1)
+                };
+                if run.1 > best.1 {
+                    best = run;
+                }
+            } else {
+                run = (0, 0);
+            }
+        }
+        let hex = |f: &mut std::fmt::Formatter<'_>, part: &[u16]| -> std::fmt::Result {
+            for (i, segment) in part.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(":")?;
+                }
+                write!(f, "{segment:x}")?;
+            }
+            Ok(())
+        };
+        if best.1 < 2 {
+            return hex(f, &segments);
+        }
+        hex(f, &segments[..best.0])?;
+        f.write_str("::")?;
+        hex(f, &segments[best.0 + best.1..])
+    }
+}
 
 /// The default resolvers, in the order used.
 pub const DEFAULT_RESOLVERS: [&str; 2] = [
@@ -18,7 +154,7 @@ pub const DEFAULT_RESOLVERS: [&str; 2] = [
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DohAnswer {
     /// Status 0 with at least one A (type 1) or AAAA (type 28) record; other record types (CNAME…) ignored; unparsable data skipped.
-    Addresses(Vec<IpAddr>),
+    Addresses(Vec<Addr>),
     /// Status 0 without any address record.
     NoAddress,
     /// Status 3: the name does not exist.
@@ -41,7 +177,7 @@ pub fn parse_doh(body: &str) -> DohAnswer {
         Some(code) => return u16::try_from(code).map_or(DohAnswer::Malformed, DohAnswer::Failure),
         None => return DohAnswer::Malformed,
     }
-    let addresses: Vec<IpAddr> = json["Answer"]
+    let addresses: Vec<Addr> = json["Answer"]
         .as_array()
         .into_iter()
         .flatten()
@@ -55,11 +191,11 @@ pub fn parse_doh(body: &str) -> DohAnswer {
 }
 
 /// The address of an A or AAAA record whose data is an address of that family.
-fn address(record: &Json) -> Option<IpAddr> {
+fn address(record: &Json) -> Option<Addr> {
     let data = record["data"].as_str()?.trim();
     match record["type"].as_u64()? {
-        1 => data.parse::<Ipv4Addr>().ok().map(IpAddr::V4),
-        28 => data.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
+        1 => Addr::parse_v4(data),
+        28 => Addr::parse_v6(data),
         _ => None,
     }
 }
@@ -80,16 +216,16 @@ pub enum AddrClass {
 }
 
 /// Classifies an address by the ranges that matter for a sinkholed or intercepted name.
-pub fn classify(ip: &IpAddr) -> AddrClass {
+pub fn classify(ip: &Addr) -> AddrClass {
     match ip {
-        IpAddr::V4(v4) => classify_v4(v4),
-        IpAddr::V6(v6) => classify_v6(v6),
+        Addr::V4(v4) => classify_v4(*v4),
+        Addr::V6(_) => classify_v6(ip),
     }
 }
 
 /// Classifies an IPv4 address.
-fn classify_v4(ip: &Ipv4Addr) -> AddrClass {
-    match ip.octets() {
+fn classify_v4(octets: [u8; 4]) -> AddrClass {
+    match octets {
         [0, ..] => AddrClass::Unspecified,
         [127, ..] => AddrClass::Loopback,
         [10, ..] | [172, 16..=31, ..] | [192, 168, ..] | [100, 64..=127, ..] | [169, 254, ..] => {
@@ -107,12 +243,15 @@ fn classify_v4(ip: &Ipv4Addr) -> AddrClass {
 }
 
 /// Classifies an IPv6 address; only 2000::/3 outside the documentation ranges is global unicast.
-fn classify_v6(ip: &Ipv6Addr) -> AddrClass {
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return classify_v4(&v4);
+fn classify_v6(ip: &Addr) -> AddrClass {
+    if let Some(v4) = ip.mapped() {
+        return classify_v4(v4);
     }
-    let first = ip.segments()[0];
-    match u128::from(*ip) {
+    let Addr::V6(segments) = ip else {
+        return AddrClass::Reserved;
+    };
+    let first = segments[0];
+    match bits(segments) {
         0 => AddrClass::Unspecified,
         1 => AddrClass::Loopback,
         _ if first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80 => AddrClass::Private,
@@ -123,26 +262,33 @@ fn classify_v6(ip: &Ipv6Addr) -> AddrClass {
 }
 
 /// Whether `ip` is in Anthropic's published inbound ranges: 160.79.104.0/23, 153.61.224.0/22, 2607:6bc0::/48.
-pub fn in_anthropic_ranges(ip: &IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => in_anthropic_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => in_anthropic_v4(&v4),
-            None => in_v6(v6, 0x2607_6bc0_0000, 48),
-        },
+pub fn in_anthropic_ranges(ip: &Addr) -> bool {
+    match (*ip, ip.mapped()) {
+        (Addr::V4(v4), _) | (_, Some(v4)) => in_anthropic_v4(v4),
+        (Addr::V6(_), None) => in_v6(ip, 0x2607_6bc0_0000, 48),
     }
 }
 
 /// Whether an IPv4 address is in Anthropic's published IPv4 ranges.
-fn in_anthropic_v4(ip: &Ipv4Addr) -> bool {
-    let n = u32::from(*ip);
+fn in_anthropic_v4(octets: [u8; 4]) -> bool {
+    let n = u32::from_be_bytes(octets);
     n >> 9 == u32::from_be_bytes([160, 79, 104, 0]) >> 9
         || n >> 10 == u32::from_be_bytes([153, 61, 224, 0]) >> 10
 }
 
 /// Whether the first `len` bits of `ip` equal `prefix` (given as those `len` bits, right-aligned).
-fn in_v6(ip: &Ipv6Addr, prefix: u128, len: u32) -> bool {
-    u128::from(*ip) >> (128 - len) == prefix
+fn in_v6(ip: &Addr, prefix: u128, len: u32) -> bool {
+    match ip {
+        Addr::V6(segments) => bits(segments) >> (128 - len) == prefix,
+        Addr::V4(_) => false,
+    }
+}
+
+/// An IPv6 address as one number, its first group highest.
+fn bits(segments: &[u16; 8]) -> u128 {
+    segments
+        .iter()
+        .fold(0, |acc, &segment| (acc << 16) | u128::from(segment))
 }
 
 /// The query URL for `host` (already a valid DNS name) and record type ("A"/"AAAA") at a resolver's JSON endpoint `resolver` (e.g. "https://cloudflare-dns.com/dns-query" or "https://dns.google/resolve"); appends `?name=…&type=…`, or `&name=…` when the resolver URL already has a query; host percent-encoded conservatively.
@@ -205,25 +351,47 @@ impl ResolverAnswer {
         match self {
             ResolverAnswer::Addresses(list) => list.clone(),
             ResolverAnswer::NxDomain => "NXDOMAIN".to_string(),
-            ResolverAnswer::NoAddress => t("no address", "无地址记录").get(lang).to_string(),
+            ResolverAnswer::NoAddress => t!("no address", "无地址记录").get(lang).to_string(),
             ResolverAnswer::Failure(code) => format!(
                 "{} ({} {code})",
                 rcode_name(*code).get(lang),
-                t("status", "状态码").get(lang)
+                t!("status", "状态码").get(lang)
             ),
-            ResolverAnswer::Unavailable => t("unavailable", "不可用").get(lang).to_string(),
+            ResolverAnswer::Unavailable => t!("unavailable", "不可用").get(lang).to_string(),
         }
     }
 
-    /// Reads an answer's English text back; anything that is not one of the fixed answers, exactly as
-    /// [`ResolverAnswer::text`] writes it, is a list of addresses.
+    /// The answer's English line, which report links and JSON carry whatever the reader's language. It is
+    /// data, spelt exactly as links always held it, so it is written here rather than taken from the texts
+    /// (a page in Chinese downloads no English); a test holds it equal to `text(Lang::En)`.
+    fn english(&self) -> String {
+        match self {
+            ResolverAnswer::Addresses(list) => list.clone(),
+            ResolverAnswer::NxDomain => "NXDOMAIN".to_string(),
+            ResolverAnswer::NoAddress => "no address".to_string(),
+            ResolverAnswer::Failure(code) => {
+                let name = match code {
+                    1 => "FORMERR",
+                    2 => "SERVFAIL",
+                    4 => "NOTIMP",
+                    5 => "REFUSED",
+                    _ => "DNS error",
+                };
+                format!("{name} (status {code})")
+            }
+            ResolverAnswer::Unavailable => "unavailable".to_string(),
+        }
+    }
+
+    /// Reads an answer's English line back; anything that is not one of the fixed answers, exactly as
+    /// [`ResolverAnswer::english`] writes it, is a list of addresses.
     fn parse(text: &str) -> ResolverAnswer {
         let fixed = [
             ResolverAnswer::NxDomain,
             ResolverAnswer::NoAddress,
             ResolverAnswer::Unavailable,
         ];
-        if let Some(answer) = fixed.into_iter().find(|a| a.text(Lang::En) == text) {
+        if let Some(answer) = fixed.into_iter().find(|a| a.english() == text) {
             return answer;
         }
         // Split at the last space, a char pattern: a string pattern would pull a substring searcher into
@@ -234,7 +402,7 @@ impl ResolverAnswer {
             .filter(|(head, _)| head.ends_with(" (status"))
             .and_then(|(_, code)| code.parse::<u16>().ok());
         match code.map(ResolverAnswer::Failure) {
-            Some(failure) if failure.text(Lang::En) == text => failure,
+            Some(failure) if failure.english() == text => failure,
             _ => ResolverAnswer::Addresses(text.to_string()),
         }
     }
@@ -243,7 +411,11 @@ impl ResolverAnswer {
 impl ResolverView {
     /// The view in `lang`, as shown beside the fact's label: `"dns.google: no address"`.
     pub fn text(&self, lang: Lang) -> String {
-        let answer = self.answer.text(lang);
+        self.line(self.answer.text(lang))
+    }
+
+    /// The host and an answer's words, as one line.
+    fn line(&self, answer: String) -> String {
         if self.host.is_empty() {
             answer
         } else {
@@ -254,7 +426,7 @@ impl ResolverView {
     /// The English line that report links and JSON carry. Links made before the answer was typed carried
     /// exactly this line, so [`ResolverView::parse`] reads links of every version alike.
     pub fn canonical(&self) -> String {
-        self.text(Lang::En)
+        self.line(self.answer.english())
     }
 
     /// Reads a canonical line back; `parse(s).canonical() == s` for every string, so a report survives
@@ -275,11 +447,11 @@ impl ResolverView {
 /// The usual name of a DNS response code.
 fn rcode_name(code: u16) -> Text {
     match code {
-        1 => t("FORMERR", "FORMERR"),
-        2 => t("SERVFAIL", "SERVFAIL"),
-        4 => t("NOTIMP", "NOTIMP"),
-        5 => t("REFUSED", "REFUSED"),
-        _ => t("DNS error", "DNS 错误"),
+        1 => t!("FORMERR", "FORMERR"),
+        2 => t!("SERVFAIL", "SERVFAIL"),
+        4 => t!("NOTIMP", "NOTIMP"),
+        5 => t!("REFUSED", "REFUSED"),
+        _ => t!("DNS error", "DNS 错误"),
     }
 }
 
@@ -287,9 +459,115 @@ fn rcode_name(code: u16) -> Text {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_english_line_links_carry_is_the_english_text() {
+        let mut answers = vec![
+            ResolverAnswer::Addresses("160.79.104.10".into()),
+            ResolverAnswer::NxDomain,
+            ResolverAnswer::NoAddress,
+            ResolverAnswer::Unavailable,
+        ];
+        answers.extend((0..=6).map(ResolverAnswer::Failure));
+        for answer in answers {
+            assert_eq!(answer.english(), answer.text(Lang::En), "{answer:?}");
+            assert_eq!(ResolverAnswer::parse(&answer.english()), answer);
+        }
+    }
+
     /// An address from text, for tables.
-    fn ip(text: &str) -> IpAddr {
-        text.parse().unwrap()
+    fn ip(text: &str) -> Addr {
+        Addr::parse_v4(text)
+            .or_else(|| Addr::parse_v6(text))
+            .unwrap()
+    }
+
+    /// `std::net`'s reading of `text`, as an `Addr`.
+    fn std_reading(text: &str) -> Option<Addr> {
+        match text.parse::<std::net::IpAddr>().ok()? {
+            std::net::IpAddr::V4(v4) => Some(Addr::V4(v4.octets())),
+            std::net::IpAddr::V6(v6) => Some(Addr::V6(v6.segments())),
+        }
+    }
+
+    #[test]
+    fn addresses_read_and_write_as_std_net_does() {
+        let mut texts: Vec<String> = [
+            "0.0.0.0",
+            "127.0.0.1",
+            "160.79.104.10",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            "",
+            ".",
+            "1.2.3.4 ",
+            "+1.2.3.4",
+            "::",
+            "::1",
+            "1::",
+            "2607:6bc0::10",
+            "2001:db8:0:0:1:0:0:1",
+            "2001:DB8::1",
+            "0:0:0:0:0:0:0:0",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::8",
+            ":::",
+            "1:::2",
+            "::1::",
+            "12345::",
+            "::ffff:1.2.3.4",
+            "::ffff:0102:0304",
+            "::1.2.3.4",
+            "64:ff9b::1.2.3.4",
+            "1:2:3:4:5:6:1.2.3.4",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "::ffff:1.2.3",
+            "g::",
+            "1:0:0:1:0:0:0:1",
+            "0:0:1:0:0:1:0:0",
+            "fe80::1%eth0",
+            ":1::",
+            "1::2:",
+            "0000:0000::00001",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // And a spread of generated ones: every shape of zero runs, some with an IPv4 tail.
+        for n in 0u32..512 {
+            let groups: Vec<String> = (0..8)
+                .map(|i| {
+                    if n >> i & 1 == 0 {
+                        "0".to_string()
+                    } else {
+                        format!("{:x}", (n * 7919 + i * 104_729) & 0xffff)
+                    }
+                })
+                .collect();
+            texts.push(groups.join(":"));
+            texts.push(format!(
+                "{}:{}.{}.{}.{}",
+                groups[..6].join(":"),
+                n % 256,
+                n / 3 % 256,
+                7,
+                n / 2 % 256
+            ));
+        }
+        for text in &texts {
+            let ours = Addr::parse_v4(text).or_else(|| Addr::parse_v6(text));
+            assert_eq!(ours, std_reading(text), "reading {text:?}");
+            if let Some(addr) = ours {
+                let theirs = text.parse::<std::net::IpAddr>().unwrap().to_string();
+                assert_eq!(addr.to_string(), theirs, "writing {text:?}");
+            }
+        }
     }
 
     #[test]

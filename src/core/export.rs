@@ -12,16 +12,16 @@ use super::time::rfc3339;
 /// The version of the JSON's shape: raised whenever a field changes meaning or goes away.
 pub const JSON_SCHEMA: u32 = 1;
 
-const HEADING: Text = t("API Doctor report", "API Doctor 检测报告");
-const TARGET: Text = t("Target", "检测目标");
-const TIME: Text = t("Time", "时间");
-const BROWSER: Text = t("Browser", "浏览器");
-const TOOK: Text = t("The run took", "检测用时");
-const KEY: Text = t("Key", "密钥");
-const CHARACTERS: Text = t("characters", "个字符");
-const COMPARE: Text = t("compare with", "可用此命令比对");
+const HEADING: Text = t!("API Doctor report", "API Doctor 检测报告");
+const TARGET: Text = t!("Target", "检测目标");
+const TIME: Text = t!("Time", "时间");
+const BROWSER: Text = t!("Browser", "浏览器");
+const TOOK: Text = t!("The run took", "检测用时");
+const KEY: Text = t!("Key", "密钥");
+const CHARACTERS: Text = t!("characters", "个字符");
+const COMPARE: Text = t!("compare with", "可用此命令比对");
 /// Between a label and its value.
-const COLON: Text = t(": ", "：");
+const COLON: Text = t!(": ", "：");
 
 /// The command that prints the same short hash of a key as [`super::report::KeyPrint::hash_hex`].
 const HASH_COMMAND: &str = "printf %s \"$ANTHROPIC_API_KEY\" | sha256sum | cut -c1-8";
@@ -915,7 +915,7 @@ mod tests {
         let verdict_line = md.lines().nth(2).expect("a verdict line");
         assert_eq!(
             verdict_line,
-            format!("**✕ Broken at: Key** — {}", outcome.title.en)
+            format!("**✕ Broken at: Key** — {}", outcome.title.get(Lang::En))
         );
         assert!(md.starts_with("# API Doctor report\n\n"));
         assert!(md.contains("\n- Time: 2026-11-26T10:02:03Z\n"), "{md}");
@@ -934,10 +934,14 @@ mod tests {
                 .unwrap_or_else(|| panic!("{} is missing", entry.check.code));
             match &entry.state {
                 State::Done(f) => {
-                    assert!(head.ends_with(f.outcome.title.en), "{head}");
-                    assert!(md.contains(f.outcome.detail.en), "{}", entry.check.code);
+                    assert!(head.ends_with(f.outcome.title.get(Lang::En)), "{head}");
+                    assert!(
+                        md.contains(f.outcome.detail.get(Lang::En)),
+                        "{}",
+                        entry.check.code
+                    );
                     if let Some(fix) = f.outcome.fix {
-                        assert!(md.contains(&format!("**Fix**: {}", fix.en)));
+                        assert!(md.contains(&format!("**Fix**: {}", fix.get(Lang::En))));
                     }
                     for s in f.outcome.snippets {
                         let first = s.code.lines().next().unwrap();
@@ -1046,12 +1050,12 @@ mod tests {
         let zh = markdown(&report, Lang::Zh, Some("https://doctor.test/#report=x"));
         let en = markdown(&report, Lang::En, Some("https://doctor.test/#report=x"));
         let words = [
-            HEADING.en,
-            TARGET.en,
-            BROWSER.en,
-            TOOK.en,
-            CHARACTERS.en,
-            COMPARE.en,
+            HEADING.get(Lang::En),
+            TARGET.get(Lang::En),
+            BROWSER.get(Lang::En),
+            TOOK.get(Lang::En),
+            CHARACTERS.get(Lang::En),
+            COMPARE.get(Lang::En),
             "Report link",
             "Broken at",
             "**Pass**",
@@ -1452,7 +1456,7 @@ mod tests {
         assert!(names.len() >= 8, "found {names:?}");
         for name in names {
             let text = ui(name).unwrap_or_else(|| panic!("{name} has no text"));
-            assert!(!text.en.is_empty() && !text.zh.is_empty());
+            assert!(!text.get(Lang::En).is_empty() && !text.get(Lang::Zh).is_empty());
         }
         assert!(tr("skipped-because", Lang::Zh).contains("{}"));
     }

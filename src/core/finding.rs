@@ -40,15 +40,15 @@ impl Layer {
     /// The layer's name for people.
     pub fn label(self) -> Text {
         match self {
-            Layer::Page => t("Page and settings", "页面与设置"),
-            Layer::Config => t("Configuration", "配置"),
-            Layer::Dns => t("DNS", "DNS"),
-            Layer::Network => t("Network", "网络"),
-            Layer::Tls => t("TLS", "TLS"),
-            Layer::Cors => t("Browser access (CORS)", "浏览器访问（CORS）"),
-            Layer::Auth => t("Key", "密钥"),
-            Layer::Service => t("Service", "服务"),
-            Layer::Performance => t("Speed", "速度"),
+            Layer::Page => t!("Page and settings", "页面与设置"),
+            Layer::Config => t!("Configuration", "配置"),
+            Layer::Dns => t!("DNS", "DNS"),
+            Layer::Network => t!("Network", "网络"),
+            Layer::Tls => t!("TLS", "TLS"),
+            Layer::Cors => t!("Browser access (CORS)", "浏览器访问（CORS）"),
+            Layer::Auth => t!("Key", "密钥"),
+            Layer::Service => t!("Service", "服务"),
+            Layer::Performance => t!("Speed", "速度"),
         }
     }
 }
@@ -80,11 +80,11 @@ impl Status {
     /// The word shown beside the icon, so that status never rests on colour alone.
     pub fn label(self) -> Text {
         match self {
-            Status::Pass => t("Pass", "通过"),
-            Status::Warn => t("Warning", "警告"),
-            Status::Fail => t("Fail", "失败"),
-            Status::Info => t("Info", "信息"),
-            Status::Skipped => t("Skipped", "已跳过"),
+            Status::Pass => t!("Pass", "通过"),
+            Status::Warn => t!("Warning", "警告"),
+            Status::Fail => t!("Fail", "失败"),
+            Status::Info => t!("Info", "信息"),
+            Status::Skipped => t!("Skipped", "已跳过"),
         }
     }
 }
@@ -142,19 +142,19 @@ pub enum Timing {
 impl Timing {
     fn label(self) -> Text {
         match self {
-            Timing::Min => t("Fastest round trip", "最快往返"),
-            Timing::Median => t("Median round trip", "往返中位数"),
-            Timing::P90 => t("90th percentile", "第 90 百分位"),
-            Timing::Jitter => t("Jitter", "抖动"),
-            Timing::Cold => t("First (cold) round trip", "首次（冷）往返"),
-            Timing::Setup => t("Connection set-up cost", "建立连接的开销"),
-            Timing::ControlMedian => t("Control endpoint median", "对照端点中位数"),
-            Timing::FirstToken => t("Time to first token", "首个 token 用时"),
-            Timing::Dns => t("DNS lookup", "DNS 查询"),
-            Timing::Connect => t("Connect", "建立连接"),
-            Timing::Tls => t("TLS handshake", "TLS 握手"),
-            Timing::Ttfb => t("Time to first byte", "首字节时间"),
-            Timing::Idle => t("Left idle for", "空闲时长"),
+            Timing::Min => t!("Fastest round trip", "最快往返"),
+            Timing::Median => t!("Median round trip", "往返中位数"),
+            Timing::P90 => t!("90th percentile", "第 90 百分位"),
+            Timing::Jitter => t!("Jitter", "抖动"),
+            Timing::Cold => t!("First (cold) round trip", "首次（冷）往返"),
+            Timing::Setup => t!("Connection set-up cost", "建立连接的开销"),
+            Timing::ControlMedian => t!("Control endpoint median", "对照端点中位数"),
+            Timing::FirstToken => t!("Time to first token", "首个 token 用时"),
+            Timing::Dns => t!("DNS lookup", "DNS 查询"),
+            Timing::Connect => t!("Connect", "建立连接"),
+            Timing::Tls => t!("TLS handshake", "TLS 握手"),
+            Timing::Ttfb => t!("Time to first byte", "首字节时间"),
+            Timing::Idle => t!("Left idle for", "空闲时长"),
         }
     }
 }
@@ -208,14 +208,14 @@ impl SampleKind {
     /// The kind's name for people.
     pub fn label(self) -> Text {
         match self {
-            SampleKind::Ok => t("answered", "正常"),
-            SampleKind::RateLimited => t("429 rate limited", "429 限流"),
-            SampleKind::Overloaded => t("529 overloaded", "529 过载"),
-            SampleKind::ServerError => t("server error", "服务器错误"),
-            SampleKind::Unexpected => t("unexpected answer", "意外的响应"),
-            SampleKind::Unreadable => t("unreadable (CORS)", "无法读取（CORS）"),
-            SampleKind::Failed => t("connection failed", "连接失败"),
-            SampleKind::TimedOut => t("timed out", "超时"),
+            SampleKind::Ok => t!("answered", "正常"),
+            SampleKind::RateLimited => t!("429 rate limited", "429 限流"),
+            SampleKind::Overloaded => t!("529 overloaded", "529 过载"),
+            SampleKind::ServerError => t!("server error", "服务器错误"),
+            SampleKind::Unexpected => t!("unexpected answer", "意外的响应"),
+            SampleKind::Unreadable => t!("unreadable (CORS)", "无法读取（CORS）"),
+            SampleKind::Failed => t!("connection failed", "连接失败"),
+            SampleKind::TimedOut => t!("timed out", "超时"),
         }
     }
 }
@@ -355,63 +355,63 @@ impl Fact {
     /// The fact's name for people; the renderer formats the value.
     pub fn label(&self) -> Text {
         match self {
-            Fact::Elapsed(_) => t("Time", "耗时"),
-            Fact::TimeoutMs(_) => t("Gave up after", "超时时间"),
-            Fact::HttpStatus(_) => t("HTTP status", "HTTP 状态码"),
-            Fact::RequestId(_) => t("Request id", "请求 ID"),
-            Fact::Edge(_) => t("Edge location", "边缘节点"),
-            Fact::ServerDate(_) => t("Server date", "服务器时间"),
-            Fact::Server(_) => t("Server", "服务器"),
-            Fact::ErrorType(_) => t("Error type", "错误类型"),
-            Fact::ErrorMessage(_) => t("Message", "消息"),
-            Fact::RetryAfter(_) => t("Retry after (s)", "重试等待（秒）"),
-            Fact::PageTitle(_) => t("Page title", "页面标题"),
-            Fact::Host(_) => t("Host", "主机"),
-            Fact::BaseUsed(_) => t("Base URL used", "实际使用的基础 URL"),
-            Fact::KeyKind(_) => t("Key kind", "密钥类型"),
-            Fact::KeyLength(_) => t("Key length (characters)", "密钥长度（字符）"),
-            Fact::Model(_) => t("Model", "模型"),
-            Fact::ModelCount(_) => t("Models listed", "列出的模型数"),
-            Fact::RedirectedTo(_) => t("Redirected to", "重定向到"),
-            Fact::Offending(_) => t("The part in question", "有问题的部分"),
+            Fact::Elapsed(_) => t!("Time", "耗时"),
+            Fact::TimeoutMs(_) => t!("Gave up after", "超时时间"),
+            Fact::HttpStatus(_) => t!("HTTP status", "HTTP 状态码"),
+            Fact::RequestId(_) => t!("Request id", "请求 ID"),
+            Fact::Edge(_) => t!("Edge location", "边缘节点"),
+            Fact::ServerDate(_) => t!("Server date", "服务器时间"),
+            Fact::Server(_) => t!("Server", "服务器"),
+            Fact::ErrorType(_) => t!("Error type", "错误类型"),
+            Fact::ErrorMessage(_) => t!("Message", "消息"),
+            Fact::RetryAfter(_) => t!("Retry after (s)", "重试等待（秒）"),
+            Fact::PageTitle(_) => t!("Page title", "页面标题"),
+            Fact::Host(_) => t!("Host", "主机"),
+            Fact::BaseUsed(_) => t!("Base URL used", "实际使用的基础 URL"),
+            Fact::KeyKind(_) => t!("Key kind", "密钥类型"),
+            Fact::KeyLength(_) => t!("Key length (characters)", "密钥长度（字符）"),
+            Fact::Model(_) => t!("Model", "模型"),
+            Fact::ModelCount(_) => t!("Models listed", "列出的模型数"),
+            Fact::RedirectedTo(_) => t!("Redirected to", "重定向到"),
+            Fact::Offending(_) => t!("The part in question", "有问题的部分"),
             Fact::Duration(which, _) => which.label(),
-            Fact::ClockSkew(_) => t("Local clock minus server clock", "本地时钟与服务器时钟之差"),
-            Fact::Samples(_) => t("Round trips", "往返次数"),
-            Fact::Method(_) => t("Measured with", "测量方式"),
+            Fact::ClockSkew(_) => t!("Local clock minus server clock", "本地时钟与服务器时钟之差"),
+            Fact::Samples(_) => t!("Round trips", "往返次数"),
+            Fact::Method(_) => t!("Measured with", "测量方式"),
             Fact::RateLimit { name, .. } => match *name {
-                "requests" => t("Requests left", "剩余请求数"),
-                "input-tokens" => t("Input tokens left", "剩余输入 token"),
-                "output-tokens" => t("Output tokens left", "剩余输出 token"),
-                _ => t("Tokens left", "剩余 token"),
+                "requests" => t!("Requests left", "剩余请求数"),
+                "input-tokens" => t!("Input tokens left", "剩余输入 token"),
+                "output-tokens" => t!("Output tokens left", "剩余输出 token"),
+                _ => t!("Tokens left", "剩余 token"),
             },
-            Fact::StatusDescription(_) => t("Status page says", "状态页显示"),
-            Fact::ComponentState(_) => t("API component", "API 组件状态"),
-            Fact::Incident(_) => t("Open incident", "未结束的事件"),
-            Fact::Link(_) => t("See", "查看"),
-            Fact::Resolver(1, _) => t("Public resolver 1", "公共解析器 1"),
-            Fact::Resolver(_, _) => t("Public resolver 2", "公共解析器 2"),
-            Fact::Command(_) => t(
+            Fact::StatusDescription(_) => t!("Status page says", "状态页显示"),
+            Fact::ComponentState(_) => t!("API component", "API 组件状态"),
+            Fact::Incident(_) => t!("Open incident", "未结束的事件"),
+            Fact::Link(_) => t!("See", "查看"),
+            Fact::Resolver(1, _) => t!("Public resolver 1", "公共解析器 1"),
+            Fact::Resolver(_, _) => t!("Public resolver 2", "公共解析器 2"),
+            Fact::Command(_) => t!(
                 "To see your own resolver's answer, run",
                 "查看本机解析结果，请运行",
             ),
-            Fact::ControlHost(_) => t("Control endpoint", "对照端点"),
-            Fact::SuccessRatio { .. } => t("Answered as expected", "正常响应"),
-            Fact::Failures(_) => t("Failures", "失败"),
-            Fact::Timeline(_) => t("Timeline", "时间线"),
-            Fact::StreamChunks { .. } => t("Events / network chunks", "事件数 / 网络分块数"),
-            Fact::Setting(_) => t("Setting", "设置"),
-            Fact::Connection { .. } => t("Connection", "连接"),
-            Fact::Proxy(_) => t("Proxy", "代理"),
-            Fact::CaFile { .. } => t("CA file", "CA 文件"),
-            Fact::TlsVersion(_) => t("TLS version", "TLS 版本"),
-            Fact::Alpn(_) => t("Protocol (ALPN)", "协议（ALPN）"),
-            Fact::Cipher(_) => t("Cipher suite", "密码套件"),
-            Fact::Subject(_) => t("Certificate subject", "证书主体"),
-            Fact::Issuer(_) => t("Issued by", "签发者"),
-            Fact::Expires(_) => t("Expires", "过期时间"),
-            Fact::Trust { .. } => t("Trust", "信任"),
-            Fact::FailsFor(_) => t("Fails for", "失败的运行时"),
-            Fact::Address(_) => t("Address", "地址"),
+            Fact::ControlHost(_) => t!("Control endpoint", "对照端点"),
+            Fact::SuccessRatio { .. } => t!("Answered as expected", "正常响应"),
+            Fact::Failures(_) => t!("Failures", "失败"),
+            Fact::Timeline(_) => t!("Timeline", "时间线"),
+            Fact::StreamChunks { .. } => t!("Events / network chunks", "事件数 / 网络分块数"),
+            Fact::Setting(_) => t!("Setting", "设置"),
+            Fact::Connection { .. } => t!("Connection", "连接"),
+            Fact::Proxy(_) => t!("Proxy", "代理"),
+            Fact::CaFile { .. } => t!("CA file", "CA 文件"),
+            Fact::TlsVersion(_) => t!("TLS version", "TLS 版本"),
+            Fact::Alpn(_) => t!("Protocol (ALPN)", "协议（ALPN）"),
+            Fact::Cipher(_) => t!("Cipher suite", "密码套件"),
+            Fact::Subject(_) => t!("Certificate subject", "证书主体"),
+            Fact::Issuer(_) => t!("Issued by", "签发者"),
+            Fact::Expires(_) => t!("Expires", "过期时间"),
+            Fact::Trust { .. } => t!("Trust", "信任"),
+            Fact::FailsFor(_) => t!("Fails for", "失败的运行时"),
+            Fact::Address(_) => t!("Address", "地址"),
         }
     }
 
@@ -464,7 +464,7 @@ impl Fact {
                 "Resource Timing (Timing-Allow-Origin)".to_string()
             }
             Fact::Method(Method::FetchRoundTrip) => "performance.now() + fetch".to_string(),
-            Fact::Method(Method::Sockets) => t(
+            Fact::Method(Method::Sockets) => t!(
                 "timed at the socket: DNS, connect, TLS, first byte",
                 "在套接字层计时：DNS、连接、TLS、首字节",
             )
@@ -478,7 +478,7 @@ impl Fact {
             } => match reset_in_s {
                 Some(s) => format!(
                     "{remaining} / {limit} · {} {}",
-                    t("resets in", "重置于").get(lang),
+                    t!("resets in", "重置于").get(lang),
                     signed_seconds(*s).trim_start_matches('+')
                 ),
                 None => format!("{remaining} / {limit}"),
@@ -495,7 +495,7 @@ impl Fact {
                     }
                 )
             }
-            Fact::Failures(kinds) if kinds.is_empty() => t("none", "无").get(lang).to_string(),
+            Fact::Failures(kinds) if kinds.is_empty() => t!("none", "无").get(lang).to_string(),
             Fact::Failures(kinds) => kinds
                 .iter()
                 .map(|(k, n)| format!("{} ×{n}", k.label().get(lang)))
@@ -615,43 +615,43 @@ impl Fact {
 /// How a connection ended, for people.
 pub fn net_error_label(error: Option<NetError>) -> Text {
     match error {
-        None => t("connected", "已连接"),
-        Some(NetError::Refused) => t("refused", "被拒绝"),
-        Some(NetError::Reset) => t("reset", "被重置"),
-        Some(NetError::Unreachable) => t("unreachable", "不可达"),
-        Some(NetError::TimedOut) => t("no answer (timed out)", "无响应（超时）"),
-        Some(NetError::Closed) => t("closed without an answer", "未响应即关闭"),
-        Some(NetError::ProxyStatus(_)) => t("refused by the proxy", "被代理拒绝"),
-        Some(NetError::NotTls) => t("not TLS", "不是 TLS"),
-        Some(NetError::TlsAlert) => t("TLS alert", "TLS 告警"),
-        Some(NetError::BadAnswer) => t("not an HTTP answer", "不是 HTTP 响应"),
-        Some(NetError::Other) => t("failed", "失败"),
+        None => t!("connected", "已连接"),
+        Some(NetError::Refused) => t!("refused", "被拒绝"),
+        Some(NetError::Reset) => t!("reset", "被重置"),
+        Some(NetError::Unreachable) => t!("unreachable", "不可达"),
+        Some(NetError::TimedOut) => t!("no answer (timed out)", "无响应（超时）"),
+        Some(NetError::Closed) => t!("closed without an answer", "未响应即关闭"),
+        Some(NetError::ProxyStatus(_)) => t!("refused by the proxy", "被代理拒绝"),
+        Some(NetError::NotTls) => t!("not TLS", "不是 TLS"),
+        Some(NetError::TlsAlert) => t!("TLS alert", "TLS 告警"),
+        Some(NetError::BadAnswer) => t!("not an HTTP answer", "不是 HTTP 响应"),
+        Some(NetError::Other) => t!("failed", "失败"),
     }
 }
 
 /// What reading a CA file gave, for people.
 pub fn file_state_label(state: FileState) -> Text {
     match state {
-        FileState::Pem { .. } => t("PEM certificates", "PEM 证书"),
-        FileState::Dir { .. } => t("a folder of certificates", "证书文件夹"),
-        FileState::Missing => t("no such file", "文件不存在"),
-        FileState::IsDir => t("a folder, not a file", "是文件夹而不是文件"),
-        FileState::Unreadable => t("cannot be read", "无法读取"),
-        FileState::Empty => t("empty", "为空"),
-        FileState::NotPem => t("not PEM certificates", "不是 PEM 证书"),
+        FileState::Pem { .. } => t!("PEM certificates", "PEM 证书"),
+        FileState::Dir { .. } => t!("a folder of certificates", "证书文件夹"),
+        FileState::Missing => t!("no such file", "文件不存在"),
+        FileState::IsDir => t!("a folder, not a file", "是文件夹而不是文件"),
+        FileState::Unreadable => t!("cannot be read", "无法读取"),
+        FileState::Empty => t!("empty", "为空"),
+        FileState::NotPem => t!("not PEM certificates", "不是 PEM 证书"),
     }
 }
 
 /// What a trust source said, for people.
 pub fn trust_label(result: TrustResult) -> Text {
     match result {
-        TrustResult::Trusted => t("trusted", "受信任"),
-        TrustResult::UnknownIssuer => t("unknown issuer", "未知签发者"),
-        TrustResult::Expired => t("expired", "已过期"),
-        TrustResult::NotYetValid => t("not yet valid", "尚未生效"),
-        TrustResult::WrongName => t("issued for another name", "签发给其他名称"),
-        TrustResult::Unusable => t("nothing to trust in it", "其中没有可信任的证书"),
-        TrustResult::Invalid => t("invalid", "无效"),
+        TrustResult::Trusted => t!("trusted", "受信任"),
+        TrustResult::UnknownIssuer => t!("unknown issuer", "未知签发者"),
+        TrustResult::Expired => t!("expired", "已过期"),
+        TrustResult::NotYetValid => t!("not yet valid", "尚未生效"),
+        TrustResult::WrongName => t!("issued for another name", "签发给其他名称"),
+        TrustResult::Unusable => t!("nothing to trust in it", "其中没有可信任的证书"),
+        TrustResult::Invalid => t!("invalid", "无效"),
     }
 }
 

@@ -368,14 +368,14 @@ pub fn guarded_host(base: &str) -> Option<String> {
 }
 
 /// The key guard's words; `{}` is the host.
-pub const GUARD_WARNING: Text = t(
+pub const GUARD_WARNING: Text = t!(
     "This page was opened from a link that points the checks at {}, not at api.anthropic.com. A key typed here is sent to {}. Only go on if you trust it with your key.",
     "此页面是通过一个链接打开的，该链接把检测目标设为 {}，而不是 api.anthropic.com。在这里输入的密钥会被发送到 {}。只有在你信任它能保管你的密钥时才继续。",
 );
 /// See [`GUARD_WARNING`].
-pub const GUARD_CONFIRM: Text = t("I trust {} with this key", "我信任 {} 保管这个密钥");
+pub const GUARD_CONFIRM: Text = t!("I trust {} with this key", "我信任 {} 保管这个密钥");
 /// See [`GUARD_WARNING`].
-pub const GUARD_BLOCKED: Text = t(
+pub const GUARD_BLOCKED: Text = t!(
     "Nothing was sent. Confirm that you trust {} with the key, or clear the key field to run the checks without it.",
     "没有发送任何请求。请确认你信任 {} 保管该密钥，或者清空密钥字段以在不使用密钥的情况下运行检测。",
 );
@@ -385,16 +385,16 @@ pub fn guard_text(text: Text, lang: Lang, host: &str) -> String {
     text.get(lang).replace("{}", host)
 }
 
-const KEY_REMOVED: Text = t(
+const KEY_REMOVED: Text = t!(
     "The link held a key. It was removed from the address bar and not used: a key in a link ends up in chat logs, browser history and screenshots. Paste the key into the form instead, and consider rotating the one that was shared.",
     "链接中包含密钥。它已从地址栏中移除且未被使用：链接中的密钥会留在聊天记录、浏览器历史和截图里。请改为在表单中粘贴密钥，并考虑轮换已被分享的密钥。",
 );
-const UNKNOWN: Text = t(
+const UNKNOWN: Text = t!(
     "The link has a setting this page does not know, so it was ignored:",
     "链接中有本页面不认识的设置，已忽略：",
 );
-const MALFORMED: Text = t("The link's value was not used:", "链接中的值未被采用：");
-const TOO_LONG: Text = t(
+const MALFORMED: Text = t!("The link's value was not used:", "链接中的值未被采用：");
+const TOO_LONG: Text = t!(
     "The link is too long; only its beginning was read.",
     "链接过长，只读取了开头部分。",
 );
@@ -403,13 +403,13 @@ impl Problem {
     /// Why, for people.
     fn text(self) -> Text {
         match self {
-            Problem::Encoding => t(
+            Problem::Encoding => t!(
                 "it is not valid percent-encoded UTF-8",
                 "它不是有效的百分号编码 UTF-8",
             ),
-            Problem::TooLong => t("it is too long", "它太长了"),
-            Problem::NotAllowed => t("it is not one of the accepted values", "它不是可接受的值"),
-            Problem::Twice => t(
+            Problem::TooLong => t!("it is too long", "它太长了"),
+            Problem::NotAllowed => t!("it is not one of the accepted values", "它不是可接受的值"),
+            Problem::Twice => t!(
                 "the setting appears twice; the first one is used",
                 "该设置出现了两次，已采用第一个",
             ),

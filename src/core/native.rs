@@ -479,10 +479,10 @@ impl Runtime {
     /// The runtime's name for people.
     pub fn label(self) -> Text {
         match self {
-            Runtime::Python => t("Python SDK", "Python SDK"),
-            Runtime::Node => t("Node SDK", "Node SDK"),
-            Runtime::ClaudeCode => t("Claude Code", "Claude Code"),
-            Runtime::Curl => t("curl", "curl"),
+            Runtime::Python => t!("Python SDK", "Python SDK"),
+            Runtime::Node => t!("Node SDK", "Node SDK"),
+            Runtime::ClaudeCode => t!("Claude Code", "Claude Code"),
+            Runtime::Curl => t!("curl", "curl"),
         }
     }
 
@@ -960,143 +960,143 @@ fn predict(
 pub fn why_text(why: &Why, runtime: Runtime) -> (Text, Text) {
     use Runtime::*;
     let what = match why {
-        Why::Stopped(Stop::DiesAtStart) => t(
+        Why::Stopped(Stop::DiesAtStart) => t!(
             "the proxy variable has no scheme: with NODE_USE_ENV_PROXY=1 every Node process stops at start (ERR_INVALID_URL)",
             "代理变量没有协议头：设置 NODE_USE_ENV_PROXY=1 时，每个 Node 进程都会在启动时退出（ERR_INVALID_URL）",
         ),
-        Why::Stopped(Stop::SocksNeedsExtra) => t(
+        Why::Stopped(Stop::SocksNeedsExtra) => t!(
             "a SOCKS proxy: the client fails when it is made unless httpx2[socks] is installed",
             "SOCKS 代理：除非安装了 httpx2[socks]，否则创建客户端时就会失败",
         ),
-        Why::Stopped(Stop::SocksUnsupported) => t(
+        Why::Stopped(Stop::SocksUnsupported) => t!(
             "a SOCKS proxy, which Claude Code does not support",
             "SOCKS 代理，Claude Code 不支持",
         ),
-        Why::Stopped(Stop::HttpsProxy) => t(
+        Why::Stopped(Stop::HttpsProxy) => t!(
             "an https:// proxy, whose certificate curl does not trust without --proxy-cacert",
             "https:// 代理，没有 --proxy-cacert 时 curl 不信任其证书",
         ),
-        Why::Stopped(Stop::BadProxy) => t(
+        Why::Stopped(Stop::BadProxy) => t!(
             "the proxy URL it reads cannot be parsed",
             "它读取的代理 URL 无法解析",
         ),
-        Why::Stopped(Stop::NodeOptions) => t(
+        Why::Stopped(Stop::NodeOptions) => t!(
             "this Node refuses a flag in NODE_OPTIONS (--use-system-ca or --use-env-proxy need Node 22) and every Node process stops at start",
             "此版本的 Node 不接受 NODE_OPTIONS 中的某个参数（--use-system-ca 或 --use-env-proxy 需要 Node 22），每个 Node 进程都会在启动时退出",
         ),
-        Why::Stopped(Stop::NotText) => t(
+        Why::Stopped(Stop::NotText) => t!(
             "a proxy variable is not UTF-8, and the client fails when it is made (UnicodeEncodeError)",
             "某个代理变量不是 UTF-8，创建客户端时就会失败（UnicodeEncodeError）",
         ),
-        Why::Stopped(Stop::CaFile) => t(
+        Why::Stopped(Stop::CaFile) => t!(
             "SSL_CERT_FILE names a file it cannot load, and the client fails when it is made (FileNotFoundError, or no certificates)",
             "SSL_CERT_FILE 指向的文件无法加载，创建客户端时就会失败（FileNotFoundError 或没有证书）",
         ),
-        Why::NotResolved => t(
+        Why::NotResolved => t!(
             "the system resolver gives no address for the host",
             "系统解析器没有给出该主机的地址",
         ),
         Why::Path(f) | Why::NoFallback(f) => match (f.stage, f.error) {
-            (Stage::Proxy, NetError::ProxyStatus(407)) => t(
+            (Stage::Proxy, NetError::ProxyStatus(407)) => t!(
                 "the proxy asks for credentials (407)",
                 "代理要求身份验证（407）",
             ),
-            (Stage::Proxy, NetError::ProxyStatus(_)) => t(
+            (Stage::Proxy, NetError::ProxyStatus(_)) => t!(
                 "the proxy refuses the tunnel",
                 "代理拒绝建立隧道",
             ),
-            (Stage::Connect, NetError::TimedOut) => t(
+            (Stage::Connect, NetError::TimedOut) => t!(
                 "its connection gets no answer (dropped packets)",
                 "连接没有任何响应（数据包被丢弃）",
             ),
-            (Stage::Connect, _) => t(
+            (Stage::Connect, _) => t!(
                 "its connection is refused or unreachable",
                 "连接被拒绝或不可达",
             ),
-            (Stage::Proxy, _) => t(
+            (Stage::Proxy, _) => t!(
                 "the proxy does not answer the tunnel request",
                 "代理没有响应隧道请求",
             ),
-            (Stage::Tls, NetError::TimedOut) => t(
+            (Stage::Tls, NetError::TimedOut) => t!(
                 "the TLS handshake stalls after the connection is made (an MTU problem or a middlebox)",
                 "连接建立后 TLS 握手停滞（MTU 问题或中间设备）",
             ),
-            (Stage::Tls, _) => t(
+            (Stage::Tls, _) => t!(
                 "the TLS handshake fails or is reset after the connection is made; no runtime falls back to another address from that",
                 "连接建立后 TLS 握手失败或被重置；任何运行时都不会因此改用其他地址",
             ),
-            (Stage::Http, _) => t(
+            (Stage::Http, _) => t!(
                 "the connection breaks before the answer; no runtime falls back to another address from that",
                 "在收到响应之前连接中断；任何运行时都不会因此改用其他地址",
             ),
         },
-        Why::Untrusted(_) => t(
+        Why::Untrusted(_) => t!(
             "it does not trust the certificate chain the server (or a proxy intercepting TLS) presents",
             "它不信任服务器（或拦截 TLS 的代理）出示的证书链",
         ),
     };
     let fix = match (why, runtime) {
-        (Why::Stopped(Stop::DiesAtStart), _) => t(
+        (Why::Stopped(Stop::DiesAtStart), _) => t!(
             "Write the proxy with its scheme: HTTPS_PROXY=http://host:port.",
             "为代理写上协议头：HTTPS_PROXY=http://host:port。",
         ),
-        (Why::Stopped(Stop::SocksNeedsExtra), _) => t(
+        (Why::Stopped(Stop::SocksNeedsExtra), _) => t!(
             "pip install \"httpx2[socks]\", or use the proxy's HTTP port.",
             "pip install \"httpx2[socks]\"，或改用代理的 HTTP 端口。",
         ),
-        (Why::Stopped(Stop::SocksUnsupported), _) => t(
+        (Why::Stopped(Stop::SocksUnsupported), _) => t!(
             "Give Claude Code an HTTP proxy in HTTPS_PROXY (many SOCKS proxies offer an HTTP port too).",
             "在 HTTPS_PROXY 中为 Claude Code 设置 HTTP 代理（许多 SOCKS 代理也提供 HTTP 端口）。",
         ),
-        (Why::Stopped(Stop::HttpsProxy), _) => t(
+        (Why::Stopped(Stop::HttpsProxy), _) => t!(
             "Pass the proxy's CA with --proxy-cacert, or use the proxy's plain http:// address.",
             "用 --proxy-cacert 传入代理的 CA，或改用代理的 http:// 地址。",
         ),
-        (Why::Stopped(Stop::NodeOptions), _) => t(
+        (Why::Stopped(Stop::NodeOptions), _) => t!(
             "Remove the flag from NODE_OPTIONS on Node 20 (trust a CA with NODE_EXTRA_CA_CERTS or --use-openssl-ca instead), or upgrade to Node 22 or later.",
             "在 Node 20 上从 NODE_OPTIONS 中去掉该参数（改用 NODE_EXTRA_CA_CERTS 或 --use-openssl-ca 信任 CA），或升级到 Node 22 及以上。",
         ),
-        (Why::Stopped(Stop::CaFile), _) => t(
+        (Why::Stopped(Stop::CaFile), _) => t!(
             "Point SSL_CERT_FILE at a readable PEM bundle (which replaces the system store for Python), or unset it.",
             "让 SSL_CERT_FILE 指向可读的 PEM 证书包（对 Python 而言它会替换系统证书库），或取消设置。",
         ),
-        (Why::Stopped(Stop::NotText), _) => t(
+        (Why::Stopped(Stop::NotText), _) => t!(
             "Set the proxy variable again by typing it, in plain ASCII: export HTTPS_PROXY=http://host:port.",
             "手动以纯 ASCII 重新设置代理变量：export HTTPS_PROXY=http://host:port。",
         ),
-        (Why::Stopped(Stop::BadProxy), _) => t(
+        (Why::Stopped(Stop::BadProxy), _) => t!(
             "Fix the proxy variable: http://host:port, no spaces, the password percent-encoded.",
             "修正代理变量：http://host:port，不含空格，密码需百分号编码。",
         ),
-        (Why::NotResolved, _) => t(
+        (Why::NotResolved, _) => t!(
             "Fix this machine's resolver (/etc/resolv.conf, the container's DNS), or compare with a public resolver: nslookup api.anthropic.com 1.1.1.1.",
             "修复本机的解析器（/etc/resolv.conf、容器的 DNS），或与公共解析器对比：nslookup api.anthropic.com 1.1.1.1。",
         ),
-        (Why::Untrusted(_), Node | ClaudeCode) => t(
+        (Why::Untrusted(_), Node | ClaudeCode) => t!(
             "Trust the issuing CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem (a PEM file holding that CA). Never set NODE_TLS_REJECT_UNAUTHORIZED=0.",
             "信任签发的 CA：NODE_EXTRA_CA_CERTS=/path/to/ca.pem（包含该 CA 的 PEM 文件）。切勿设置 NODE_TLS_REJECT_UNAUTHORIZED=0。",
         ),
-        (Why::Untrusted(_), Python) => t(
+        (Why::Untrusted(_), Python) => t!(
             "Add the CA to the system store (update-ca-certificates), or pass it: DefaultHttpxClient(verify=ssl.create_default_context(cafile=\"/path/to/ca.pem\")). SSL_CERT_FILE replaces the system store; never verify=False.",
             "将该 CA 加入系统证书库（update-ca-certificates），或在客户端传入：DefaultHttpxClient(verify=ssl.create_default_context(cafile=\"/path/to/ca.pem\"))。SSL_CERT_FILE 会替换系统证书库；切勿使用 verify=False。",
         ),
-        (Why::Untrusted(_), Curl) => t(
+        (Why::Untrusted(_), Curl) => t!(
             "Add the CA to the system store (update-ca-certificates), or pass --cacert /path/to/ca.pem (CURL_CA_BUNDLE). Never -k.",
             "将该 CA 加入系统证书库（update-ca-certificates），或使用 --cacert /path/to/ca.pem（CURL_CA_BUNDLE）。切勿使用 -k。",
         ),
-        (Why::Path(f), Node) if f.stage == Stage::Connect => t(
+        (Why::Path(f), Node) if f.stage == Stage::Connect => t!(
             "Node's fetch ignores HTTPS_PROXY: on Node 22+ set NODE_USE_ENV_PROXY=1; on Node 20 pass a ProxyAgent from undici@7 in fetchOptions. Or allow api.anthropic.com:443 in the firewall.",
             "Node 的 fetch 会忽略 HTTPS_PROXY：Node 22 及以上设置 NODE_USE_ENV_PROXY=1；Node 20 在 fetchOptions 中传入 undici@7 的 ProxyAgent。或在防火墙中放行 api.anthropic.com:443。",
         ),
-        (Why::Path(f) | Why::NoFallback(f), _) if f.stage == Stage::Proxy => t(
+        (Why::Path(f) | Why::NoFallback(f), _) if f.stage == Stage::Proxy => t!(
             "Check the proxy: its address, and credentials as http://user:password@host:port (407), or ask its operator to allow api.anthropic.com:443 (403).",
             "检查代理：地址是否正确；需要身份验证时写成 http://user:password@host:port（407）；被拒绝时请代理管理员放行 api.anthropic.com:443（403）。",
         ),
-        (Why::NoFallback(_), _) => t(
+        (Why::NoFallback(_), _) => t!(
             "Repair or disable the failing address family on this host (for IPv6: the route, the firewall, or the VPN), or point the name at the working family (a hosts entry); no SDK falls back from a connection that was made.",
             "修复或禁用本机上失败的地址族（IPv6：路由、防火墙或 VPN），或让该名称只指向可用的地址族（hosts 条目）；连接一旦建立，SDK 不会再回退。",
         ),
-        (Why::Path(_), _) => t(
+        (Why::Path(_), _) => t!(
             "Allow api.anthropic.com:443 in the firewall, or route through a proxy this runtime reads (HTTPS_PROXY for Python, curl and Claude Code).",
             "在防火墙中放行 api.anthropic.com:443，或通过该运行时会读取的代理访问（Python、curl 和 Claude Code 读取 HTTPS_PROXY）。",
         ),
@@ -1284,6 +1284,7 @@ pub fn tunnel_net(inputs: &Inputs, target: &Target, index: usize) -> Option<NetS
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::i18n::Lang;
     use crate::core::net::Cert;
 
     pub fn env(pairs: &[(&str, &str)]) -> Inputs {
@@ -1763,10 +1764,14 @@ mod tests {
             for runtime in RUNTIMES {
                 let (what, fix) = why_text(&why, runtime);
                 for text in [what, fix] {
-                    assert!(!text.en.is_empty() && !text.zh.is_empty() && text.en != text.zh);
                     assert!(
-                        !text.en.contains("verify=False\"")
-                            && !text.en.contains("REJECT_UNAUTHORIZED=0\"")
+                        !text.get(Lang::En).is_empty()
+                            && !text.get(Lang::Zh).is_empty()
+                            && text.get(Lang::En) != text.get(Lang::Zh)
+                    );
+                    assert!(
+                        !text.get(Lang::En).contains("verify=False\"")
+                            && !text.get(Lang::En).contains("REJECT_UNAUTHORIZED=0\"")
                     );
                 }
             }

@@ -7,20 +7,20 @@ use super::i18n::{t, Lang, Text};
 use super::native::{why_text, PathRow, Prediction, Route, RuntimeRow};
 use super::net::{NetError, TrustResult, TrustSource};
 
-pub const PATHS: Text = t("Paths", "路径");
-pub const RUNTIMES: Text = t("Runtimes", "运行时");
-pub const FIX: Text = t("Fix", "修复");
-pub const ISSUER: Text = t("Issuer", "签发者");
-const WORKS: Text = t("works", "可用");
-const WORKS_AFTER_WAIT: Text = t(
+pub const PATHS: Text = t!("Paths", "路径");
+pub const RUNTIMES: Text = t!("Runtimes", "运行时");
+pub const FIX: Text = t!("Fix", "修复");
+pub const ISSUER: Text = t!("Issuer", "签发者");
+const WORKS: Text = t!("works", "可用");
+const WORKS_AFTER_WAIT: Text = t!(
     "works, after a 5 s wait on a silent address",
     "可用，但要先在无响应的地址上等待 5 秒",
 );
-const FAILS: Text = t("fails", "失败");
-const UNKNOWN: Text = t("not decided", "未判定");
-const DIRECT: Text = t("direct", "直连");
-const VIA: Text = t("through", "经由");
-const STOPPED: Text = t("does not start", "无法启动");
+const FAILS: Text = t!("fails", "失败");
+const UNKNOWN: Text = t!("not decided", "未判定");
+const DIRECT: Text = t!("direct", "直连");
+const VIA: Text = t!("through", "经由");
+const STOPPED: Text = t!("does not start", "无法启动");
 
 /// Text a server, a certificate or the environment chose, safe for a terminal or a page: no control
 /// characters (which could move a terminal's cursor or change its colours), bounded.

@@ -63,7 +63,8 @@ pub enum ShareError {
 
 impl std::fmt::Display for ShareError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.text().en)?;
+        // English, for logs and the native doctor; people see `text()` in their own language.
+        f.write_str(self.text().get(Lang::En))?;
         if let ShareError::Version(v) = self {
             write!(f, " ({v})")?;
         }
@@ -75,24 +76,24 @@ impl ShareError {
     /// What went wrong, for people.
     pub fn text(self) -> Text {
         match self {
-            ShareError::Empty => t("The report link is empty.", "报告链接是空的。"),
-            ShareError::TooLong => t(
+            ShareError::Empty => t!("The report link is empty.", "报告链接是空的。"),
+            ShareError::TooLong => t!(
                 "The report link is too long to be one this page made.",
                 "报告链接过长，不是本页面生成的。",
             ),
-            ShareError::Encoding => t(
+            ShareError::Encoding => t!(
                 "The report link is damaged: it holds characters a report never has. It may have been cut or changed when it was pasted.",
                 "报告链接已损坏：其中含有报告中不会出现的字符。它可能在粘贴时被截断或修改了。",
             ),
-            ShareError::Version(_) => t(
+            ShareError::Version(_) => t!(
                 "The report link was made by another version of API Doctor and cannot be shown here.",
                 "该报告链接由其他版本的 API Doctor 生成，无法在此显示。",
             ),
-            ShareError::Corrupt => t(
+            ShareError::Corrupt => t!(
                 "The report link is damaged: its compressed data does not unpack. It may have been cut short when it was pasted.",
                 "报告链接已损坏：压缩数据无法解开。它可能在粘贴时被截断了。",
             ),
-            ShareError::Malformed => t(
+            ShareError::Malformed => t!(
                 "The report link is damaged: its data does not describe a report.",
                 "报告链接已损坏：其数据不是一份报告。",
             ),

@@ -122,6 +122,45 @@ impl Drop for Guard {
     }
 }
 
+/// Downloads a file that sits beside the page (a language's texts) as text: `None` when it cannot be had,
+/// whether the request fails, answers with a status other than 200, or takes longer than `timeout_ms`.
+pub async fn page_file(name: &str, timeout_ms: u32) -> Option<String> {
+    let guard = Guard::new(timeout_ms, None);
+    let init = RequestInit::new();
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_signal(Some(&guard.controller.signal()));
+    // A relative name resolves against the page's own address, so the file comes from the page's folder.
+    let request = Request::new_with_str_and_init(name, &init).ok()?;
+    let answer = JsFuture::from(web_sys::window()?.fetch_with_request(&request))
+        .await
+        .ok()?;
+    let response: Response = answer.dyn_into().ok()?;
+    if response.status() != 200 {
+        return None;
+    }
+    JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()
+}
+
+/// Takes over the download of `name` that the start-up script began while the wasm compiled
+/// (`window.apiDoctorTexts`, see scripts/postbuild), if it began that one: its text, or `None` when it
+/// began another file, none at all (debug builds), or it failed.
+pub async fn early_file(name: &str) -> Option<String> {
+    let window = web_sys::window()?;
+    let key = JsValue::from_str("apiDoctorTexts");
+    let early = Reflect::get(&window, &key).ok()?;
+    let began = Reflect::get(&early, &"name".into()).ok()?.as_string()?;
+    if began != name {
+        return None;
+    }
+    // Taken once: a later wish for this file (none is expected) downloads it again.
+    let _ = Reflect::set(&window, &key, &JsValue::UNDEFINED);
+    let text: js_sys::Promise = Reflect::get(&early, &"text".into()).ok()?.dyn_into().ok()?;
+    JsFuture::from(text).await.ok()?.as_string()
+}
+
 /// Builds the request; the key goes only into a request for the target's own origin.
 fn request(
     spec: &ProbeSpec,

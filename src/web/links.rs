@@ -85,10 +85,30 @@ pub fn show_guard_block(host: Option<&str>, lang: Lang) {
     }
 }
 
-/// Shows the notes about the link the page was opened with, and a report link that could not be read.
-pub fn notes(notes: &[Note], share_error: Option<ShareError>, lang: Lang) {
+/// Shows the notes about the link the page was opened with, a report link that could not be read, a
+/// language whose texts could not be downloaded, and a command line's report whose texts could not be.
+pub fn notes(
+    notes: &[Note],
+    share_error: Option<ShareError>,
+    (lang_unavailable, report_texts_missing): (bool, bool),
+    lang: Lang,
+) {
     let list = by_id::<HtmlElement>("notices");
     list.set_text_content(None);
+    for (shown, kind, name) in [
+        (lang_unavailable, "lang", "lang-unavailable"),
+        (
+            report_texts_missing,
+            "report-texts",
+            "report-texts-unavailable",
+        ),
+    ] {
+        if shown {
+            let p = el("p", "notice", Some(tr(name, lang)));
+            attr(&p, "data-kind", kind);
+            append(&list, &p);
+        }
+    }
     if let Some(e) = share_error {
         let p = el("p", "notice", None);
         attr(&p, "data-kind", "report");

@@ -19,7 +19,7 @@ use web_sys::{
 };
 
 use crate::core::form::Form;
-use crate::core::i18n::Lang;
+use crate::core::i18n::{self, Lang, Part};
 use crate::core::input::MAX_SAMPLES;
 use crate::core::link::{self, Fragment, Note};
 use crate::core::probe::{ProbeId, ProbeSpec};
@@ -58,6 +58,10 @@ struct App {
     report_link: Option<String>,
     /// Whether the page shows a shared report instead of the form.
     shared: bool,
+    /// Whether the other language's texts could not be downloaded, the last time they were wanted.
+    lang_unavailable: bool,
+    /// Whether a report from the command line could not be shown because its texts could not be downloaded.
+    report_texts_missing: bool,
 }
 
 type Shared = Rc<RefCell<App>>;
@@ -86,6 +90,8 @@ pub fn start() {
         report: None,
         report_link: None,
         shared: false,
+        lang_unavailable: false,
+        report_texts_missing: false,
     }));
     fill_defaults();
     let mut autorun = false;
@@ -111,28 +117,132 @@ pub fn start() {
             write_form(&form);
         }
     }
+    // Nothing is shown in a language before its texts are here; the static copy stays readable meanwhile.
+    let wanted = app.borrow().lang;
+    wasm_bindgen_futures::spawn_local(async move {
+        let lang = if load_texts(wanted, Part::Page).await {
+            wanted
+        } else if load_texts(other(wanted), Part::Page).await {
+            app.borrow_mut().lang_unavailable = true;
+            other(wanted)
+        } else {
+            // Without texts the page cannot speak: say so as a failed start does, in both languages.
+            set_hidden("boot-status", true);
+            set_hidden("load-failed", false);
+            return;
+        };
+        app.borrow_mut().lang = lang;
+        show(&app, autorun, report_text);
+    });
+}
+
+/// How long a language's file may take to arrive.
+const TEXTS_TIMEOUT_MS: u32 = 15_000;
+
+/// The other language.
+fn other(lang: Lang) -> Lang {
+    match lang {
+        Lang::En => Lang::Zh,
+        Lang::Zh => Lang::En,
+    }
+}
+
+/// Downloads and installs a language's texts of `part` unless they are here already: whether the page may
+/// now show what needs them.
+async fn load_texts(lang: Lang, part: Part) -> bool {
+    if i18n::is_installed(lang, part) {
+        return true;
+    }
+    let name = i18n::file_name(lang, part);
+    // The start-up script may have begun this download already; if that failed, it is tried once more.
+    let file = match fetch::early_file(&name).await {
+        Some(file) => Some(file),
+        None => fetch::page_file(&name, TEXTS_TIMEOUT_MS).await,
+    };
+    file.is_some_and(|file| i18n::install(lang, part, file).is_ok())
+}
+
+/// Whether the page shows a report from the command line, whose texts are downloaded apart.
+fn shows_native(app: &Shared) -> bool {
+    let a = app.borrow();
+    a.shared && a.report.as_ref().is_some_and(|r| r.native.is_some())
+}
+
+/// Downloads what `lang` needs in the page's present state: its texts, and the command line's while such
+/// a report is on show. Whether the page may now show `lang`.
+async fn load_language(app: &Shared, lang: Lang) -> bool {
+    let native = shows_native(app);
+    load_texts(lang, Part::Page).await && (!native || load_texts(lang, Part::Native).await)
+}
+
+/// Reports, on the console, a text shown before its file was installed: a bug of this shell, which the
+/// end-to-end tests fail on.
+fn check_texts() {
+    if i18n::take_missed() {
+        web_sys::console::error_1(
+            &"a text was shown before its language file was installed".into(),
+        );
+    }
+}
+
+/// Shows the page in its language once the texts are here: the form, the notes, and a shared report or
+/// a run the link asked for.
+fn show(app: &Shared, autorun: bool, report_text: Option<String>) {
     let lang = app.borrow().lang;
     render::static_copy(lang);
     render::idle(lang);
-    wire(&app);
+    wire(app);
     set_hidden("lang", false);
     by_id::<HtmlButtonElement>("run").set_disabled(false);
-    form_changed(&app);
-    render_notes(&app);
+    form_changed(app);
+    render_notes(app);
     if let Some(text) = report_text {
         app.borrow_mut().shared = true;
         let app = app.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let decoded = share::decode(&text).await;
-            show_shared(&app, decoded);
+            // A report from the command line needs its texts, downloaded only now.
+            let lang = app.borrow().lang;
+            let native = decoded.as_ref().is_ok_and(|r| r.native.is_some());
+            if native && !load_texts(lang, Part::Native).await {
+                {
+                    let mut a = app.borrow_mut();
+                    a.shared = false;
+                    a.report_texts_missing = true;
+                }
+                render_notes(&app);
+                render_shared(&app);
+            } else {
+                show_shared(&app, decoded);
+            }
+            check_texts();
             ready();
         });
         return;
     }
+    check_texts();
     ready();
     if autorun {
-        start_run(&app);
+        start_run(app);
     }
+}
+
+/// Shows the page in `lang`, whose texts are installed.
+fn switch_to(app: &Shared, lang: Lang) {
+    {
+        let mut a = app.borrow_mut();
+        a.lang = lang;
+        a.lang_unavailable = false;
+    }
+    render::static_copy(lang);
+    render_notes(app);
+    form_changed(app);
+    if app.borrow().shared {
+        render_shared(app);
+    } else {
+        refresh(app);
+    }
+    check_texts();
 }
 
 /// Marks the page as started, for the load-failure notice and the tests.
@@ -178,7 +288,12 @@ fn render_shared(app: &Shared) {
 /// Shows the notes about the link the page was opened with.
 fn render_notes(app: &Shared) {
     let a = app.borrow();
-    links::notes(&a.notes, a.share_error, a.lang);
+    links::notes(
+        &a.notes,
+        a.share_error,
+        (a.lang_unavailable, a.report_texts_missing),
+        a.lang,
+    );
 }
 
 /// Re-reads the form after a change: the link to copy and the key guard follow it.
@@ -272,23 +387,29 @@ fn wire(app: &Shared) {
         }
     });
     on(app, "lang", "click", |app, _| {
-        let lang = {
-            let mut a = app.borrow_mut();
-            a.lang = if a.lang == Lang::En {
-                Lang::Zh
-            } else {
-                Lang::En
-            };
-            a.lang
-        };
-        render::static_copy(lang);
-        render_notes(app);
-        form_changed(app);
-        if app.borrow().shared {
-            render_shared(app);
-        } else {
-            refresh(app);
+        let next = other(app.borrow().lang);
+        let native = shows_native(app);
+        if i18n::is_installed(next, Part::Page)
+            && (!native || i18n::is_installed(next, Part::Native))
+        {
+            switch_to(app, next);
+            return;
         }
+        // The other language's texts are downloaded when first chosen; the page stays as it is until
+        // they are here, and says so if they cannot be had.
+        let button = by_id::<HtmlButtonElement>("lang");
+        button.set_disabled(true);
+        let app = app.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let loaded = load_language(&app, next).await;
+            button.set_disabled(false);
+            if loaded {
+                switch_to(&app, next);
+            } else {
+                app.borrow_mut().lang_unavailable = true;
+                render_notes(&app);
+            }
+        });
     });
 }
 

@@ -68,7 +68,7 @@ pub fn diagnosis(d: &Diagnosis, lang: Lang, has_key: bool) {
             let Ok(Some(old)) = list.query_selector(&selector) else {
                 continue;
             };
-            if old.get_attribute("data-sig") != Some(signature(entry)) {
+            if old.get_attribute("data-sig") != Some(signature(entry, lang)) {
                 old.replace_with_with_node_1(&item(entry, lang))
                     .unwrap_throw();
             }
@@ -97,13 +97,13 @@ pub fn diagnosis(d: &Diagnosis, lang: Lang, has_key: bool) {
     }
 }
 
-/// What an item shows, in one string: equal signatures render the same.
-fn signature(entry: &Entry) -> String {
+/// What an item shows in `lang`, in one string: equal signatures render the same.
+fn signature(entry: &Entry, lang: Lang) -> String {
     match &entry.state {
         State::Pending => "pending".to_string(),
         State::Skipped { because } => format!("skipped:{because}"),
         State::Done(f) => {
-            let facts: Vec<String> = f.facts.iter().map(|fact| fact.value(Lang::En)).collect();
+            let facts: Vec<String> = f.facts.iter().map(|fact| fact.value(lang)).collect();
             format!("{}:{}", f.outcome.id, facts.join("\u{1f}"))
         }
     }
@@ -121,7 +121,7 @@ fn item(entry: &Entry, lang: Lang) -> Element {
     let status = entry.status();
     let li = el("li", "finding", None);
     attr(&li, "data-code", entry.check.code);
-    attr(&li, "data-sig", &signature(entry));
+    attr(&li, "data-sig", &signature(entry, lang));
     attr(&li, "data-status", status.map_or("pending", Status::as_str));
     let head = el("div", "finding-head", None);
     let mark = el("span", "mark", Some(icon(status)));

@@ -14,7 +14,8 @@
 //   diagnosing, rendering) is the overhead this measures.
 // load: how long the wasm takes to start once downloaded: from the Resource Timing `responseEnd` of the
 //   .wasm to the moment `html[data-ready]` is set (seen by a MutationObserver installed before the page's
-//   own scripts); and, for context, from navigation start to that moment.
+//   own scripts), which includes downloading the language file the wasm asks for once it runs; and, for
+//   context, from navigation start to that moment, and from the wasm's download to the language file's.
 // latency: the median warm round trip the latency check reports (its rendered fact) beside a plain
 //   JavaScript timing loop in the same page making the same requests: what src/web/fetch.rs sends for
 //   the series (src/core/run.rs series_order, src/core/probe.rs describe): a `no-cors` GET of
@@ -50,7 +51,13 @@ const CONTROL_SAMPLES = 5;
 /** The probes' timeout (src/core/probe.rs DEFAULT_TIMEOUT_MS). */
 const PROBE_TIMEOUT_MS = 10_000;
 
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm" };
+const TYPES = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".wasm": "application/wasm",
+  ".txt": "text/plain; charset=utf-8",
+};
 
 function serve(root) {
   const server = http.createServer(async (req, res) => {
@@ -185,19 +192,27 @@ async function measureLoad(browser, site) {
         .getEntriesByType("resource")
         .filter((e) => new URL(e.name).pathname.endsWith(".wasm"))
         .map((e) => ({ start: e.startTime, end: e.responseEnd, bytes: e.encodedBodySize })),
+      texts: performance
+        .getEntriesByType("resource")
+        .filter((e) => new URL(e.name).pathname.endsWith(".txt"))
+        .map((e) => ({ start: e.startTime, end: e.responseEnd })),
     }));
     await context.close();
     if (typeof t.ready !== "number") throw new Error("the ready moment was not observed");
     if (!t.wasm.length) throw new Error("no Resource Timing entry for the .wasm");
     // The page preloads the wasm and then fetches it; the download that ended last is the one it waited for.
     const end = Math.max(...t.wasm.map((w) => w.end));
-    results.push({ ready: t.ready, downloaded: end, instantiate: t.ready - end, entries: t.wasm.length });
+    // The language file is asked for once the wasm runs: from the wasm's download to the file's arrival.
+    const texts = t.texts.length ? Math.max(...t.texts.map((x) => x.end)) - end : null;
+    results.push({ ready: t.ready, downloaded: end, instantiate: t.ready - end, entries: t.wasm.length, texts });
   }
+  const texts = results.map((r) => r.texts).filter((x) => x !== null);
   return {
     runs,
     wasm_downloaded_ms: round(median(results.map((r) => r.downloaded))),
     wasm_instantiate_ms: round(median(results.map((r) => r.instantiate))),
     ready_ms: round(median(results.map((r) => r.ready))),
+    texts_arrived_ms: texts.length ? round(median(texts)) : null,
     wasm_entries: Math.max(...results.map((r) => r.entries)),
   };
 }

@@ -16,8 +16,8 @@ pub static ACCEPTED: Outcome = Outcome {
     id: "accepted",
     status: Status::Pass,
     layer: Layer::Auth,
-    title: t("The key works", "密钥有效"),
-    detail: t(
+    title: t!("The key works", "密钥有效"),
+    detail: t!(
         "The API accepted the key and listed models for it, from this browser.",
         "API 接受了该密钥，并在本浏览器中为其列出了模型。",
     ),
@@ -29,8 +29,8 @@ pub static NO_KEY: Outcome = Outcome {
     id: "no_key",
     status: Status::Info,
     layer: Layer::Auth,
-    title: t("Key not checked", "未检测密钥"),
-    detail: t(
+    title: t!("Key not checked", "未检测密钥"),
+    detail: t!(
         "No key was given, so nothing was sent with one.",
         "未提供密钥，因此没有发送带密钥的请求。",
     ),
@@ -42,12 +42,12 @@ pub static INVALID: Outcome = Outcome {
     id: "invalid",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("The key is not valid", "密钥无效"),
-    detail: t(
+    title: t!("The key is not valid", "密钥无效"),
+    detail: t!(
         "The API answered \"invalid x-api-key\": the key was revoked, belongs to another service, or is mistyped.",
         "API 返回 \"invalid x-api-key\"：密钥已被撤销、属于其他服务，或输入有误。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Create a new API key in the Claude Console and set it as ANTHROPIC_API_KEY; check that no older value overrides it (a .env file, a shell profile).",
         "在 Claude Console 中创建新的 API 密钥并设置为 ANTHROPIC_API_KEY；检查是否有旧值覆盖了它（.env 文件、shell 配置文件）。",
     )),
@@ -58,12 +58,12 @@ pub static KEY_MISSING: Outcome = Outcome {
     id: "key_missing",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("The key did not arrive", "密钥没有送达"),
-    detail: t(
+    title: t!("The key did not arrive", "密钥没有送达"),
+    detail: t!(
         "The key was sent in the header named below, yet the server answered \"x-api-key header is required\", as the API does when no key arrives: a proxy or gateway on the way dropped that header, or it passes on only the other one. The API itself takes an API key in either x-api-key or Authorization: Bearer.",
         "密钥已通过下方所列的请求头发送，但服务器返回 \"x-api-key header is required\"，这是 API 在没有收到密钥时的响应：途中的代理或网关丢弃了该请求头，或者只转发另一个请求头。API 本身在 x-api-key 和 Authorization: Bearer 中都接受 API 密钥。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Make the gateway or proxy pass both x-api-key and Authorization through: today's SDKs send an API key as Authorization: Bearer, older SDKs and the API's curl examples as x-api-key. Run this page again with the other header to see which one gets through.",
         "让网关或代理同时透传 x-api-key 和 Authorization：当前的 SDK 以 Authorization: Bearer 发送 API 密钥，旧版 SDK 和 API 的 curl 示例使用 x-api-key。可在本页改用另一个请求头再运行一次，看哪一个能通过。",
     )),
@@ -74,12 +74,12 @@ pub static OAUTH: Outcome = Outcome {
     id: "oauth",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("OAuth tokens are not accepted here", "此处不接受 OAuth 令牌"),
-    detail: t(
+    title: t!("OAuth tokens are not accepted here", "此处不接受 OAuth 令牌"),
+    detail: t!(
         "The API answered \"OAuth authentication is currently not supported.\": a Claude subscription token was used where an API key is needed.",
         "API 返回 \"OAuth authentication is currently not supported.\"：在需要 API 密钥的地方使用了 Claude 订阅令牌。",
     ),
-    fix: Some(t("Create an API key in the Claude Console and use it instead.", "在 Claude Console 中创建 API 密钥并改用它。")),
+    fix: Some(t!("Create an API key in the Claude Console and use it instead.", "在 Claude Console 中创建 API 密钥并改用它。")),
     snippets: &[],
 };
 
@@ -87,12 +87,12 @@ pub static ORG_BLOCKS_BROWSER: Outcome = Outcome {
     id: "org_blocks_browser",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("This organization does not allow calls from browsers", "该组织不允许从浏览器调用"),
-    detail: t(
+    title: t!("This organization does not allow calls from browsers", "该组织不允许从浏览器调用"),
+    detail: t!(
         "The API answered that CORS requests are not allowed for this organization (its settings, or zero data retention). No change in the browser fixes this.",
         "API 返回该组织不允许 CORS 请求（由于组织设置或零数据保留策略）。在浏览器端做任何修改都无法解决。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Call the API from a back end (a server or serverless function holding the key) and have the browser talk to that; the key then never reaches browsers either.",
         "改从后端（持有密钥的服务器或无服务器函数）调用 API，让浏览器与该后端通信；这样密钥也不会暴露给浏览器。",
     )),
@@ -103,9 +103,9 @@ pub static PERMISSION: Outcome = Outcome {
     id: "permission",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("The key lacks permission", "密钥权限不足"),
-    detail: t("The API answered permission_error: the key may not use this resource.", "API 返回 permission_error：该密钥无权使用此资源。"),
-    fix: Some(t(
+    title: t!("The key lacks permission", "密钥权限不足"),
+    detail: t!("The API answered permission_error: the key may not use this resource.", "API 返回 permission_error：该密钥无权使用此资源。"),
+    fix: Some(t!(
         "Check the key's workspace and role in the Console, or use a key from a workspace that has access.",
         "在 Console 中检查密钥所属的工作区和角色，或使用有访问权限的工作区的密钥。",
     )),
@@ -116,12 +116,12 @@ pub static REGION: Outcome = Outcome {
     id: "region",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("Request not allowed: an unsupported region", "请求不被允许：不受支持的地区"),
-    detail: t(
+    title: t!("Request not allowed: an unsupported region", "请求不被允许：不受支持的地区"),
+    detail: t!(
         "The edge answered 403 \"Request not allowed\" to the keyed request: the API is not offered where this connection comes from.",
         "边缘节点对带密钥的请求返回 403 \"Request not allowed\"：该连接所在的地区不提供 API 服务。",
     ),
-    fix: Some(t("Use the API from a supported country or region.", "请在受支持的国家或地区使用 API。")),
+    fix: Some(t!("Use the API from a supported country or region.", "请在受支持的国家或地区使用 API。")),
     snippets: &[],
 };
 
@@ -129,12 +129,12 @@ pub static BILLING: Outcome = Outcome {
     id: "billing",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("A billing problem", "账单问题"),
-    detail: t(
+    title: t!("A billing problem", "账单问题"),
+    detail: t!(
         "The API refused on billing grounds: the credit balance is too low, or payment failed.",
         "API 因账单原因拒绝了请求：额度余额不足，或付款失败。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Add credits or fix the payment method in the Console under Billing.",
         "在 Console 的 Billing 页面充值或更新付款方式。",
     )),
@@ -145,12 +145,12 @@ pub static RATE_LIMITED: Outcome = Outcome {
     id: "rate_limited",
     status: Status::Warn,
     layer: Layer::Service,
-    title: t("Rate limited right now", "当前被限流"),
-    detail: t(
+    title: t!("Rate limited right now", "当前被限流"),
+    detail: t!(
         "The API answered 429: this organization is over a rate limit at the moment. The SDKs wait and retry, honouring retry-after.",
         "API 返回 429：该组织目前超出了速率限制。SDK 会遵循 retry-after 等待并重试。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Wait for retry-after, spread requests out, or ask for a higher tier; keep max_retries at 2 or more.",
         "等待 retry-after 指定的时间、分散请求，或申请更高的用量等级；将 max_retries 保持在 2 或以上。",
     )),
@@ -164,12 +164,12 @@ pub static SPEND_CAP: Outcome = Outcome {
     id: "spend_cap",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("The monthly spend limit is reached", "已达到月度支出上限"),
-    detail: t(
+    title: t!("The monthly spend limit is reached", "已达到月度支出上限"),
+    detail: t!(
         "The API answered 429 with enforced_spend_limit_reached: retrying will not help until the limit is raised or the month turns.",
         "API 返回 429 和 enforced_spend_limit_reached：在提高上限或进入下个月之前，重试无济于事。",
     ),
-    fix: Some(t("Raise the spend limit in the Console under Limits.", "在 Console 的 Limits 页面提高支出上限。")),
+    fix: Some(t!("Raise the spend limit in the Console under Limits.", "在 Console 的 Limits 页面提高支出上限。")),
     snippets: &[],
 };
 
@@ -177,12 +177,12 @@ pub static OVERLOADED: Outcome = Outcome {
     id: "overloaded",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t("The API is overloaded (529)", "API 过载（529）"),
-    detail: t(
+    title: t!("The API is overloaded (529)", "API 过载（529）"),
+    detail: t!(
         "The API is overloaded across all users; this is not your network or key.",
         "API 在所有用户范围内过载；这与你的网络或密钥无关。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Retry with backoff (the SDKs do, max_retries); check status.claude.com.",
         "使用退避策略重试（SDK 会自动进行，见 max_retries）；查看 status.claude.com。",
     )),
@@ -193,12 +193,12 @@ pub static SERVER_ERROR: Outcome = Outcome {
     id: "server_error",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t("The API answered with a server error", "API 返回了服务器错误"),
-    detail: t(
+    title: t!("The API answered with a server error", "API 返回了服务器错误"),
+    detail: t!(
         "A 5xx came back from the API itself: an internal error or a timeout on its side, not your network or key.",
         "API 本身返回了 5xx：是其内部错误或超时，与你的网络或密钥无关。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Retry later (the SDKs retry 5xx automatically); if it persists, send the request id to support and check status.claude.com.",
         "稍后重试（SDK 会自动重试 5xx）；如果持续出现，请将请求 ID 发给支持团队，并查看 status.claude.com。",
     )),
@@ -209,15 +209,15 @@ pub static EDGE_ERROR: Outcome = Outcome {
     id: "edge_error",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t(
+    title: t!(
         "The edge could not reach the service",
         "边缘节点无法连接到服务",
     ),
-    detail: t(
+    detail: t!(
         "The CDN in front of the API answered with a 52x error.",
         "API 前面的 CDN 返回了 52x 错误。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Usually brief: retry in a minute and check status.claude.com.",
         "通常很快恢复：一分钟后重试，并查看 status.claude.com。",
     )),
@@ -228,12 +228,12 @@ pub static NOT_API: Outcome = Outcome {
     id: "not_api",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("A web page answered the keyed request", "带密钥的请求得到的是网页"),
-    detail: t(
+    title: t!("A web page answered the keyed request", "带密钥的请求得到的是网页"),
+    detail: t!(
         "An HTML page came back instead of the API's JSON: a proxy, a gateway's login page or an edge challenge.",
         "返回的是 HTML 页面而不是 API 的 JSON：可能是代理、网关的登录页或边缘节点的验证页面。",
     ),
-    fix: Some(t("Open the base URL in a tab to see the page, and ask whoever runs that proxy or gateway.", "在标签页中打开基础 URL 查看该页面，并询问该代理或网关的管理者。")),
+    fix: Some(t!("Open the base URL in a tab to see the page, and ask whoever runs that proxy or gateway.", "在标签页中打开基础 URL 查看该页面，并询问该代理或网关的管理者。")),
     snippets: &[],
 };
 
@@ -241,15 +241,15 @@ pub static NOT_FOUND: Outcome = Outcome {
     id: "not_found",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t(
+    title: t!(
         "No model list at this path (404)",
         "该路径下没有模型列表（404）",
     ),
-    detail: t(
+    detail: t!(
         "/v1/models under this base URL does not exist: the base path is probably wrong.",
         "该基础 URL 下不存在 /v1/models：基础路径很可能填错了。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check the gateway's documented base URL (the part before /v1).",
         "查看网关文档中的基础 URL（/v1 之前的部分）。",
     )),
@@ -260,12 +260,12 @@ pub static MALFORMED: Outcome = Outcome {
     id: "malformed",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t("The answer was cut off or is not valid JSON", "响应被截断或不是有效的 JSON"),
-    detail: t(
+    title: t!("The answer was cut off or is not valid JSON", "响应被截断或不是有效的 JSON"),
+    detail: t!(
         "The status looked fine but the body could not be read as the API's JSON: a proxy that rewrites or truncates responses, or a broken gateway.",
         "状态码看起来正常，但响应体无法按 API 的 JSON 读取：可能是改写或截断响应的代理，或者出故障的网关。",
     ),
-    fix: Some(t("Compare with curl -i from the same network; if curl's body is whole, a proxy on this path alters it.", "在同一网络中用 curl -i 对比；如果 curl 得到的响应体完整，则是这条路径上的代理修改了它。")),
+    fix: Some(t!("Compare with curl -i from the same network; if curl's body is whole, a proxy on this path alters it.", "在同一网络中用 curl -i 对比；如果 curl 得到的响应体完整，则是这条路径上的代理修改了它。")),
     snippets: &[],
 };
 
@@ -273,9 +273,9 @@ pub static UNEXPECTED: Outcome = Outcome {
     id: "unexpected",
     status: Status::Warn,
     layer: Layer::Auth,
-    title: t("An unexpected answer to the key", "对密钥的响应出乎意料"),
-    detail: t("The answer is readable but matches none of the API's known responses; see the status and message.", "响应可以读取，但与 API 的已知响应都不匹配；请查看状态码和消息。"),
-    fix: Some(t("Check the message below; a gateway may use its own error format.", "查看下方的消息；网关可能使用自有的错误格式。")),
+    title: t!("An unexpected answer to the key", "对密钥的响应出乎意料"),
+    detail: t!("The answer is readable but matches none of the API's known responses; see the status and message.", "响应可以读取，但与 API 的已知响应都不匹配；请查看状态码和消息。"),
+    fix: Some(t!("Check the message below; a gateway may use its own error format.", "查看下方的消息；网关可能使用自有的错误格式。")),
     snippets: &[],
 };
 
@@ -283,12 +283,12 @@ pub static REJECTED: Outcome = Outcome {
     id: "rejected",
     status: Status::Fail,
     layer: Layer::Cors,
-    title: t("The browser refused the request with the key", "浏览器拒绝了带密钥的请求"),
-    detail: t(
+    title: t!("The browser refused the request with the key", "浏览器拒绝了带密钥的请求"),
+    detail: t!(
         "The keyless request was readable but the keyed one was refused: the target's CORS preflight does not allow the key's header (x-api-key or authorization).",
         "不带密钥的请求可以读取，但带密钥的请求被拒绝：目标的 CORS 预检不允许携带密钥的请求头（x-api-key 或 authorization）。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Add x-api-key and authorization to the gateway's Access-Control-Allow-Headers.",
         "在网关的 Access-Control-Allow-Headers 中加入 x-api-key 和 authorization。",
     )),
@@ -299,12 +299,12 @@ pub static REDIRECTED: Outcome = Outcome {
     id: "redirected",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("The target redirects requests that carry the key", "目标对带密钥的请求进行了重定向"),
-    detail: t(
+    title: t!("The target redirects requests that carry the key", "目标对带密钥的请求进行了重定向"),
+    detail: t!(
         "The keyed request was answered with a redirect, which was not followed: following it can carry the key's header on to wherever the redirect points, even another host. A base URL that redirects is either outdated or not the API.",
         "带密钥的请求得到了重定向响应，本工具没有跟随：跟随重定向可能会把携带密钥的请求头一起带到它指向的任何地方，哪怕是另一台主机。会重定向的基础 URL 要么已过时，要么并不是 API。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Find where it points (curl -i on the base URL shows the Location header) and, if you trust that host, use it as the base URL.",
         "查明它指向哪里（对基础 URL 运行 curl -i 可以看到 Location 响应头），如果信任该主机，就把它用作基础 URL。",
     )),
@@ -315,12 +315,12 @@ pub static TIMED_OUT: Outcome = Outcome {
     id: "timed_out",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t("The keyed request timed out", "带密钥的请求超时"),
-    detail: t(
+    title: t!("The keyed request timed out", "带密钥的请求超时"),
+    detail: t!(
         "The request with the key got no answer before the probe's timeout, though the keyless one did.",
         "带密钥的请求在探测超时前没有得到响应，而不带密钥的请求得到了。",
     ),
-    fix: Some(t("Retry; if it persists, check status.claude.com and your gateway's logs.", "重试；如果持续出现，请查看 status.claude.com 和网关日志。")),
+    fix: Some(t!("Retry; if it persists, check status.claude.com and your gateway's logs.", "重试；如果持续出现，请查看 status.claude.com 和网关日志。")),
     snippets: &[],
 };
 
@@ -328,15 +328,15 @@ pub static NOT_VALIDATED: Outcome = Outcome {
     id: "not_validated",
     status: Status::Warn,
     layer: Layer::Auth,
-    title: t(
+    title: t!(
         "The key was not validated: this server does not require one",
         "密钥未经验证：这个服务器不要求密钥",
     ),
-    detail: t(
+    detail: t!(
         "The request without a key already succeeded, so the success of the request with the key proves nothing about the key: this server does not check keys (a gateway that adds its own credentials, a local proxy, or a mock). Whether your key is valid is decided wherever this server sends requests on, if anywhere.",
         "不带密钥的请求已经成功，因此带密钥的请求成功并不能说明密钥有效：这个服务器不检查密钥（可能是自行附加凭据的网关、本地代理或模拟服务）。你的密钥是否有效，要看这个服务器把请求转发到哪里（如果有的话）。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "If the gateway should check keys, turn its authentication on. To check the key itself, run this page against https://api.anthropic.com with it.",
         "如果网关本应检查密钥，请开启其认证。要检验密钥本身，请用它在本页面针对 https://api.anthropic.com 再运行一次。",
     )),
@@ -347,15 +347,15 @@ pub static NOT_ANTHROPIC: Outcome = Outcome {
     id: "not_anthropic",
     status: Status::Warn,
     layer: Layer::Auth,
-    title: t(
+    title: t!(
         "Not the Anthropic API: an OpenAI-compatible endpoint answered the key",
         "不是 Anthropic API：回应密钥的是兼容 OpenAI 的接口",
     ),
-    detail: t(
+    detail: t!(
         "The request with the key was answered in the OpenAI format (a model list with \"object\": \"list\", or an error without the Anthropic API's \"type\": \"error\"). The models it lists are not Claude models, and the key was not judged by the Anthropic API. The Anthropic SDKs and Claude Code need the Messages API; some gateways serve both, under different paths.",
         "带密钥的请求得到的是 OpenAI 格式的响应（模型列表带有 \"object\": \"list\"，或者错误中没有 Anthropic API 的 \"type\": \"error\"）。它列出的不是 Claude 模型，密钥也没有经过 Anthropic API 的检验。Anthropic SDK 和 Claude Code 需要的是 Messages API；有些网关在不同路径下同时提供两者。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Use the gateway's Anthropic-compatible base URL (often another path, such as /anthropic), and the key it issues for that route.",
         "使用网关中兼容 Anthropic 的基础 URL（通常是另一个路径，例如 /anthropic），以及它为该路由签发的密钥。",
     )),
@@ -377,7 +377,7 @@ pub static CHECK: Check = Check {
     wire: 7,
     applies: Applies::Everywhere,
     layer: Layer::Auth,
-    title: t("The key, against the API", "用 API 验证密钥"),
+    title: t!("The key, against the API", "用 API 验证密钥"),
     depends_on: &["cors.read", "tls.trust", "auth.key_shape"],
     // The keyless answer is read beside the keyed one: a server that answers without a key validates none.
     probes: &[ProbeId::KeyModels, ProbeId::CorsRead],

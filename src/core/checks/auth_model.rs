@@ -28,8 +28,8 @@ pub static NO_MODEL: Outcome = Outcome {
     id: "no_model",
     status: Status::Info,
     layer: Layer::Auth,
-    title: t("No model named", "未指定模型"),
-    detail: t(
+    title: t!("No model named", "未指定模型"),
+    detail: t!(
         "No model was named, so model access was not checked. Name the model your app uses in the form, or with model= in the config link.",
         "未指定模型，因此没有检测模型访问权限。请在表单中填写应用所用的模型，或在配置链接中加上 model=。",
     ),
@@ -41,12 +41,12 @@ pub static BAD_NAME: Outcome = Outcome {
     id: "bad_name",
     status: Status::Fail,
     layer: Layer::Page,
-    title: t("This is not a model id", "这不是有效的模型 ID"),
-    detail: t(
+    title: t!("This is not a model id", "这不是有效的模型 ID"),
+    detail: t!(
         "The model named has characters no model id has (ids use letters, digits, dots, dashes, such as claude-haiku-4-5), so it was not sent.",
         "所填模型包含模型 ID 中不会出现的字符（模型 ID 只含字母、数字、点和连字符，例如 claude-haiku-4-5），因此没有发送。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Copy the model id exactly, for example from the model list, without spaces, quotes or a display name.",
         "请准确复制模型 ID（例如从模型列表中复制），不要带空格、引号或显示名称。",
     )),
@@ -57,8 +57,8 @@ pub static AVAILABLE: Outcome = Outcome {
     id: "available",
     status: Status::Pass,
     layer: Layer::Auth,
-    title: t("The key can use this model", "该密钥可以使用此模型"),
-    detail: t(
+    title: t!("The key can use this model", "该密钥可以使用此模型"),
+    detail: t!(
         "The API returned the model for this key.",
         "API 为该密钥返回了此模型。",
     ),
@@ -70,12 +70,12 @@ pub static NOT_FOUND: Outcome = Outcome {
     id: "not_found",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("This key cannot see the model", "该密钥看不到此模型"),
-    detail: t(
+    title: t!("This key cannot see the model", "该密钥看不到此模型"),
+    detail: t!(
         "The API answered 404 not_found_error: the id is mistyped, the model is retired, or it is not enabled for this organization or workspace.",
         "API 返回 404 not_found_error：模型 ID 拼写有误、模型已停用，或该组织或工作区未开通此模型。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "List the models this key can see and use an id from that list in your app (ANTHROPIC_MODEL for Claude Code).",
         "列出该密钥可见的模型，并在应用中使用列表里的 ID（Claude Code 使用 ANTHROPIC_MODEL）。",
     )),
@@ -86,8 +86,8 @@ pub static BUSY: Outcome = Outcome {
     id: "busy",
     status: Status::Info,
     layer: Layer::Service,
-    title: t("Could not ask about the model right now", "暂时无法查询该模型"),
-    detail: t(
+    title: t!("Could not ask about the model right now", "暂时无法查询该模型"),
+    detail: t!(
         "The lookup got a rate limit or a server error (429, 5xx or 529), which says nothing about the model: the key check above tells what the service is doing.",
         "查询收到了限流或服务器错误（429、5xx 或 529），这与模型本身无关：上方的密钥检测说明了服务当前的状态。",
     ),
@@ -99,12 +99,12 @@ pub static UNEXPECTED: Outcome = Outcome {
     id: "unexpected",
     status: Status::Warn,
     layer: Layer::Auth,
-    title: t("An unexpected answer about the model", "关于该模型的响应出乎意料"),
-    detail: t(
+    title: t!("An unexpected answer about the model", "关于该模型的响应出乎意料"),
+    detail: t!(
         "The answer is readable but is neither the model nor the API's 404; see the status and message. A gateway may not offer this endpoint.",
         "响应可以读取，但既不是模型信息也不是 API 的 404；请查看状态码和消息。网关可能不提供此接口。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check the message below; if a gateway answered, ask its operator which model ids it serves.",
         "查看下方的消息；如果是网关返回的，请询问其管理者支持哪些模型 ID。",
     )),
@@ -115,8 +115,8 @@ pub static NO_KEY: Outcome = Outcome {
     id: "no_key",
     status: Status::Info,
     layer: Layer::Auth,
-    title: t("Model access not checked", "未检测模型访问权限"),
-    detail: t(
+    title: t!("Model access not checked", "未检测模型访问权限"),
+    detail: t!(
         "Checking a model needs a usable key, and none was given.",
         "检测模型需要一个可用的密钥，但未提供。",
     ),
@@ -128,12 +128,12 @@ pub static UNREADABLE: Outcome = Outcome {
     id: "unreadable",
     status: Status::Warn,
     layer: Layer::Auth,
-    title: t("The answer about the model could not be read", "无法读取关于该模型的响应"),
-    detail: t(
+    title: t!("The answer about the model could not be read", "无法读取关于该模型的响应"),
+    detail: t!(
         "The request was refused by the browser, or answered with a redirect or an unreadable response, so model access is unknown.",
         "请求被浏览器拒绝，或得到的是重定向或无法读取的响应，因此无法判断模型访问权限。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Run the model list call below from the same machine; a gateway must allow CORS on /v1/models/… as well.",
         "在同一台机器上运行下方的模型列表命令；网关也必须对 /v1/models/… 允许 CORS。",
     )),
@@ -144,12 +144,12 @@ pub static TIMED_OUT: Outcome = Outcome {
     id: "timed_out",
     status: Status::Warn,
     layer: Layer::Service,
-    title: t("The model check timed out", "模型检测超时"),
-    detail: t(
+    title: t!("The model check timed out", "模型检测超时"),
+    detail: t!(
         "No answer came before the probe's timeout.",
         "在探测超时之前没有收到响应。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Retry; if it persists, check status.claude.com and your gateway's logs.",
         "重试；如果持续出现，请查看 status.claude.com 和网关日志。",
     )),
@@ -171,7 +171,7 @@ pub static CHECK: Check = Check {
     wire: 8,
     applies: Applies::Everywhere,
     layer: Layer::Auth,
-    title: t("Access to the model", "模型访问权限"),
+    title: t!("Access to the model", "模型访问权限"),
     depends_on: &["auth.key"],
     probes: &[ProbeId::Model],
     outcomes: &[

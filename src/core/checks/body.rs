@@ -13,15 +13,15 @@ pub static BODY_STALLED: Outcome = Outcome {
     id: "body_stalled",
     status: Status::Fail,
     layer: Layer::Network,
-    title: t(
+    title: t!(
         "The answer started, then stalled",
         "响应开始后停滞了",
     ),
-    detail: t(
+    detail: t!(
         "The status and headers came, but the body trickled in and was not whole before the probe's timeout: a proxy, antivirus or content filter that holds responses to inspect them, or a badly congested link. Apps see this as \"Request timed out\" in the middle of a response.",
         "状态码和响应头已经到达，但响应体来得极慢，在探测超时前没有收完：可能是扣住响应进行检查的代理、杀毒软件或内容过滤器，或者严重拥塞的链路。应用会在读取响应的中途报告 \"Request timed out\"。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Try another network, or pause the antivirus's or proxy's web inspection; curl -v --max-time 30 against the base URL shows whether the body arrives on this machine.",
         "换一个网络试试，或暂停杀毒软件或代理的网页检查；对基础 URL 运行 curl -v --max-time 30 可以看出响应体能否在这台机器上到达。",
     )),
@@ -32,15 +32,15 @@ pub static BODY_CUT: Outcome = Outcome {
     id: "body_cut",
     status: Status::Fail,
     layer: Layer::Network,
-    title: t(
+    title: t!(
         "The connection broke in the middle of the answer",
         "连接在响应中途断开",
     ),
-    detail: t(
+    detail: t!(
         "The status and headers came, then the connection was closed or reset before the body ended: a proxy, firewall or VPN that cuts connections, or an unstable link. Apps see this as \"Connection error.\" even though the API answered.",
         "状态码和响应头已经到达，随后连接在响应体结束前被关闭或重置：可能是会切断连接的代理、防火墙或 VPN，或者不稳定的链路。即使 API 已经作答，应用也会报告 \"Connection error.\"。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Run the checks again, then from another network; if it persists, look at the proxy's or VPN's logs. curl -v shows where the transfer stops.",
         "再运行一次检测，然后换一个网络试试；如果问题持续，请查看代理或 VPN 的日志。curl -v 可以显示传输在哪里中断。",
     )),
@@ -51,15 +51,15 @@ pub static BODY_TOO_LARGE: Outcome = Outcome {
     id: "body_too_large",
     status: Status::Fail,
     layer: Layer::Network,
-    title: t(
+    title: t!(
         "The answer was far larger than the API's",
         "响应远大于 API 的响应",
     ),
-    detail: t(
+    detail: t!(
         "The body went on past the page's limit for this request (64 KiB, where the API's answer is a few hundred bytes) without being the API's JSON: something else answered, such as a captive portal, a download or a misrouted service.",
         "响应体超出了页面对这个请求的上限（64 KiB，而 API 的响应只有几百字节），且不是 API 的 JSON：作答的是别的东西，例如网络登录页、一个下载或路由错误的服务。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Open the base URL's /v1/models in a browser tab or with curl -i to see what answers, and check the base URL and any proxy settings.",
         "在浏览器标签页中打开基础 URL 的 /v1/models，或用 curl -i 查看是谁在作答，并检查基础 URL 和代理设置。",
     )),

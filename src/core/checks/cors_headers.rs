@@ -31,8 +31,8 @@ pub static OPEN: Outcome = Outcome {
     id: "open",
     status: Status::Pass,
     layer: Layer::Cors,
-    title: t("Browsers may call it, errors included", "浏览器可以调用它，错误响应也可读取"),
-    detail: t(
+    title: t!("Browsers may call it, errors included", "浏览器可以调用它，错误响应也可读取"),
+    detail: t!(
         "The preflight allows every header a browser app sends, and a keyless request's error carries Access-Control-Allow-Origin, so a page can read errors as well as successes.",
         "预检允许浏览器应用发送的每个请求头，无密钥请求的错误响应也带有 Access-Control-Allow-Origin，因此网页既能读取成功响应，也能读取错误。",
     ),
@@ -44,8 +44,8 @@ pub static NO_CORS: Outcome = Outcome {
     id: "no_cors",
     status: Status::Info,
     layer: Layer::Cors,
-    title: t("No CORS: browsers cannot call it", "没有 CORS：浏览器无法调用它"),
-    detail: t(
+    title: t!("No CORS: browsers cannot call it", "没有 CORS：浏览器无法调用它"),
+    detail: t!(
         "Neither the preflight nor a request carries Access-Control-Allow-Origin. Server-side apps (the SDKs, Claude Code, curl) are not affected; a browser app gets only \"Failed to fetch\". If browser apps should call it, add CORS to the gateway.",
         "预检和请求都没有 Access-Control-Allow-Origin。服务器端应用（SDK、Claude Code、curl）不受影响；浏览器应用只会得到 \"Failed to fetch\"。如果需要浏览器应用调用它，请为网关添加 CORS。",
     ),
@@ -57,12 +57,12 @@ pub static PREFLIGHT_REFUSED: Outcome = Outcome {
     id: "preflight_refused",
     status: Status::Info,
     layer: Layer::Cors,
-    title: t("The preflight is refused", "预检被拒绝"),
-    detail: t(
+    title: t!("The preflight is refused", "预检被拒绝"),
+    detail: t!(
         "Requests carry CORS headers, but the OPTIONS preflight gets an error status or no Access-Control-Allow-Origin, so a browser never sends the real request (every one carries custom headers, so every one is preflighted).",
         "请求带有 CORS 头，但 OPTIONS 预检得到错误状态或没有 Access-Control-Allow-Origin，因此浏览器根本不会发送真正的请求（每个请求都带自定义请求头，都需要预检）。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Answer OPTIONS before any key check or routing, with 204, Access-Control-Allow-Origin, Access-Control-Allow-Methods: GET, POST, OPTIONS and Access-Control-Allow-Headers naming anthropic-version, anthropic-dangerous-direct-browser-access, authorization, content-type, x-api-key.",
         "在任何密钥检查或路由之前响应 OPTIONS：返回 204，并带上 Access-Control-Allow-Origin、Access-Control-Allow-Methods: GET, POST, OPTIONS，以及列出 anthropic-version、anthropic-dangerous-direct-browser-access、authorization、content-type、x-api-key 的 Access-Control-Allow-Headers。",
     )),
@@ -73,15 +73,15 @@ pub static HEADERS_MISSING: Outcome = Outcome {
     id: "headers_missing",
     status: Status::Info,
     layer: Layer::Cors,
-    title: t(
+    title: t!(
         "The preflight does not allow every header",
         "预检没有允许所有请求头",
     ),
-    detail: t(
+    detail: t!(
         "Access-Control-Allow-Headers lacks the names below, so a browser refuses requests that carry them. A wildcard (*) does not cover Authorization: it must be named.",
         "Access-Control-Allow-Headers 中缺少下列名称，浏览器会拒绝带有这些请求头的请求。通配符（*）不包括 Authorization：它必须单独列出。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Add the missing names to Access-Control-Allow-Headers (all of anthropic-version, anthropic-dangerous-direct-browser-access, authorization, content-type, x-api-key).",
         "将缺少的名称加入 Access-Control-Allow-Headers（anthropic-version、anthropic-dangerous-direct-browser-access、authorization、content-type、x-api-key 全部都要）。",
     )),
@@ -92,15 +92,15 @@ pub static ERRORS_WITHOUT_CORS: Outcome = Outcome {
     id: "errors_without_cors",
     status: Status::Info,
     layer: Layer::Cors,
-    title: t(
+    title: t!(
         "Errors carry no CORS headers",
         "错误响应不带 CORS 头",
     ),
-    detail: t(
+    detail: t!(
         "The preflight is fine, but the keyless request's error answer has no Access-Control-Allow-Origin: the gateway adds CORS only to successes. In a browser every error (a bad key, a rate limit, an overload) then looks like \"Connection error.\", with no status and no message.",
         "预检正常，但无密钥请求的错误响应没有 Access-Control-Allow-Origin：网关只给成功响应加 CORS。于是在浏览器中，每个错误（密钥错误、限流、过载）都会显示为 \"Connection error.\"，没有状态码也没有消息。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Send the CORS headers on every answer, errors included: nginx add_header … always; Express cors() before the routes; Cloudflare Workers set them on the error Response too.",
         "在每个响应上（包括错误）都发送 CORS 头：nginx 使用 add_header … always；Express 在路由之前使用 cors()；Cloudflare Workers 也要在错误 Response 上设置。",
     )),
@@ -114,7 +114,7 @@ pub static CHECK: Check = Check {
     wire: 21,
     applies: Applies::NativeOnly,
     layer: Layer::Cors,
-    title: t("CORS headers, read natively", "CORS 头（原生读取）"),
+    title: t!("CORS headers, read natively", "CORS 头（原生读取）"),
     depends_on: &["tls.trust"],
     probes: &[ProbeId::CorsHeaders(0), ProbeId::CorsHeaders(1)],
     outcomes: &[

@@ -16,8 +16,6 @@
 //!    `no-cors` probe decides: answered is `private_name`, `split_view`, `resolves` or `servfail_reached`;
 //!    not answered is `nxdomain`, `sinkhole`, `private_address` or `servfail`.
 
-use std::net::IpAddr;
-
 use super::Check;
 use crate::core::dns::{self, AddrClass, DohAnswer, ResolverAnswer, ResolverView};
 use crate::core::finding::{Fact, Finding, Layer, Outcome, Snippet, Status};
@@ -54,8 +52,8 @@ pub static NOT_APPLICABLE: Outcome = Outcome {
     id: "not_applicable",
     status: Status::Info,
     layer: Layer::Dns,
-    title: t("No name to look up", "无需解析域名"),
-    detail: t(
+    title: t!("No name to look up", "无需解析域名"),
+    detail: t!(
         "The target is an IP address or localhost, so DNS plays no part.",
         "目标是 IP 地址或 localhost，不涉及 DNS。",
     ),
@@ -67,8 +65,8 @@ pub static RESOLVES: Outcome = Outcome {
     id: "resolves",
     status: Status::Pass,
     layer: Layer::Dns,
-    title: t("Public DNS resolves the name", "公共 DNS 能解析该域名"),
-    detail: t(
+    title: t!("Public DNS resolves the name", "公共 DNS 能解析该域名"),
+    detail: t!(
         "Public resolvers return addresses for the host. This is the public view: this machine's own resolver is invisible to a page, and nslookup shows it.",
         "公共解析器返回了该主机的地址。这是公共视角：页面看不到本机自己的解析器，可用 nslookup 查看。",
     ),
@@ -80,12 +78,12 @@ pub static NXDOMAIN: Outcome = Outcome {
     id: "nxdomain",
     status: Status::Fail,
     layer: Layer::Dns,
-    title: t("The name does not exist", "该域名不存在"),
-    detail: t(
+    title: t!("The name does not exist", "该域名不存在"),
+    detail: t!(
         "Public DNS says this name does not exist (NXDOMAIN), and this browser could not reach the host either: the host is misspelled, or the name exists only on a private network.",
         "公共 DNS 表示该域名不存在（NXDOMAIN），并且本浏览器也无法连接该主机：主机名拼写有误，或者该域名只存在于某个内部网络中。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check the spelling of the host in the base URL (ANTHROPIC_BASE_URL for the SDKs and Claude Code). A company gateway's name may exist only on the company network: connect to the VPN.",
         "检查基础 URL 中主机名的拼写（SDK 和 Claude Code 使用 ANTHROPIC_BASE_URL）。公司网关的域名可能只在公司网络内有效：请连接 VPN。",
     )),
@@ -96,8 +94,8 @@ pub static PRIVATE_NAME: Outcome = Outcome {
     id: "private_name",
     status: Status::Info,
     layer: Layer::Dns,
-    title: t("A name only this network knows", "只有本网络认识的域名"),
-    detail: t(
+    title: t!("A name only this network knows", "只有本网络认识的域名"),
+    detail: t!(
         "Public DNS says this name does not exist, yet this browser reached the host: split DNS, a hosts file entry or a VPN resolves it here. Machines outside this network will not find it.",
         "公共 DNS 表示该域名不存在，但本浏览器连上了该主机：这里通过内部 DNS、hosts 文件或 VPN 解析它。此网络之外的机器将无法找到它。",
     ),
@@ -109,12 +107,12 @@ pub static SINKHOLE: Outcome = Outcome {
     id: "sinkhole",
     status: Status::Fail,
     layer: Layer::Dns,
-    title: t("The name points nowhere", "该域名指向无效地址"),
-    detail: t(
+    title: t!("The name points nowhere", "该域名指向无效地址"),
+    detail: t!(
         "Public DNS answers with an address that leads nowhere (0.0.0.0, ::, loopback or a reserved range), and this browser could not reach the host: a blocklist or a misconfigured record.",
         "公共 DNS 返回的地址无法到达（0.0.0.0、::、环回地址或保留地址段），并且本浏览器也无法连接该主机：可能是被拦截列表屏蔽，或 DNS 记录配置错误。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "If a DNS filter or security product blocks this host, allow it; if you own the domain, fix its A record. Compare with nslookup on this machine.",
         "如果有 DNS 过滤器或安全软件屏蔽了该主机，请将其放行；如果你拥有该域名，请修正其 A 记录。可在本机用 nslookup 对比。",
     )),
@@ -125,8 +123,8 @@ pub static SPLIT_VIEW: Outcome = Outcome {
     id: "split_view",
     status: Status::Info,
     layer: Layer::Dns,
-    title: t("This network resolves the name its own way", "本网络以自己的方式解析该域名"),
-    detail: t(
+    title: t!("This network resolves the name its own way", "本网络以自己的方式解析该域名"),
+    detail: t!(
         "Public DNS points this name nowhere, yet this browser reached the host: this network resolves it differently from the public view (split DNS, a hosts file, a VPN).",
         "公共 DNS 将该域名指向无效地址，但本浏览器连上了该主机：本网络的解析结果与公共视角不同（内部 DNS、hosts 文件或 VPN）。",
     ),
@@ -138,12 +136,12 @@ pub static PRIVATE_ADDRESS: Outcome = Outcome {
     id: "private_address",
     status: Status::Warn,
     layer: Layer::Dns,
-    title: t("The name points into a private network", "该域名指向内部网络"),
-    detail: t(
+    title: t!("The name points into a private network", "该域名指向内部网络"),
+    detail: t!(
         "Public DNS gives a private address (10/8, 172.16/12, 192.168/16, 100.64/10 or link-local), and this browser could not reach it: the host is reachable only inside that private network.",
         "公共 DNS 返回的是内网地址（10/8、172.16/12、192.168/16、100.64/10 或链路本地地址），并且本浏览器无法连接：该主机只能在对应的内部网络中访问。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Connect to the VPN or office network the host belongs to, or use the gateway's public address.",
         "连接该主机所属的 VPN 或办公网络，或改用网关的公网地址。",
     )),
@@ -154,12 +152,12 @@ pub static SERVFAIL: Outcome = Outcome {
     id: "servfail",
     status: Status::Fail,
     layer: Layer::Dns,
-    title: t("DNS cannot resolve the name", "DNS 无法解析该域名"),
-    detail: t(
+    title: t!("DNS cannot resolve the name", "DNS 无法解析该域名"),
+    detail: t!(
         "The public resolvers could not resolve the name (the DNS status is below): the domain's authoritative servers are broken or unreachable, or its DNSSEC signatures fail. This browser could not reach the host either.",
         "公共解析器无法解析该域名（DNS 状态码见下方）：该域名的权威服务器故障或无法访问，或其 DNSSEC 签名校验失败。本浏览器也无法连接该主机。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "If you run the domain, check its name servers and DNSSEC (dnsviz.net shows both); otherwise tell its owner and retry later. For api.anthropic.com, check status.claude.com.",
         "如果你管理该域名，请检查其域名服务器和 DNSSEC（dnsviz.net 可同时检查两者）；否则请告知域名所有者并稍后重试。对于 api.anthropic.com，请查看 status.claude.com。",
     )),
@@ -170,12 +168,12 @@ pub static SERVFAIL_REACHED: Outcome = Outcome {
     id: "servfail_reached",
     status: Status::Warn,
     layer: Layer::Dns,
-    title: t("Public DNS fails for a host this browser reached", "公共 DNS 解析失败，但本浏览器连上了主机"),
-    detail: t(
+    title: t!("Public DNS fails for a host this browser reached", "公共 DNS 解析失败，但本浏览器连上了主机"),
+    detail: t!(
         "The public resolvers could not resolve the name (the DNS status is below), though this browser reached the host, perhaps from a cached answer: other networks and machines may fail.",
         "公共解析器无法解析该域名（DNS 状态码见下方），但本浏览器连上了该主机，可能用的是缓存的结果：其他网络和机器可能会失败。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "If you run the domain, check its name servers and DNSSEC (dnsviz.net shows both); otherwise tell its owner.",
         "如果你管理该域名，请检查其域名服务器和 DNSSEC（dnsviz.net 可同时检查两者）；否则请告知域名所有者。",
     )),
@@ -186,12 +184,12 @@ pub static NO_ADDRESS: Outcome = Outcome {
     id: "no_address",
     status: Status::Warn,
     layer: Layer::Dns,
-    title: t("The name has no IPv4 address", "该域名没有 IPv4 地址"),
-    detail: t(
+    title: t!("The name has no IPv4 address", "该域名没有 IPv4 地址"),
+    detail: t!(
         "Public DNS knows the name but returns no A record: perhaps an IPv6-only host, which networks without IPv6 cannot reach.",
         "公共 DNS 知道该域名，但没有返回 A 记录：可能是仅支持 IPv6 的主机，没有 IPv6 的网络无法访问它。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check with nslookup on this machine; if the host is IPv6-only, use a network with IPv6 or ask its owner to add an A record.",
         "在本机用 nslookup 检查；如果该主机仅支持 IPv6，请使用支持 IPv6 的网络，或请其所有者添加 A 记录。",
     )),
@@ -202,12 +200,12 @@ pub static DISAGREE: Outcome = Outcome {
     id: "disagree",
     status: Status::Warn,
     layer: Layer::Dns,
-    title: t("The public resolvers disagree", "公共解析器的结果不一致"),
-    detail: t(
+    title: t!("The public resolvers disagree", "公共解析器的结果不一致"),
+    detail: t!(
         "One public resolver gives public addresses and the other does not (no such name, an address leading nowhere, or an error): the record is changing right now, or an answer is being tampered with. Different public addresses alone are normal for CDNs; this is more.",
         "一个公共解析器返回了公网地址，另一个却没有（域名不存在、地址无效或出错）：该记录正在变更，或者某个结果被篡改。仅仅公网地址不同对 CDN 来说很正常，而这里的差异不止于此。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Compare nslookup against both resolvers (1.1.1.1 and 8.8.8.8) now and in a few minutes; if it persists and you own the domain, check its records.",
         "现在以及几分钟后，分别用 nslookup 对两个解析器（1.1.1.1 和 8.8.8.8）进行查询对比；如果问题持续且你拥有该域名，请检查其记录。",
     )),
@@ -218,8 +216,8 @@ pub static UNAVAILABLE: Outcome = Outcome {
     id: "unavailable",
     status: Status::Info,
     layer: Layer::Dns,
-    title: t("The public DNS view is unavailable", "无法获取公共 DNS 视角"),
-    detail: t(
+    title: t!("The public DNS view is unavailable", "无法获取公共 DNS 视角"),
+    detail: t!(
         "Neither public resolver could be asked from this page (blocked, offline, or not answering in the DoH JSON format). Run nslookup to see what this machine's resolver says.",
         "本页无法查询任何一个公共解析器（被拦截、离线，或没有以 DoH JSON 格式应答）。请运行 nslookup 查看本机解析器的结果。",
     ),
@@ -231,8 +229,8 @@ pub static NOT_RUN: Outcome = Outcome {
     id: "not_run",
     status: Status::Info,
     layer: Layer::Dns,
-    title: t("Not checked", "未检测"),
-    detail: t(
+    title: t!("Not checked", "未检测"),
+    detail: t!(
         "The run was cancelled, or the base URL is not valid.",
         "检测已取消，或基础 URL 无效。",
     ),
@@ -245,7 +243,7 @@ pub static CHECK: Check = Check {
     wire: 3,
     applies: Applies::Everywhere,
     layer: Layer::Dns,
-    title: t("The name in public DNS", "公共 DNS 中的域名"),
+    title: t!("The name in public DNS", "公共 DNS 中的域名"),
     depends_on: &["page.target", "page.online"],
     probes: &[ProbeId::Doh(0), ProbeId::Doh(1), ProbeId::Reach],
     outcomes: &[
@@ -271,11 +269,11 @@ pub static CHECK: Check = Check {
 #[derive(Clone, Debug, PartialEq)]
 enum View {
     /// At least one globally routable address.
-    Public(Vec<IpAddr>),
+    Public(Vec<dns::Addr>),
     /// No public address but a private, CGNAT or link-local one.
-    Private(Vec<IpAddr>),
+    Private(Vec<dns::Addr>),
     /// Only addresses that lead nowhere: unspecified, loopback or reserved.
-    Sinkhole(Vec<IpAddr>),
+    Sinkhole(Vec<dns::Addr>),
     NxDomain,
     NoAddress,
     /// Another DNS status: 2 is SERVFAIL.
@@ -338,7 +336,7 @@ impl View {
                 let mut text = ips
                     .iter()
                     .take(MAX_ADDRESSES)
-                    .map(IpAddr::to_string)
+                    .map(dns::Addr::to_string)
                     .collect::<Vec<_>>()
                     .join(", ");
                 if ips.len() > MAX_ADDRESSES {
@@ -684,7 +682,10 @@ mod tests {
             (View::NxDomain, "NXDOMAIN"),
             (View::Failure(5), "REFUSED (status 5)"),
             (View::Failure(9), "DNS error (status 9)"),
-            (View::Sinkhole(vec!["::".parse().unwrap()]), "::"),
+            (
+                View::Sinkhole(vec![dns::Addr::parse_v6("::").unwrap()]),
+                "::",
+            ),
             (View::Cancelled, "unavailable"),
         ];
         for (view, want) in rows {

@@ -18,8 +18,8 @@ pub static RESOLVED: Outcome = Outcome {
     id: "resolved",
     status: Status::Pass,
     layer: Layer::Dns,
-    title: t("The system resolver finds the host", "系统解析器可以解析该主机"),
-    detail: t(
+    title: t!("The system resolver finds the host", "系统解析器可以解析该主机"),
+    detail: t!(
         "getaddrinfo, which every runtime uses, gave the addresses below; each is tried on its own under Paths.",
         "每个运行时都使用的 getaddrinfo 给出了下面的地址；每个地址都在“路径”中单独测试。",
     ),
@@ -31,8 +31,8 @@ pub static OVERRIDDEN: Outcome = Outcome {
     id: "overridden",
     status: Status::Info,
     layer: Layer::Dns,
-    title: t("--resolve gives the addresses", "--resolve 指定了地址"),
-    detail: t(
+    title: t!("--resolve gives the addresses", "--resolve 指定了地址"),
+    detail: t!(
         "The system resolver was not asked: --resolve (or an address as the host) says where to connect. The runtimes resolve the name themselves, so compare with a run without --resolve.",
         "没有查询系统解析器：--resolve（或以地址作为主机）指定了连接位置。运行时会自行解析名称，请与不带 --resolve 的运行结果对比。",
     ),
@@ -44,12 +44,12 @@ pub static NOT_FOUND: Outcome = Outcome {
     id: "not_found",
     status: Status::Fail,
     layer: Layer::Dns,
-    title: t("The system resolver does not know the host", "系统解析器找不到该主机"),
-    detail: t(
+    title: t!("The system resolver does not know the host", "系统解析器找不到该主机"),
+    detail: t!(
         "getaddrinfo says the name does not exist (NXDOMAIN, or no address of any family): the SDKs report this as \"Connection error.\" (getaddrinfo ENOTFOUND underneath). A typo in the base URL, a split-horizon or VPN resolver that lacks the name, or a container whose resolver cannot see it.",
         "getaddrinfo 表示该名称不存在（NXDOMAIN，或没有任何地址族的地址）：SDK 会报告为 \"Connection error.\"（底层为 getaddrinfo ENOTFOUND）。可能是基础 URL 拼写错误、分离解析或 VPN 的解析器没有该名称，或容器的解析器看不到它。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check the host's spelling, then compare with a public resolver (nslookup api.anthropic.com 1.1.1.1); in a container, check /etc/resolv.conf and the runtime's DNS setting.",
         "检查主机名拼写，再与公共解析器对比（nslookup api.anthropic.com 1.1.1.1）；在容器中检查 /etc/resolv.conf 和容器运行时的 DNS 设置。",
     )),
@@ -60,12 +60,12 @@ pub static FAILED: Outcome = Outcome {
     id: "failed",
     status: Status::Fail,
     layer: Layer::Dns,
-    title: t("The system resolver fails", "系统解析器出错"),
-    detail: t(
+    title: t!("The system resolver fails", "系统解析器出错"),
+    detail: t!(
         "getaddrinfo could not get an answer (a temporary failure, a resolver that is down or unreachable, or no answer in time). The SDKs report \"Connection error.\" (EAI_AGAIN underneath).",
         "getaddrinfo 没有得到答复（临时故障、解析器宕机或不可达，或超时未答复）。SDK 会报告 \"Connection error.\"（底层为 EAI_AGAIN）。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check the resolver this machine uses (/etc/resolv.conf, resolvectl status), that it is reachable, and in a container the runtime's DNS setting (docker run --dns).",
         "检查本机使用的解析器（/etc/resolv.conf、resolvectl status）是否可达；在容器中检查容器运行时的 DNS 设置（docker run --dns）。",
     )),
@@ -79,7 +79,7 @@ pub static CHECK: Check = Check {
     wire: 16,
     applies: Applies::NativeOnly,
     layer: Layer::Dns,
-    title: t("The system resolver", "系统解析器"),
+    title: t!("The system resolver", "系统解析器"),
     depends_on: &["page.target"],
     probes: &[ProbeId::Resolve],
     outcomes: &[

@@ -24,8 +24,8 @@ pub static OK: Outcome = Outcome {
     id: "ok",
     status: Status::Pass,
     layer: Layer::Config,
-    title: t("The settings can be used", "设置可以使用"),
-    detail: t(
+    title: t!("The settings can be used", "设置可以使用"),
+    detail: t!(
         "Every variable the SDKs, Claude Code and curl read is text, every proxy URL parses and every CA file named holds certificates. The settings found are listed; which runtime reads which is in the runtime table.",
         "SDK、Claude Code 和 curl 读取的每个变量都是文本，每个代理 URL 都能解析，指定的每个 CA 文件都包含证书。下面列出了找到的设置；哪个运行时读取哪些设置见运行时表。",
     ),
@@ -37,12 +37,12 @@ pub static NOT_UTF8: Outcome = Outcome {
     id: "not_utf8",
     status: Status::Fail,
     layer: Layer::Config,
-    title: t("A setting is not text", "有设置不是文本"),
-    detail: t(
+    title: t!("A setting is not text", "有设置不是文本"),
+    detail: t!(
         "A variable holds bytes that are not UTF-8 (often a stray character pasted from a document, or a file saved in another encoding). No runtime reads it as meant.",
         "某个变量包含非 UTF-8 字节（常见于从文档中粘贴的多余字符，或以其他编码保存的文件），没有任何运行时能按原意读取它。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Set the variable again by typing it, in plain ASCII: unset NAME; export NAME=value.",
         "手动重新输入并设置该变量，只用 ASCII 字符：unset NAME; export NAME=value。",
     )),
@@ -53,12 +53,12 @@ pub static BAD_PROXY: Outcome = Outcome {
     id: "bad_proxy",
     status: Status::Fail,
     layer: Layer::Config,
-    title: t("A proxy URL cannot be used", "代理 URL 无法使用"),
-    detail: t(
+    title: t!("A proxy URL cannot be used", "代理 URL 无法使用"),
+    detail: t!(
         "A proxy variable holds a value that is not a proxy URL: whitespace inside it, a scheme other than http, https or socks, or no valid host or port. The runtimes that read it fail before they connect.",
         "某个代理变量的值不是有效的代理 URL：其中有空白字符、协议不是 http、https 或 socks，或者主机、端口无效。读取它的运行时会在连接之前就失败。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Write the proxy as http://host:port (http://user:password@host:port with credentials, the password percent-encoded), or unset the variable.",
         "把代理写成 http://host:port（需要身份验证时写成 http://user:password@host:port，密码需百分号编码），或取消设置该变量。",
     )),
@@ -69,12 +69,12 @@ pub static CA_FILE_UNUSABLE: Outcome = Outcome {
     id: "ca_file_unusable",
     status: Status::Fail,
     layer: Layer::Config,
-    title: t("A CA file cannot be used", "CA 文件无法使用"),
-    detail: t(
+    title: t!("A CA file cannot be used", "CA 文件无法使用"),
+    detail: t!(
         "A variable names a CA file that is missing, a folder, unreadable, empty, or not PEM certificates. The runtimes that read it trust nothing from it; for the Python SDK, SSL_CERT_FILE replaces the system store, so every TLS connection fails.",
         "某个变量指定的 CA 文件不存在、是文件夹、无法读取、为空，或不是 PEM 证书。读取它的运行时无法从中信任任何证书；对 Python SDK 而言，SSL_CERT_FILE 会替换系统证书库，因此所有 TLS 连接都会失败。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Point the variable at a readable PEM file holding the CA (openssl x509 -in ca.crt -inform der -out ca.pem converts DER), or unset it.",
         "让该变量指向包含该 CA 的可读 PEM 文件（openssl x509 -in ca.crt -inform der -out ca.pem 可以转换 DER），或取消设置。",
     )),
@@ -85,15 +85,15 @@ pub static BOTH_KEYS: Outcome = Outcome {
     id: "both_keys",
     status: Status::Warn,
     layer: Layer::Config,
-    title: t(
+    title: t!(
         "ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN are both set",
         "同时设置了 ANTHROPIC_API_KEY 和 ANTHROPIC_AUTH_TOKEN",
     ),
-    detail: t(
+    detail: t!(
         "The SDKs send both (x-api-key and Authorization: Bearer), and Claude Code warns about the conflict; a gateway or the API may then reject the request for the credential you did not mean to send.",
         "SDK 会同时发送两者（x-api-key 和 Authorization: Bearer），Claude Code 也会提示冲突；网关或 API 可能因为你无意发送的那个凭据而拒绝请求。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Keep one: unset ANTHROPIC_AUTH_TOKEN for an API key, or unset ANTHROPIC_API_KEY for a gateway or OAuth token.",
         "只保留一个：使用 API 密钥时取消设置 ANTHROPIC_AUTH_TOKEN；使用网关或 OAuth 令牌时取消设置 ANTHROPIC_API_KEY。",
     )),
@@ -104,15 +104,15 @@ pub static NODE_OPTIONS_REFUSED: Outcome = Outcome {
     id: "node_options_refused",
     status: Status::Warn,
     layer: Layer::Config,
-    title: t(
+    title: t!(
         "NODE_OPTIONS holds a flag this Node refuses",
         "NODE_OPTIONS 中有此版本 Node 不接受的参数",
     ),
-    detail: t(
+    detail: t!(
         "--use-system-ca and --use-env-proxy are Node 22 flags; Node 20 refuses them in NODE_OPTIONS (\"is not allowed in NODE_OPTIONS\") and every Node process, the Node SDK's app and Claude Code included, stops at start.",
         "--use-system-ca 和 --use-env-proxy 是 Node 22 的参数；Node 20 不接受 NODE_OPTIONS 中的它们（\"is not allowed in NODE_OPTIONS\"），每个 Node 进程（包括使用 Node SDK 的应用和 Claude Code）都会在启动时退出。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Remove the flag from NODE_OPTIONS on Node 20: trust a CA with NODE_EXTRA_CA_CERTS (or --use-openssl-ca), pass a proxy agent for a proxy; or upgrade to Node 22 or later.",
         "在 Node 20 上从 NODE_OPTIONS 中去掉该参数：用 NODE_EXTRA_CA_CERTS（或 --use-openssl-ca）信任 CA，用代理 agent 使用代理；或升级到 Node 22 及以上。",
     )),
@@ -123,12 +123,12 @@ pub static PROXY_WITHOUT_SCHEME: Outcome = Outcome {
     id: "proxy_without_scheme",
     status: Status::Warn,
     layer: Layer::Config,
-    title: t("A proxy URL has no scheme", "代理 URL 没有协议头"),
-    detail: t(
+    title: t!("A proxy URL has no scheme", "代理 URL 没有协议头"),
+    detail: t!(
         "Python and curl read host:port as http://host:port, but when Node reads the variable (NODE_USE_ENV_PROXY=1 on Node 22 and later) every Node process stops at start with ERR_INVALID_URL.",
         "Python 和 curl 会把 host:port 当作 http://host:port，但当 Node 读取该变量时（Node 22 及以上设置 NODE_USE_ENV_PROXY=1），每个 Node 进程都会在启动时以 ERR_INVALID_URL 退出。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Write the scheme: HTTPS_PROXY=http://host:port.",
         "写上协议头：HTTPS_PROXY=http://host:port。",
     )),
@@ -139,15 +139,15 @@ pub static IGNORED_CA_VAR: Outcome = Outcome {
     id: "ignored_ca_var",
     status: Status::Warn,
     layer: Layer::Config,
-    title: t(
+    title: t!(
         "REQUESTS_CA_BUNDLE is set, and no runtime here reads it",
         "设置了 REQUESTS_CA_BUNDLE，但这里的运行时都不读取它",
     ),
-    detail: t(
+    detail: t!(
         "Neither SDK, nor Claude Code, nor curl reads REQUESTS_CA_BUNDLE (only the requests library does), so the CA it names is not trusted by them.",
         "两个 SDK、Claude Code 和 curl 都不读取 REQUESTS_CA_BUNDLE（只有 requests 库会读取），因此它们不会信任其中指定的 CA。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Trust the CA the way each runtime reads trust: NODE_EXTRA_CA_CERTS for Node and Claude Code, the system store or the client's verify= for Python, as below.",
         "按各运行时读取信任的方式来信任该 CA：Node 和 Claude Code 使用 NODE_EXTRA_CA_CERTS，Python 使用系统证书库或客户端的 verify=，见下方示例。",
     )),
@@ -158,15 +158,15 @@ pub static SETTINGS_UNUSABLE: Outcome = Outcome {
     id: "settings_unusable",
     status: Status::Warn,
     layer: Layer::Config,
-    title: t(
+    title: t!(
         "Claude Code's settings file cannot be read",
         "无法读取 Claude Code 的设置文件",
     ),
-    detail: t(
+    detail: t!(
         "~/.claude/settings.json exists but is not a JSON object with an env object of strings, so the variables it sets for Claude Code were not read here.",
         "~/.claude/settings.json 存在，但不是带有字符串 env 对象的 JSON 对象，因此这里没有读取它为 Claude Code 设置的变量。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Fix the file (python3 -m json.tool ~/.claude/settings.json shows where it breaks).",
         "修复该文件（python3 -m json.tool ~/.claude/settings.json 可以显示出错位置）。",
     )),
@@ -178,7 +178,7 @@ pub static CHECK: Check = Check {
     wire: 15,
     applies: Applies::NativeOnly,
     layer: Layer::Config,
-    title: t("Settings the app reads", "应用读取的设置"),
+    title: t!("Settings the app reads", "应用读取的设置"),
     depends_on: &[],
     probes: &[],
     outcomes: &[

@@ -105,9 +105,9 @@ pub fn tls_ready<'a>(
 }
 
 /// The words of a check's `not_run` outcome: the run was cancelled, or its probe was not sent.
-pub const NOT_RUN_TITLE: Text = t("Not checked", "未检测");
+pub const NOT_RUN_TITLE: Text = t!("Not checked", "未检测");
 /// See [`NOT_RUN_TITLE`].
-pub const NOT_RUN_DETAIL: Text = t(
+pub const NOT_RUN_DETAIL: Text = t!(
     "The run was cancelled, or the request was not sent.",
     "检测已取消，或请求未发送。",
 );
@@ -288,6 +288,7 @@ pub mod testing {
 mod tests {
     use super::*;
     use crate::core::finding::Status;
+    use crate::core::i18n::Lang;
 
     /// One line of `wire_ids.txt`: a check or an outcome, in use or retired.
     #[derive(Debug, PartialEq)]
@@ -499,7 +500,7 @@ mod tests {
     fn every_outcome_has_both_languages_and_fixes_where_needed() {
         for check in REGISTRY {
             assert!(
-                !check.title.en.is_empty() && !check.title.zh.is_empty(),
+                !check.title.get(Lang::En).is_empty() && !check.title.get(Lang::Zh).is_empty(),
                 "{}",
                 check.code
             );
@@ -513,11 +514,13 @@ mod tests {
                 );
                 for text in [o.title, o.detail].into_iter().chain(o.fix) {
                     assert!(
-                        !text.en.trim().is_empty() && !text.zh.trim().is_empty(),
+                        !text.get(Lang::En).trim().is_empty()
+                            && !text.get(Lang::Zh).trim().is_empty(),
                         "{at}: a text in one language only"
                     );
                     assert_ne!(
-                        text.en, text.zh,
+                        text.get(Lang::En),
+                        text.get(Lang::Zh),
                         "{at}: the Chinese text is a copy of the English"
                     );
                 }

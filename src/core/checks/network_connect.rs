@@ -21,8 +21,8 @@ pub static CONNECTED: Outcome = Outcome {
     id: "connected",
     status: Status::Pass,
     layer: Layer::Network,
-    title: t("Every address accepts a connection", "每个地址都接受连接"),
-    detail: t(
+    title: t!("Every address accepts a connection", "每个地址都接受连接"),
+    detail: t!(
         "A TCP connection to each address the resolver gave succeeded, each family on its own.",
         "到解析器给出的每个地址的 TCP 连接都已成功，各地址族分别测试。",
     ),
@@ -34,12 +34,12 @@ pub static SOME_FAILED: Outcome = Outcome {
     id: "some_failed",
     status: Status::Warn,
     layer: Layer::Network,
-    title: t("Some addresses do not accept a connection", "部分地址不接受连接"),
-    detail: t(
+    title: t!("Some addresses do not accept a connection", "部分地址不接受连接"),
+    detail: t!(
         "At least one address connects, and at least one does not (often a broken IPv6 path while IPv4 works). The runtimes fall back to the next address when a connection is refused or never made — Node and curl within a second, the Python SDK only after its 5 s connect timeout when the address is silent — so requests work, some of them slowly.",
         "至少有一个地址可以连接，也至少有一个不行（常见于 IPv6 路径损坏而 IPv4 正常）。当连接被拒绝或始终未建立时，运行时会改用下一个地址——Node 和 curl 在一秒内完成，Python SDK 在地址无响应时要等到 5 秒连接超时之后——因此请求可以成功，但部分会变慢。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Repair the failing family's route or firewall (for IPv6: the router, the VPN, the container network), or disable it on this host if it is not used.",
         "修复失败地址族的路由或防火墙（IPv6：路由器、VPN、容器网络），如果不使用也可以在本机禁用它。",
     )),
@@ -50,15 +50,15 @@ pub static DIRECT_BLOCKED: Outcome = Outcome {
     id: "direct_blocked",
     status: Status::Warn,
     layer: Layer::Network,
-    title: t(
+    title: t!(
         "Direct connections fail; the proxy works",
         "直接连接失败；代理可用",
     ),
-    detail: t(
+    detail: t!(
         "No address of the target accepts a direct connection, and the proxy from the environment reaches it. Every runtime must go through the proxy: Python, curl and Claude Code read HTTPS_PROXY, but Node's fetch ignores it (on Node 22 and later it reads it with NODE_USE_ENV_PROXY=1), so a Node app fails with \"Connection error.\" here.",
         "目标的所有地址都不接受直接连接，而环境中的代理可以到达目标。每个运行时都必须经过代理：Python、curl 和 Claude Code 会读取 HTTPS_PROXY，但 Node 的 fetch 会忽略它（Node 22 及以上设置 NODE_USE_ENV_PROXY=1 后才会读取），因此这里的 Node 应用会报 \"Connection error.\"。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Make sure each runtime uses the proxy: for Node 22 and later set NODE_USE_ENV_PROXY=1; on Node 20 pass a ProxyAgent from undici@7, as below.",
         "确保每个运行时都使用代理：Node 22 及以上设置 NODE_USE_ENV_PROXY=1；Node 20 传入 undici@7 的 ProxyAgent，见下方示例。",
     )),
@@ -69,12 +69,12 @@ pub static ALL_FAILED: Outcome = Outcome {
     id: "all_failed",
     status: Status::Fail,
     layer: Layer::Network,
-    title: t("No address accepts a connection", "没有地址接受连接"),
-    detail: t(
+    title: t!("No address accepts a connection", "没有地址接受连接"),
+    detail: t!(
         "Every address of the target refused the connection, was unreachable or stayed silent, and no proxy path works: the SDKs report \"Connection error.\". Refused means something answered for the address and nothing listens (a wrong port, a stopped gateway); silence means packets are dropped (a firewall, a dead route).",
         "目标的每个地址都拒绝连接、不可达或没有响应，并且没有可用的代理路径：SDK 会报告 \"Connection error.\"。被拒绝表示该地址有设备应答但没有服务在监听（端口错误、网关已停止）；无响应表示数据包被丢弃（防火墙、路由不通）。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check the port in the base URL and that the gateway runs; allow api.anthropic.com on port 443 in the firewall (160.79.104.0/23 and 2607:6bc0::/48 by address), or route through your proxy with HTTPS_PROXY.",
         "检查基础 URL 中的端口以及网关是否在运行；在防火墙中放行 api.anthropic.com 的 443 端口（按地址：160.79.104.0/23 和 2607:6bc0::/48），或通过 HTTPS_PROXY 使用代理。",
     )),
@@ -88,7 +88,7 @@ pub static CHECK: Check = Check {
     wire: 17,
     applies: Applies::NativeOnly,
     layer: Layer::Network,
-    title: t("Connecting to each address", "连接每个地址"),
+    title: t!("Connecting to each address", "连接每个地址"),
     depends_on: &["dns.system"],
     probes: &[ProbeId::Path(0), ProbeId::Tunnel(0)],
     outcomes: &[

@@ -21,8 +21,8 @@ pub static KEPT: Outcome = Outcome {
     id: "kept",
     status: Status::Pass,
     layer: Layer::Network,
-    title: t("An idle connection stays usable", "空闲连接保持可用"),
-    detail: t(
+    title: t!("An idle connection stays usable", "空闲连接保持可用"),
+    detail: t!(
         "The same connection answered again after the idle wait: nothing on the path forgets idle flows that soon.",
         "空闲等待之后，同一连接再次得到了响应：路径上没有设备会这么快遗忘空闲连接。",
     ),
@@ -34,11 +34,11 @@ pub static CLOSED: Outcome = Outcome {
     id: "closed",
     status: Status::Pass,
     layer: Layer::Network,
-    title: t(
+    title: t!(
         "The server closes idle connections cleanly",
         "服务器会正常关闭空闲连接",
     ),
-    detail: t(
+    detail: t!(
         "The server ended the connection while it was idle, with a FIN. The SDKs and curl notice that and open a new connection for the next request, so nothing fails.",
         "服务器在连接空闲时用 FIN 正常结束了连接。SDK 和 curl 会察觉并为下一个请求打开新连接，因此不会失败。",
     ),
@@ -50,12 +50,12 @@ pub static RESET: Outcome = Outcome {
     id: "reset",
     status: Status::Warn,
     layer: Layer::Network,
-    title: t("Idle connections are reset", "空闲连接被重置"),
-    detail: t(
+    title: t!("Idle connections are reset", "空闲连接被重置"),
+    detail: t!(
         "The connection was reset while idle or when it was used again. A client that sends on it at that moment gets \"read ECONNRESET\" (Node) or \"Server disconnected without sending a response\" (Python); the SDKs retry twice by default, which usually hides it.",
         "连接在空闲时或再次使用时被重置。恰好在此时发送请求的客户端会得到 \"read ECONNRESET\"（Node）或 \"Server disconnected without sending a response\"（Python）；SDK 默认会重试两次，通常可以掩盖这个问题。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Keep the SDKs' default retries (max_retries 2 or more), and make any custom connection pool drop idle connections sooner than the path does (a keep-alive or idle timeout of a few seconds).",
         "保留 SDK 的默认重试（max_retries 为 2 或更多），并让自定义连接池比路径更早丢弃空闲连接（将 keep-alive 或空闲超时设为几秒）。",
     )),
@@ -66,12 +66,12 @@ pub static DEAD: Outcome = Outcome {
     id: "dead",
     status: Status::Warn,
     layer: Layer::Network,
-    title: t("Idle connections die silently", "空闲连接被静默丢弃"),
-    detail: t(
+    title: t!("Idle connections die silently", "空闲连接被静默丢弃"),
+    detail: t!(
         "After the idle wait the connection looked open but the request on it got no answer: a NAT, firewall or load balancer forgot the flow without telling either side. Requests on such a connection hang until the client's timeout, then are retried.",
         "空闲等待之后，连接看起来仍然打开，但在其上发送的请求没有任何响应：NAT、防火墙或负载均衡器在不通知任何一方的情况下遗忘了该连接。在这种连接上的请求会一直挂起直到客户端超时，然后被重试。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Drop idle connections in the client before the path does (a pool idle timeout of a few seconds; the SDKs' defaults already do), enable TCP keepalive on long-lived connections, or raise the middlebox's idle timeout.",
         "让客户端早于路径丢弃空闲连接（连接池空闲超时设为几秒；SDK 默认已如此），为长连接启用 TCP keepalive，或提高中间设备的空闲超时。",
     )),
@@ -82,8 +82,8 @@ pub static OFF: Outcome = Outcome {
     id: "off",
     status: Status::Info,
     layer: Layer::Network,
-    title: t("Idle connections not tested", "未测试空闲连接"),
-    detail: t(
+    title: t!("Idle connections not tested", "未测试空闲连接"),
+    detail: t!(
         "Run with --idle SECS to use a connection, leave it idle that long, and use it again.",
         "使用 --idle SECS 运行：先使用一个连接，让它空闲这么久，再次使用。",
     ),
@@ -98,7 +98,7 @@ pub static CHECK: Check = Check {
     wire: 23,
     applies: Applies::NativeOnly,
     layer: Layer::Network,
-    title: t("Reusing an idle connection", "重用空闲连接"),
+    title: t!("Reusing an idle connection", "重用空闲连接"),
     depends_on: &["network.connect", "network.proxy"],
     probes: &[ProbeId::Idle],
     outcomes: &[

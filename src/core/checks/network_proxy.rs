@@ -20,8 +20,8 @@ pub static NONE: Outcome = Outcome {
     id: "none",
     status: Status::Pass,
     layer: Layer::Network,
-    title: t("No proxy is configured", "没有配置代理"),
-    detail: t(
+    title: t!("No proxy is configured", "没有配置代理"),
+    detail: t!(
         "No HTTPS_PROXY or ALL_PROXY is set (in either case; for a plain http:// base URL, HTTP_PROXY), so every runtime connects directly.",
         "没有设置 HTTPS_PROXY 或 ALL_PROXY（大小写均无；明文 http:// 基础 URL 看 HTTP_PROXY），因此每个运行时都直接连接。",
     ),
@@ -33,8 +33,8 @@ pub static TUNNEL_OK: Outcome = Outcome {
     id: "tunnel_ok",
     status: Status::Pass,
     layer: Layer::Network,
-    title: t("The proxy opens a tunnel to the target", "代理可以建立到目标的隧道"),
-    detail: t(
+    title: t!("The proxy opens a tunnel to the target", "代理可以建立到目标的隧道"),
+    detail: t!(
         "Each proxy answered CONNECT with 200 and the connection went through; the runtime table says which runtime uses it.",
         "每个代理都对 CONNECT 返回了 200，连接可以通过；哪个运行时会使用它见运行时表。",
     ),
@@ -46,8 +46,8 @@ pub static BYPASSED: Outcome = Outcome {
     id: "bypassed",
     status: Status::Info,
     layer: Layer::Network,
-    title: t("NO_PROXY exempts the target", "NO_PROXY 豁免了目标"),
-    detail: t(
+    title: t!("NO_PROXY exempts the target", "NO_PROXY 豁免了目标"),
+    detail: t!(
         "A proxy is set, but NO_PROXY names the target's host (or a domain it is in, or *), so the runtimes connect directly. Python and curl match names only: an address in NO_PROXY does not exempt a name that resolves to it.",
         "设置了代理，但 NO_PROXY 包含目标主机（或其所在域，或 *），因此运行时会直接连接。Python 和 curl 只匹配名称：NO_PROXY 中的地址不会豁免解析到该地址的名称。",
     ),
@@ -59,12 +59,12 @@ pub static UNSUPPORTED_SCHEME: Outcome = Outcome {
     id: "unsupported_scheme",
     status: Status::Warn,
     layer: Layer::Network,
-    title: t("A proxy some runtimes cannot use", "部分运行时无法使用的代理"),
-    detail: t(
+    title: t!("A proxy some runtimes cannot use", "部分运行时无法使用的代理"),
+    detail: t!(
         "The proxy works, but it is SOCKS or https://. The Python SDK needs httpx2[socks] for SOCKS (without it the client fails when it is made), Claude Code has no SOCKS support, and curl does not trust an https:// proxy's certificate without --proxy-cacert. The runtime table says which runtime it stops.",
         "该代理可以使用，但它是 SOCKS 或 https:// 代理。Python SDK 使用 SOCKS 需要 httpx2[socks]（否则创建客户端时就会失败），Claude Code 不支持 SOCKS，curl 没有 --proxy-cacert 时不信任 https:// 代理的证书。运行时表列出了受影响的运行时。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Use the proxy's plain HTTP port in HTTPS_PROXY (http://host:port) where you can; otherwise see the runtime table for what each runtime needs.",
         "尽可能在 HTTPS_PROXY 中使用代理的 HTTP 端口（http://host:port）；否则请查看运行时表了解各运行时的要求。",
     )),
@@ -75,12 +75,12 @@ pub static AUTH_REQUIRED: Outcome = Outcome {
     id: "auth_required",
     status: Status::Fail,
     layer: Layer::Network,
-    title: t("The proxy wants credentials (407)", "代理要求身份验证（407）"),
-    detail: t(
+    title: t!("The proxy wants credentials (407)", "代理要求身份验证（407）"),
+    detail: t!(
         "The proxy answered CONNECT with 407 Proxy Authentication Required. Python reports ProxyError: 407, Node \"Proxy response (407) !== 200 when HTTP Tunneling\", curl (56) CONNECT tunnel failed, response 407.",
         "代理对 CONNECT 返回了 407 Proxy Authentication Required。Python 报 ProxyError: 407，Node 报 \"Proxy response (407) !== 200 when HTTP Tunneling\"，curl 报 (56) CONNECT tunnel failed, response 407。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Put the credentials in the proxy URL: HTTPS_PROXY=http://user:password@host:port (percent-encode special characters in the password). A proxy that wants NTLM or Kerberos needs a local helper such as cntlm or px.",
         "把凭据写进代理 URL：HTTPS_PROXY=http://user:password@host:port（密码中的特殊字符需百分号编码）。需要 NTLM 或 Kerberos 的代理需借助 cntlm、px 等本地工具。",
     )),
@@ -91,12 +91,12 @@ pub static DENIED: Outcome = Outcome {
     id: "denied",
     status: Status::Fail,
     layer: Layer::Network,
-    title: t("The proxy refuses the tunnel", "代理拒绝建立隧道"),
-    detail: t(
+    title: t!("The proxy refuses the tunnel", "代理拒绝建立隧道"),
+    detail: t!(
         "The proxy answered CONNECT with an error status (403 is a policy denying the host or port; 5xx the proxy failing to reach it).",
         "代理对 CONNECT 返回了错误状态（403 表示策略禁止该主机或端口；5xx 表示代理无法到达目标）。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Ask the proxy's operator to allow CONNECT to api.anthropic.com:443 (or your gateway's host and port).",
         "请代理管理员放行到 api.anthropic.com:443（或你的网关主机和端口）的 CONNECT。",
     )),
@@ -107,12 +107,12 @@ pub static UNREACHABLE: Outcome = Outcome {
     id: "unreachable",
     status: Status::Fail,
     layer: Layer::Network,
-    title: t("The proxy cannot be reached", "无法连接到代理"),
-    detail: t(
+    title: t!("The proxy cannot be reached", "无法连接到代理"),
+    detail: t!(
         "The connection to the proxy was refused, unreachable or silent, or it never answered CONNECT. Python reports \"Connection error.\" (connection refused), Node ECONNREFUSED when it uses the proxy, curl (7) Failed to connect.",
         "到代理的连接被拒绝、不可达或无响应，或者代理始终没有响应 CONNECT。Python 报 \"Connection error.\"（connection refused），Node 在使用代理时报 ECONNREFUSED，curl 报 (7) Failed to connect。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check the proxy's host and port, and that it runs (on a laptop: the VPN or proxy client is connected); unset the variable if no proxy is needed.",
         "检查代理的主机和端口以及代理是否在运行（在笔记本电脑上：VPN 或代理客户端是否已连接）；如果不需要代理，请取消设置该变量。",
     )),
@@ -126,7 +126,7 @@ pub static CHECK: Check = Check {
     wire: 18,
     applies: Applies::NativeOnly,
     layer: Layer::Network,
-    title: t("The proxy", "代理"),
+    title: t!("The proxy", "代理"),
     // Not on env.config: a setting no runtime can use is its own finding, and the proxies that parse are
     // still worth trying.
     depends_on: &[],

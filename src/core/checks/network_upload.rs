@@ -21,8 +21,8 @@ pub static COMPLETED: Outcome = Outcome {
     id: "completed",
     status: Status::Pass,
     layer: Layer::Network,
-    title: t("A large request goes through", "大请求可以通过"),
-    detail: t(
+    title: t!("A large request goes through", "大请求可以通过"),
+    detail: t!(
         "A request of a few megabytes was sent and answered over the app's route: large prompts are not stalled on the way.",
         "一个几兆字节的请求经由应用的路径发送并得到了响应：大提示词不会在路上卡住。",
     ),
@@ -34,12 +34,12 @@ pub static STALLED: Outcome = Outcome {
     id: "stalled",
     status: Status::Fail,
     layer: Layer::Network,
-    title: t("A large request stalls", "大请求卡住"),
-    detail: t(
+    title: t!("A large request stalls", "大请求卡住"),
+    detail: t!(
         "Small requests work, but a body of a few megabytes got no answer before the timeout: large packets are dropped on the path (an MTU problem behind a VPN or in a container overlay) or an upload filter holds it. Long prompts will time out (\"Request timed out\") while short ones work.",
         "小请求正常，但几兆字节的请求体在超时前没有得到响应：路径上的大包被丢弃（VPN 或容器覆盖网络中的 MTU 问题），或者有上传过滤设备扣住了它。长提示词会超时（\"Request timed out\"），短提示词却正常。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Lower the MTU of the VPN or container interface (ip link set dev <iface> mtu 1400), enable MSS clamping on the router, or ask the network's operator about upload limits.",
         "降低 VPN 或容器网卡的 MTU（ip link set dev <iface> mtu 1400），在路由器上启用 MSS clamping，或询问网络管理员是否有上传限制。",
     )),
@@ -50,12 +50,12 @@ pub static RESET: Outcome = Outcome {
     id: "reset",
     status: Status::Fail,
     layer: Layer::Network,
-    title: t("A large request is cut off", "大请求被中断"),
-    detail: t(
+    title: t!("A large request is cut off", "大请求被中断"),
+    detail: t!(
         "The connection broke while a body of a few megabytes was being sent: a proxy or filter with a request size limit, or a middlebox resetting long uploads. The SDKs report \"Connection error.\" for long prompts only.",
         "在发送几兆字节的请求体时连接中断：有请求大小限制的代理或过滤设备，或会重置长时间上传的中间设备。SDK 只会对长提示词报告 \"Connection error.\"。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Raise the request size limit of the proxy or gateway on the path (nginx client_max_body_size, for instance), or ask the network's operator which device resets it.",
         "提高路径上代理或网关的请求大小限制（例如 nginx 的 client_max_body_size），或询问网络管理员是哪台设备重置了连接。",
     )),
@@ -66,8 +66,8 @@ pub static OFF: Outcome = Outcome {
     id: "off",
     status: Status::Info,
     layer: Layer::Network,
-    title: t("Large uploads not tested", "未测试大请求上传"),
-    detail: t(
+    title: t!("Large uploads not tested", "未测试大请求上传"),
+    detail: t!(
         "Run with --upload to send a few megabytes to a free endpoint and see whether large prompts get through.",
         "使用 --upload 运行，向免费端点发送几兆字节，检查大提示词能否通过。",
     ),
@@ -82,7 +82,7 @@ pub static CHECK: Check = Check {
     wire: 22,
     applies: Applies::NativeOnly,
     layer: Layer::Network,
-    title: t("Sending a large request", "发送大请求"),
+    title: t!("Sending a large request", "发送大请求"),
     depends_on: &["network.connect", "network.proxy"],
     probes: &[ProbeId::Upload],
     outcomes: &[

@@ -22,8 +22,8 @@ pub static ONLINE: Outcome = Outcome {
     id: "online",
     status: Status::Pass,
     layer: Layer::Page,
-    title: t("This connection is up", "网络连接正常"),
-    detail: t(
+    title: t!("This connection is up", "网络连接正常"),
+    detail: t!(
         "An independent control endpoint answered, so this browser can reach the internet.",
         "一个与 API 无关的对照端点有响应，说明这个浏览器可以访问互联网。",
     ),
@@ -35,12 +35,12 @@ pub static OFFLINE: Outcome = Outcome {
     id: "offline",
     status: Status::Fail,
     layer: Layer::Network,
-    title: t("The browser says it is offline", "浏览器显示处于离线状态"),
-    detail: t(
+    title: t!("The browser says it is offline", "浏览器显示处于离线状态"),
+    detail: t!(
         "The browser reports no network connection at all, so no request can leave this device.",
         "浏览器报告完全没有网络连接，任何请求都无法离开这台设备。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Reconnect: check Wi-Fi or the network cable, turn airplane mode off, and reconnect the VPN if you use one; then run the checks again.",
         "重新连接网络：检查 Wi-Fi 或网线，关闭飞行模式，如果使用 VPN 请重新连接；然后再次运行检测。",
     )),
@@ -51,15 +51,15 @@ pub static CONNECTION_DOWN: Outcome = Outcome {
     id: "connection_down",
     status: Status::Fail,
     layer: Layer::Network,
-    title: t(
+    title: t!(
         "This connection, not the API: nothing answers",
         "问题在本机网络而非 API：没有任何响应",
     ),
-    detail: t(
+    detail: t!(
         "An independent control endpoint failed too, so the problem is this connection, a proxy that must be configured, or a filter that blocks both hosts.",
         "一个独立的对照端点也失败了，所以问题出在这条网络连接、一个需要配置的代理，或者同时拦截了两个主机的过滤器。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check the connection (open any website), sign in on a captive portal page (hotel, airport, guest Wi-Fi), and check the proxy settings: Claude Code, curl and the Python SDK read HTTPS_PROXY; Node reads it only with NODE_USE_ENV_PROXY=1 (Node 22 and later), and on Node 20 the app passes a proxy agent.",
         "检查网络连接（打开任意网站试试），如果是酒店、机场或访客 Wi-Fi，请先在认证页面登录，并检查代理设置：Claude Code、curl 和 Python SDK 会读取 HTTPS_PROXY；Node 只有在设置 NODE_USE_ENV_PROXY=1（Node 22 及以后）时才读取，在 Node 20 上需要由应用传入代理 agent。",
     )),
@@ -70,8 +70,8 @@ pub static CONTROL_BLOCKED: Outcome = Outcome {
     id: "control_blocked",
     status: Status::Info,
     layer: Layer::Page,
-    title: t("The control endpoint is blocked here", "对照端点在此处被拦截"),
-    detail: t(
+    title: t!("The control endpoint is blocked here", "对照端点在此处被拦截"),
+    detail: t!(
         "The control endpoint failed but the target answered: a filter blocks the control host. Nothing needs fixing for the API, but comparisons with the control are unavailable.",
         "对照端点失败了，但目标有响应：有过滤器拦截了对照主机。API 这边无需修复，只是无法再与对照端点做比较。",
     ),
@@ -83,12 +83,12 @@ pub static CONTROL_FAILED: Outcome = Outcome {
     id: "control_failed",
     status: Status::Warn,
     layer: Layer::Page,
-    title: t("The control endpoint did not answer", "对照端点没有响应"),
-    detail: t(
+    title: t!("The control endpoint did not answer", "对照端点没有响应"),
+    detail: t!(
         "The control endpoint failed, and the target's own probe was not sent or did not finish, so the two cannot be compared: the connection may be down.",
         "对照端点失败了，而目标自身的探测没有发送或没有完成，因此无法比较两者：网络连接可能已经断开。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check the connection by opening any website, fix the base URL if it is reported above, and run the checks again.",
         "打开任意网站检查网络连接；如果上方提示基础 URL 有问题，请先修正，然后再次运行检测。",
     )),
@@ -99,8 +99,8 @@ pub static NO_CONTROL: Outcome = Outcome {
     id: "no_control",
     status: Status::Info,
     layer: Layer::Page,
-    title: t("No control endpoint was used", "未使用对照端点"),
-    detail: t(
+    title: t!("No control endpoint was used", "未使用对照端点"),
+    detail: t!(
         "The control URL in the settings cannot be used from this page (not an http(s) URL, or plain http from an https page), so only the browser's own online flag was checked.",
         "设置中的对照 URL 无法在本页使用（不是 http(s) URL，或在 https 页面中使用了普通 http），因此只检查了浏览器自身的在线状态。",
     ),
@@ -112,8 +112,8 @@ pub static NOT_RUN: Outcome = Outcome {
     id: "not_run",
     status: Status::Info,
     layer: Layer::Page,
-    title: t("Not checked", "未检测"),
-    detail: t("The run was cancelled.", "检测已取消。"),
+    title: t!("Not checked", "未检测"),
+    detail: t!("The run was cancelled.", "检测已取消。"),
     fix: None,
     snippets: &[],
 };
@@ -123,7 +123,7 @@ pub static CHECK: Check = Check {
     wire: 2,
     applies: Applies::BrowserOnly,
     layer: Layer::Page,
-    title: t("Internet connection", "互联网连接"),
+    title: t!("Internet connection", "互联网连接"),
     depends_on: &[],
     probes: &[ProbeId::Control, ProbeId::Reach],
     outcomes: &[

@@ -55,8 +55,8 @@ pub static FAST: Outcome = Outcome {
     id: "fast",
     status: Status::Pass,
     layer: Layer::Performance,
-    title: t("Round trips are quick", "往返很快"),
-    detail: t(
+    title: t!("Round trips are quick", "往返很快"),
+    detail: t!(
         "The round trips to the target are short and steady from this browser.",
         "从本浏览器到目标的往返时间短且稳定。",
     ),
@@ -68,12 +68,12 @@ pub static SLOW: Outcome = Outcome {
     id: "slow",
     status: Status::Warn,
     layer: Layer::Performance,
-    title: t("Round trips are slow", "往返较慢"),
-    detail: t(
+    title: t!("Round trips are slow", "往返较慢"),
+    detail: t!(
         "Each request waits several hundred milliseconds before the API even sees it, while the control endpoint is quick: the path to this host is long (a distant proxy, VPN or gateway, or an unlucky route).",
         "每个请求在到达 API 之前就要等待数百毫秒，而对照端点很快：到该主机的路径较长（远处的代理、VPN 或网关，或不理想的路由）。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Run traceroute to the host to see where the time goes; use a proxy or gateway close to you, or none. Stream responses so that people see text early, and keep the SDK's default timeouts.",
         "运行 traceroute 查看时间花在哪里；使用离你近的代理或网关，或不用代理。使用流式响应让用户尽早看到文字，并保留 SDK 的默认超时。",
     )),
@@ -84,12 +84,12 @@ pub static VERY_SLOW: Outcome = Outcome {
     id: "very_slow",
     status: Status::Warn,
     layer: Layer::Performance,
-    title: t("Round trips take over a second", "往返超过一秒"),
-    detail: t(
+    title: t!("Round trips take over a second", "往返超过一秒"),
+    detail: t!(
         "A second or more per round trip, while the control endpoint is quicker: short client timeouts will fail, and interactive use feels sluggish.",
         "每次往返一秒或更久，而对照端点更快：较短的客户端超时会失败，交互使用会感觉迟缓。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Find the slow hop with traceroute; bypass a distant proxy or VPN for this host (NO_PROXY) or move the gateway closer. Do not shorten the SDK's timeouts.",
         "用 traceroute 找出慢的一跳；让该主机绕过远处的代理或 VPN（NO_PROXY），或把网关部署得更近。不要缩短 SDK 的超时。",
     )),
@@ -100,12 +100,12 @@ pub static SLOW_NETWORK: Outcome = Outcome {
     id: "slow_network",
     status: Status::Warn,
     layer: Layer::Performance,
-    title: t("This connection is slow for everything", "这个网络连接整体较慢"),
-    detail: t(
+    title: t!("This connection is slow for everything", "这个网络连接整体较慢"),
+    detail: t!(
         "The independent control endpoint is about as slow as the target: the connection itself is slow, not the API.",
         "独立的对照端点与目标一样慢：慢的是网络连接本身，而不是 API。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Try another network (wired instead of Wi-Fi, another provider), pause large downloads or backups, and compare again.",
         "尝试其他网络（有线代替 Wi-Fi，或换一家运营商），暂停大文件下载或备份后再比较。",
     )),
@@ -116,12 +116,12 @@ pub static UNSTABLE: Outcome = Outcome {
     id: "unstable",
     status: Status::Warn,
     layer: Layer::Performance,
-    title: t("Round trips vary a lot", "往返时间波动很大"),
-    detail: t(
+    title: t!("Round trips vary a lot", "往返时间波动很大"),
+    detail: t!(
         "Round trips vary much more than usual: the slowest tenth take far longer than the fastest. A busy or weak Wi-Fi link, or a congested route. Requests will sometimes be slow, and timeouts may fire now and then.",
         "往返时间的波动远超正常：最慢的十分之一比最快的慢得多。可能是 Wi-Fi 繁忙或信号弱，或路由拥塞。请求有时会很慢，偶尔可能超时。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Move closer to the access point or use a cable, and keep the SDK's retries on (they back off and honour retry-after). Watch mode shows how often it happens.",
         "靠近无线接入点或使用网线，并保持 SDK 的重试开启（会退避并遵守 retry-after）。观察模式可以显示发生频率。",
     )),
@@ -132,12 +132,12 @@ pub static SLOW_SETUP: Outcome = Outcome {
     id: "slow_setup",
     status: Status::Warn,
     layer: Layer::Performance,
-    title: t("New connections are slow to set up", "新连接建立缓慢"),
-    detail: t(
+    title: t!("New connections are slow to set up", "新连接建立缓慢"),
+    detail: t!(
         "The first round trip cost much more than the warm ones: DNS, the TCP connection or the TLS handshake is slow. A proxy or antivirus that inspects TLS often does this.",
         "首次往返比后续往返慢得多：DNS、TCP 连接或 TLS 握手较慢。检查 TLS 流量的代理或杀毒软件常会造成这种情况。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Create one client and reuse it, so that requests share warm connections; check for TLS inspection (a certificate issued by your company or antivirus instead of a public CA).",
         "只创建一个客户端并重复使用，让请求共享已建立的连接；检查是否存在 TLS 检查（证书由公司或杀毒软件签发，而非公共 CA）。",
     )),
@@ -157,12 +157,12 @@ pub static LOSSY: Outcome = Outcome {
     id: "lossy",
     status: Status::Warn,
     layer: Layer::Performance,
-    title: t("Some round trips failed", "部分往返失败"),
-    detail: t(
+    title: t!("Some round trips failed", "部分往返失败"),
+    detail: t!(
         "The host answered before, but some round trips of the series failed or timed out: the connection drops requests now and then.",
         "主机之前有响应，但这一系列往返中有一些失败或超时：连接会不时丢失请求。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Turn on watch mode to see how often and when it happens; keep the SDK's retries on. If it persists, the proxy, VPN or firewall on the path is the first suspect.",
         "开启观察模式查看发生的频率和时间；保持 SDK 的重试开启。如果一直存在，首先怀疑路径上的代理、VPN 或防火墙。",
     )),
@@ -173,8 +173,8 @@ pub static NOT_RUN: Outcome = Outcome {
     id: "not_run",
     status: Status::Info,
     layer: Layer::Performance,
-    title: t("Not measured", "未测量"),
-    detail: t(
+    title: t!("Not measured", "未测量"),
+    detail: t!(
         "The round trips were not timed: the run was cancelled, or no round trip succeeded.",
         "未测量往返时间：检测已取消，或没有一次往返成功。",
     ),
@@ -187,7 +187,7 @@ pub static CHECK: Check = Check {
     wire: 13,
     applies: Applies::Everywhere,
     layer: Layer::Performance,
-    title: t("Latency", "延迟"),
+    title: t!("Latency", "延迟"),
     depends_on: &["network.reach", "tls.trust"],
     probes: &[ProbeId::Latency(0), ProbeId::ControlLatency(0)],
     outcomes: &[

@@ -23,8 +23,8 @@ pub static OFF: Outcome = Outcome {
     id: "off",
     status: Status::Info,
     layer: Layer::Performance,
-    title: t("Watch mode is off", "观察模式未开启"),
-    detail: t(
+    title: t!("Watch mode is off", "观察模式未开启"),
+    detail: t!(
         "Choose a watch duration to repeat the probe for minutes and catch failures that come and go.",
         "选择观察时长，可在数分钟内重复探测，捕捉时有时无的故障。",
     ),
@@ -36,8 +36,8 @@ pub static WATCHING: Outcome = Outcome {
     id: "watching",
     status: Status::Info,
     layer: Layer::Performance,
-    title: t("Watching…", "正在观察…"),
-    detail: t(
+    title: t!("Watching…", "正在观察…"),
+    detail: t!(
         "The probe repeats until the chosen time is up; the timeline grows as answers land. The rest of the report is already final.",
         "探测会一直重复到所选时间结束；时间线随响应不断延长。报告的其余部分已经确定。",
     ),
@@ -49,8 +49,8 @@ pub static STEADY: Outcome = Outcome {
     id: "steady",
     status: Status::Pass,
     layer: Layer::Performance,
-    title: t("Every probe answered", "每次探测都有正常响应"),
-    detail: t(
+    title: t!("Every probe answered", "每次探测都有正常响应"),
+    detail: t!(
         "Throughout the watch, every probe got the expected answer.",
         "在整个观察期间，每次探测都得到了预期的响应。",
     ),
@@ -62,12 +62,12 @@ pub static FLAKY_NETWORK: Outcome = Outcome {
     id: "flaky_network",
     status: Status::Warn,
     layer: Layer::Network,
-    title: t("The connection drops now and then", "连接时断时续"),
-    detail: t(
+    title: t!("The connection drops now and then", "连接时断时续"),
+    detail: t!(
         "Most probes answered, but some failed to connect or timed out: something on the path (Wi-Fi, a VPN, a proxy or a firewall) drops requests from time to time. Apps see this as \"Connection error.\" or \"Request timed out\".",
         "大多数探测有响应，但有一些连接失败或超时：路径上的某个环节（Wi-Fi、VPN、代理或防火墙）会不时丢弃请求。应用会看到 \"Connection error.\" 或 \"Request timed out\"。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Keep the SDK's retries on (they back off with jitter). Compare with a wired connection or without the VPN; the timeline shows whether failures cluster in time.",
         "保持 SDK 的重试开启（会带抖动地退避）。与有线连接或不使用 VPN 时对比；时间线可以显示故障是否集中在某段时间。",
     )),
@@ -78,12 +78,12 @@ pub static FLAKY_SERVICE: Outcome = Outcome {
     id: "flaky_service",
     status: Status::Warn,
     layer: Layer::Service,
-    title: t("The service refuses some requests", "服务拒绝了部分请求"),
-    detail: t(
+    title: t!("The service refuses some requests", "服务拒绝了部分请求"),
+    detail: t!(
         "Most probes answered, but some got 429, 529 or another server error: rate limits or load on the service side, not the network.",
         "大多数探测有响应，但有一些收到 429、529 或其他服务器错误：这是服务端的限流或负载问题，而不是网络问题。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Let the SDK retry (it honours retry-after and backs off on 529); for 429s, spread requests or ask for higher limits. The status page says whether others see it too.",
         "让 SDK 自动重试（会遵守 retry-after，并在 529 时退避）；对于 429，请分散请求或申请更高的限额。状态页可以说明其他人是否也遇到。",
     )),
@@ -94,12 +94,12 @@ pub static DOWN_NETWORK: Outcome = Outcome {
     id: "down_network",
     status: Status::Fail,
     layer: Layer::Network,
-    title: t("Most probes could not connect", "大多数探测无法连接"),
-    detail: t(
+    title: t!("Most probes could not connect", "大多数探测无法连接"),
+    detail: t!(
         "Fewer than half of the probes got through; most failed to connect or timed out. The connection to this host is unreliable right now.",
         "不到一半的探测成功；大多数连接失败或超时。目前到该主机的连接很不可靠。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check the network path: another network, without the VPN or proxy, or through the proxy your company requires (each runtime reads it its own way, as below). The timeline shows when it started.",
         "检查网络路径：换一个网络，不使用 VPN 或代理，或通过公司要求的代理（各运行时读取代理的方式不同，见下方示例）。时间线可以显示问题何时开始。",
     )),
@@ -110,12 +110,12 @@ pub static DOWN_SERVICE: Outcome = Outcome {
     id: "down_service",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t("Most probes got server errors", "大多数探测收到服务器错误"),
-    detail: t(
+    title: t!("Most probes got server errors", "大多数探测收到服务器错误"),
+    detail: t!(
         "Fewer than half of the probes got the expected answer; most got 429, 529 or other server errors.",
         "不到一半的探测得到预期响应；大多数收到 429、529 或其他服务器错误。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check the status page for an incident; if it is 429, the key's limits are exhausted: wait for the reset or raise the limits in the Console.",
         "查看状态页是否有事故；如果是 429，说明密钥的限额已用尽：等待重置或在 Console 中提高限额。",
     )),
@@ -126,8 +126,8 @@ pub static NOT_RUN: Outcome = Outcome {
     id: "not_run",
     status: Status::Info,
     layer: Layer::Performance,
-    title: t("Watch did not run", "观察未运行"),
-    detail: t(
+    title: t!("Watch did not run", "观察未运行"),
+    detail: t!(
         "The watch was cancelled before any probe, or the target cannot be probed.",
         "观察在任何探测之前被取消，或目标无法探测。",
     ),
@@ -140,7 +140,7 @@ pub static CHECK: Check = Check {
     wire: 14,
     applies: Applies::Everywhere,
     layer: Layer::Performance,
-    title: t("Watch over time", "持续观察"),
+    title: t!("Watch over time", "持续观察"),
     depends_on: &["page.target", "page.mixed_content"],
     probes: &[ProbeId::Watch],
     outcomes: &[

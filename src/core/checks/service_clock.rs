@@ -37,8 +37,8 @@ pub static IN_SYNC: Outcome = Outcome {
     id: "in_sync",
     status: Status::Pass,
     layer: Layer::Service,
-    title: t("The clock is in sync", "时钟同步正常"),
-    detail: t(
+    title: t!("The clock is in sync", "时钟同步正常"),
+    detail: t!(
         "This machine's clock is within a minute of the server's, judged by the answer's date header.",
         "根据响应中的 date 头判断，本机时钟与服务器时钟相差不到一分钟。",
     ),
@@ -50,12 +50,12 @@ pub static SKEWED: Outcome = Outcome {
     id: "skewed",
     status: Status::Warn,
     layer: Layer::Service,
-    title: t("This machine's clock is off", "本机时钟不准"),
-    detail: t(
+    title: t!("This machine's clock is off", "本机时钟不准"),
+    detail: t!(
         "The local clock differs from the server's by more than a minute. The API itself does not mind, but request signing (AWS SigV4 for Claude on Amazon Bedrock allows five minutes), token expiry and matching logs start to fail.",
         "本机时钟与服务器时钟相差超过一分钟。API 本身不受影响，但请求签名（Amazon Bedrock 上的 Claude 所用的 AWS SigV4 只允许五分钟误差）、令牌过期判断以及日志对照都会开始出错。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Turn on automatic time sync. Windows: Settings → Time & language → Sync now. macOS: System Settings → General → Date & Time → Set automatically. Linux: timedatectl set-ntp true. Check with date.",
         "开启自动时间同步。Windows：设置 → 时间和语言 → 立即同步。macOS：系统设置 → 通用 → 日期与时间 → 自动设置。Linux：timedatectl set-ntp true。可用 date 命令检查。",
     )),
@@ -66,12 +66,12 @@ pub static FAR_OFF: Outcome = Outcome {
     id: "far_off",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t("This machine's clock is off by more than a day", "本机时钟偏差超过一天"),
-    detail: t(
+    title: t!("This machine's clock is off by more than a day", "本机时钟偏差超过一天"),
+    detail: t!(
         "Certificates can read as not yet valid or expired at this distance, so TLS fails in apps on this machine even where this browser got through; signed requests and tokens fail too.",
         "偏差如此之大时，证书可能被判定为尚未生效或已过期，因此即使本浏览器能连通，本机上的应用也会出现 TLS 错误；签名请求和令牌也会失效。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Set the date and turn on automatic time sync. Windows: Settings → Time & language → Sync now. macOS: System Settings → General → Date & Time → Set automatically. Linux: timedatectl set-ntp true. Check with date.",
         "设置正确日期并开启自动时间同步。Windows：设置 → 时间和语言 → 立即同步。macOS：系统设置 → 通用 → 日期与时间 → 自动设置。Linux：timedatectl set-ntp true。可用 date 命令检查。",
     )),
@@ -82,8 +82,8 @@ pub static NO_DATE: Outcome = Outcome {
     id: "no_date",
     status: Status::Info,
     layer: Layer::Service,
-    title: t("The server's time is not readable", "无法读取服务器时间"),
-    detail: t(
+    title: t!("The server's time is not readable", "无法读取服务器时间"),
+    detail: t!(
         "The answer carried no readable date header, or one that could not be parsed, so the clocks were not compared. A gateway must send Access-Control-Expose-Headers: date for a page to read it. Run date to compare by hand.",
         "响应中没有可读取的 date 头，或其格式无法解析，因此未比较时钟。网关必须发送 Access-Control-Expose-Headers: date，页面才能读取它。可运行 date 命令手动比较。",
     ),
@@ -95,8 +95,8 @@ pub static NOT_RUN: Outcome = Outcome {
     id: "not_run",
     status: Status::Info,
     layer: Layer::Service,
-    title: t("Not checked", "未检测"),
-    detail: t(
+    title: t!("Not checked", "未检测"),
+    detail: t!(
         "No readable answer came back to compare the clock with.",
         "没有收到可读取的响应，无法比较时钟。",
     ),
@@ -109,7 +109,7 @@ pub static CHECK: Check = Check {
     wire: 10,
     applies: Applies::Everywhere,
     layer: Layer::Service,
-    title: t("This machine's clock", "本机时钟"),
+    title: t!("This machine's clock", "本机时钟"),
     depends_on: &["cors.read", "tls.trust"],
     probes: &[ProbeId::CorsRead, ProbeId::KeyModels],
     outcomes: &[

@@ -46,8 +46,8 @@ pub static OFF: Outcome = Outcome {
     id: "off",
     status: Status::Info,
     layer: Layer::Service,
-    title: t("Test message not sent", "未发送测试消息"),
-    detail: t(
+    title: t!("Test message not sent", "未发送测试消息"),
+    detail: t!(
         "Sending a real message is opt-in: it spends a few tokens (max_tokens 1). Turn it on to check billing, model access, streaming through this path and time to the first token.",
         "发送真实消息需要手动开启：它会消耗少量 token（max_tokens 为 1）。开启后可检测账单、模型访问、经由当前路径的流式传输以及首个 token 的用时。",
     ),
@@ -59,8 +59,8 @@ pub static NO_KEY: Outcome = Outcome {
     id: "no_key",
     status: Status::Info,
     layer: Layer::Service,
-    title: t("Test message not sent", "未发送测试消息"),
-    detail: t(
+    title: t!("Test message not sent", "未发送测试消息"),
+    detail: t!(
         "Sending a message needs a usable key, and none was given.",
         "发送消息需要一个可用的密钥，但未提供。",
     ),
@@ -72,8 +72,8 @@ pub static NO_MODEL: Outcome = Outcome {
     id: "no_model",
     status: Status::Info,
     layer: Layer::Service,
-    title: t("No model to send the message to", "没有可用于发送消息的模型"),
-    detail: t(
+    title: t!("No model to send the message to", "没有可用于发送消息的模型"),
+    detail: t!(
         "No valid model was named, and the key's model list listed none or could not be read, so there was nothing to try.",
         "未指定有效的模型，而该密钥的模型列表为空或无法读取，因此没有可尝试的模型。",
     ),
@@ -85,8 +85,8 @@ pub static STREAMED: Outcome = Outcome {
     id: "streamed",
     status: Status::Pass,
     layer: Layer::Service,
-    title: t("The message streamed", "消息以流式返回"),
-    detail: t(
+    title: t!("The message streamed", "消息以流式返回"),
+    detail: t!(
         "The API streamed the answer from message_start to message_stop, in pieces over time: billing, model access and streaming through this path work.",
         "API 以流式返回了从 message_start 到 message_stop 的完整回答，并分多次陆续到达：账单、模型访问以及经由当前路径的流式传输均正常。",
     ),
@@ -98,12 +98,12 @@ pub static BUFFERED: Outcome = Outcome {
     id: "buffered",
     status: Status::Warn,
     layer: Layer::Service,
-    title: t("The stream arrived all at once", "流式响应一次性到达"),
-    detail: t(
+    title: t!("The stream arrived all at once", "流式响应一次性到达"),
+    detail: t!(
         "The stream was complete, but all its events arrived together, as when a proxy or gateway buffers responses: long answers would then appear only at the end, and may hit its timeout first. With max_tokens 1 the stream is short, so this is a strong hint, not proof.",
         "流式响应是完整的，但所有事件同时到达，就像代理或网关缓冲了响应：较长的回答将会在最后才一次性出现，还可能先触发其超时。由于 max_tokens 为 1，流很短，所以这只是强烈的迹象，而非确证。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Turn off response buffering for text/event-stream on the proxy or gateway (nginx: proxy_buffering off; or the response header X-Accel-Buffering: no), or stream through another path. curl -N shows whether events trickle in on this machine.",
         "在代理或网关上关闭 text/event-stream 的响应缓冲（nginx：proxy_buffering off;，或响应头 X-Accel-Buffering: no），或改走其他路径进行流式传输。curl -N 可以显示事件在本机上是否逐个到达。",
     )),
@@ -114,12 +114,12 @@ pub static ERROR_EVENT: Outcome = Outcome {
     id: "error_event",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t("The stream carried an error", "流中出现了错误事件"),
-    detail: t(
+    title: t!("The stream carried an error", "流中出现了错误事件"),
+    detail: t!(
         "The API answered 200, then sent an error event in the stream (overloaded_error, for instance). The SDKs raise it while the stream is read, after the 200 (Python: an APIStatusError; TypeScript: an APIError), and do not retry it for you.",
         "API 先返回了 200，随后在流中发送了错误事件（例如 overloaded_error）。SDK 会在读取流的过程中（200 之后）抛出该错误（Python 为 APIStatusError，TypeScript 为 APIError），且不会自动重试。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Catch that error around the stream and retry the request with backoff; if it persists, check status.claude.com.",
         "在读取流的代码外捕获该错误，并以退避策略重试请求；如果持续出现，请查看 status.claude.com。",
     )),
@@ -130,12 +130,12 @@ pub static CUT: Outcome = Outcome {
     id: "cut",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t("The stream was cut off", "流被中途截断"),
-    detail: t(
+    title: t!("The stream was cut off", "流被中途截断"),
+    detail: t!(
         "The stream ended before message_stop: something on the path closed it early, such as a proxy's or gateway's read timeout, or antivirus or a firewall that inspects HTTPS.",
         "流在 message_stop 之前就结束了：路径上的某个环节提前关闭了它，例如代理或网关的读取超时，或检查 HTTPS 流量的杀毒软件或防火墙。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Raise the proxy's or gateway's timeout for streamed responses and exempt api.anthropic.com from HTTPS inspection. curl -N on the same machine shows whether the stream completes there.",
         "调高代理或网关对流式响应的超时时间，并将 api.anthropic.com 排除在 HTTPS 检查之外。在同一台机器上运行 curl -N 可查看流能否完整结束。",
     )),
@@ -146,12 +146,12 @@ pub static NOT_STREAMED: Outcome = Outcome {
     id: "not_streamed",
     status: Status::Warn,
     layer: Layer::Service,
-    title: t("The answer was not streamed", "回答没有以流式返回"),
-    detail: t(
+    title: t!("The answer was not streamed", "回答没有以流式返回"),
+    detail: t!(
         "The message asked for a stream but came back as one JSON body: a gateway on the path ignores stream: true. Streaming clients will wait for the whole answer, or fail to read it.",
         "请求要求流式返回，但得到的是一个完整的 JSON 响应体：路径上的网关忽略了 stream: true。流式客户端将一直等到完整回答，或无法读取它。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Make the gateway pass streaming through as text/event-stream, or call it without streaming.",
         "让网关以 text/event-stream 透传流式响应，或改用非流式调用。",
     )),
@@ -162,12 +162,12 @@ pub static CREDIT_LOW: Outcome = Outcome {
     id: "credit_low",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("The credit balance is too low", "额度余额不足"),
-    detail: t(
+    title: t!("The credit balance is too low", "额度余额不足"),
+    detail: t!(
         "The API answered \"Your credit balance is too low…\": the key works, but the organization has no credits left to spend.",
         "API 返回 \"Your credit balance is too low…\"：密钥有效，但该组织已没有可用额度。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Buy credits in the Console under Plans & Billing, then run again.",
         "在 Console 的 Plans & Billing 页面购买额度，然后重新检测。",
     )),
@@ -178,12 +178,12 @@ pub static BILLING: Outcome = Outcome {
     id: "billing",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("A billing problem", "账单问题"),
-    detail: t(
+    title: t!("A billing problem", "账单问题"),
+    detail: t!(
         "The API answered billing_error: a payment failed, or billing is not set up for this organization.",
         "API 返回 billing_error：付款失败，或该组织尚未设置账单。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check the payment method and invoices in the Console under Plans & Billing.",
         "在 Console 的 Plans & Billing 页面检查付款方式和账单。",
     )),
@@ -194,12 +194,12 @@ pub static SPEND_CAP: Outcome = Outcome {
     id: "spend_cap",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("The spend limit is reached", "已达到支出上限"),
-    detail: t(
+    title: t!("The spend limit is reached", "已达到支出上限"),
+    detail: t!(
         "The API refused because the organization's usage limit is reached (enforced_spend_limit_reached): retrying does not help until the limit is raised or the month turns.",
         "API 因组织已达到用量上限而拒绝（enforced_spend_limit_reached）：在提高上限或进入下个月之前，重试无济于事。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Raise the spend limit in the Console under Limits; do not retry in a loop.",
         "在 Console 的 Limits 页面提高支出上限；不要循环重试。",
     )),
@@ -210,12 +210,12 @@ pub static RATE_LIMITED: Outcome = Outcome {
     id: "rate_limited",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t("The message was rate limited (429)", "消息被限流（429）"),
-    detail: t(
+    title: t!("The message was rate limited (429)", "消息被限流（429）"),
+    detail: t!(
         "The message hit a rate limit of this organization. The SDKs wait and retry, honouring retry-after.",
         "该消息触发了该组织的速率限制。SDK 会遵循 retry-after 等待并重试。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Wait for retry-after and keep the SDKs' retries on (max_retries, maxRetries); spread requests out, or ask for a higher tier in the Console.",
         "等待 retry-after 指定的时间，并保持 SDK 的重试开启（max_retries、maxRetries）；分散请求，或在 Console 中申请更高的用量等级。",
     )),
@@ -226,12 +226,12 @@ pub static OVERLOADED: Outcome = Outcome {
     id: "overloaded",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t("The API is overloaded (529)", "API 过载（529）"),
-    detail: t(
+    title: t!("The API is overloaded (529)", "API 过载（529）"),
+    detail: t!(
         "The API is busy across all users; this is not your network or key.",
         "API 在所有用户范围内繁忙；这与你的网络或密钥无关。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "The SDKs retry 529 with backoff; raise max_retries (maxRetries) for more patience, and check status.claude.com.",
         "SDK 会以退避策略重试 529；可调高 max_retries（maxRetries）以多等一会儿，并查看 status.claude.com。",
     )),
@@ -242,12 +242,12 @@ pub static SERVER_ERROR: Outcome = Outcome {
     id: "server_error",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t("The message got a server error", "消息遇到服务器错误"),
-    detail: t(
+    title: t!("The message got a server error", "消息遇到服务器错误"),
+    detail: t!(
         "A 5xx came back for the message: an error or a timeout on the service's side, not your network or key.",
         "消息请求返回了 5xx：是服务端的错误或超时，与你的网络或密钥无关。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Retry in a minute (the SDKs retry 5xx) and check status.claude.com; if it persists, give support the request id.",
         "一分钟后重试（SDK 会自动重试 5xx），并查看 status.claude.com；如果持续出现，请把请求 ID 提供给支持团队。",
     )),
@@ -258,12 +258,12 @@ pub static UNKNOWN_MODEL: Outcome = Outcome {
     id: "unknown_model",
     status: Status::Fail,
     layer: Layer::Auth,
-    title: t("The key cannot use this model", "该密钥无法使用此模型"),
-    detail: t(
+    title: t!("The key cannot use this model", "该密钥无法使用此模型"),
+    detail: t!(
         "The API answered 404 not_found_error for the model: the id is mistyped, the model is retired, or it is not enabled for this organization or workspace.",
         "API 对该模型返回 404 not_found_error：模型 ID 拼写有误、模型已停用，或该组织或工作区未开通此模型。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Use an id from this key's model list.",
         "请使用该密钥模型列表中的 ID。",
     )),
@@ -274,12 +274,12 @@ pub static UNEXPECTED: Outcome = Outcome {
     id: "unexpected",
     status: Status::Warn,
     layer: Layer::Service,
-    title: t("An unexpected answer to the message", "对消息的响应出乎意料"),
-    detail: t(
+    title: t!("An unexpected answer to the message", "对消息的响应出乎意料"),
+    detail: t!(
         "The answer is readable but matches none of the API's known responses; see the status and message. A gateway may answer in its own format.",
         "响应可以读取，但与 API 的已知响应都不匹配；请查看状态码和消息。网关可能使用自有的格式。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check the message below, and compare with curl from the same machine.",
         "查看下方的消息，并在同一台机器上用 curl 对比。",
     )),
@@ -290,12 +290,12 @@ pub static FAILED: Outcome = Outcome {
     id: "failed",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t("The message request failed", "消息请求失败"),
-    detail: t(
+    title: t!("The message request failed", "消息请求失败"),
+    detail: t!(
         "The browser refused the message, or it was redirected or unreadable, though the model list worked: likely a gateway whose CORS preflight does not allow POST with content-type, or a blocker or proxy that stops POSTs to this host.",
         "模型列表请求正常，但消息请求被浏览器拒绝、被重定向或无法读取：很可能是网关的 CORS 预检不允许带 content-type 的 POST，或有拦截工具或代理阻止了发往该主机的 POST。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Allow POST and the content-type header in the gateway's CORS settings (Access-Control-Allow-Methods, Access-Control-Allow-Headers); the request below, with curl -v, shows what the host answers.",
         "在网关的 CORS 设置中允许 POST 方法和 content-type 请求头（Access-Control-Allow-Methods、Access-Control-Allow-Headers）；用 curl -v 运行下方的请求可以看到主机的响应。",
     )),
@@ -306,12 +306,12 @@ pub static TIMED_OUT: Outcome = Outcome {
     id: "timed_out",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t("The message got no answer in time", "消息未能及时得到响应"),
-    detail: t(
+    title: t!("The message got no answer in time", "消息未能及时得到响应"),
+    detail: t!(
         "No response headers came before the probe's timeout: the service is very slow or overloaded, or a proxy holds streamed responses back.",
         "在探测超时之前没有收到响应头：服务非常缓慢或过载，或者有代理扣住了流式响应。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Retry and check status.claude.com; if a proxy is on the path, make it pass text/event-stream through unbuffered. Keep the SDKs' timeout long enough for long answers.",
         "重试并查看 status.claude.com；如果路径上有代理，请让它不加缓冲地透传 text/event-stream。请将 SDK 的超时时间设置得足以容纳较长的回答。",
     )),
@@ -342,7 +342,7 @@ pub static CHECK: Check = Check {
     wire: 12,
     applies: Applies::Everywhere,
     layer: Layer::Service,
-    title: t("A streamed test message", "流式测试消息"),
+    title: t!("A streamed test message", "流式测试消息"),
     depends_on: &["auth.key", "auth.model"],
     probes: &[ProbeId::KeyModels, ProbeId::Message],
     outcomes: &[

@@ -27,8 +27,8 @@ pub static ABSENT: Outcome = Outcome {
     id: "absent",
     status: Status::Info,
     layer: Layer::Service,
-    title: t("No rate-limit headers to read", "没有可读取的限流响应头"),
-    detail: t(
+    title: t!("No rate-limit headers to read", "没有可读取的限流响应头"),
+    detail: t!(
         "The answer carried no anthropic-ratelimit-* headers. That is normal for the model list; the test message shows them. A gateway may also strip them.",
         "响应中没有 anthropic-ratelimit-* 响应头。模型列表接口通常如此；发送测试消息即可看到。网关也可能去掉了这些响应头。",
     ),
@@ -40,8 +40,8 @@ pub static AMPLE: Outcome = Outcome {
     id: "ample",
     status: Status::Pass,
     layer: Layer::Service,
-    title: t("Well within the rate limits", "远未达到速率限制"),
-    detail: t(
+    title: t!("Well within the rate limits", "远未达到速率限制"),
+    detail: t!(
         "Every limit the API reported has at least a tenth left in the current window.",
         "API 报告的每项限制在当前窗口内都至少还剩十分之一。",
     ),
@@ -53,12 +53,12 @@ pub static LOW: Outcome = Outcome {
     id: "low",
     status: Status::Warn,
     layer: Layer::Service,
-    title: t("Close to a rate limit", "接近速率限制"),
-    detail: t(
+    title: t!("Close to a rate limit", "接近速率限制"),
+    detail: t!(
         "Less than a tenth of a limit is left in the current window: more requests before the reset will get 429 rate_limit_error.",
         "某项限制在当前窗口内剩余不足十分之一：在重置之前继续请求会收到 429 rate_limit_error。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Spread requests out, and let the SDKs retry: they wait as retry-after says (max_retries in Python, maxRetries in TypeScript). For more headroom, move to a higher usage tier in the Console under Limits.",
         "分散请求，并让 SDK 自动重试：它们会按 retry-after 等待（Python 用 max_retries，TypeScript 用 maxRetries）。如需更多余量，请在 Console 的 Limits 页面升级到更高的用量等级。",
     )),
@@ -69,12 +69,12 @@ pub static EXHAUSTED: Outcome = Outcome {
     id: "exhausted",
     status: Status::Warn,
     layer: Layer::Service,
-    title: t("A rate limit is used up", "某项速率限制已用尽"),
-    detail: t(
+    title: t!("A rate limit is used up", "某项速率限制已用尽"),
+    detail: t!(
         "A limit has nothing left, or the API answered 429 and said when to retry: requests fail until the window resets.",
         "某项限制已无剩余，或 API 返回了 429 并告知重试时间：在窗口重置之前请求都会失败。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Wait for the reset (retry-after, in seconds); the SDKs do so when retrying (max_retries, maxRetries). Lower the request rate or the tokens per request, or ask for a higher tier in the Console.",
         "等待重置（retry-after，单位为秒）；SDK 重试时会自动等待（max_retries、maxRetries）。降低请求频率或每次请求的 token 数，或在 Console 中申请更高的用量等级。",
     )),
@@ -85,8 +85,8 @@ pub static NO_KEY: Outcome = Outcome {
     id: "no_key",
     status: Status::Info,
     layer: Layer::Service,
-    title: t("Rate limits not checked", "未检测速率限制"),
-    detail: t(
+    title: t!("Rate limits not checked", "未检测速率限制"),
+    detail: t!(
         "Rate limits belong to a key's organization, and no keyed request was sent.",
         "速率限制属于密钥所在的组织，而本次没有发送带密钥的请求。",
     ),
@@ -98,8 +98,8 @@ pub static NOT_RUN: Outcome = Outcome {
     id: "not_run",
     status: Status::Info,
     layer: Layer::Service,
-    title: t("Not checked", "未检测"),
-    detail: t(
+    title: t!("Not checked", "未检测"),
+    detail: t!(
         "The run was cancelled, or no readable answer to a keyed request came back.",
         "检测已取消，或带密钥的请求没有返回可读取的响应。",
     ),
@@ -112,7 +112,7 @@ pub static CHECK: Check = Check {
     wire: 11,
     applies: Applies::Everywhere,
     layer: Layer::Service,
-    title: t("Rate limits", "速率限制"),
+    title: t!("Rate limits", "速率限制"),
     depends_on: &["auth.key"],
     probes: &[ProbeId::KeyModels, ProbeId::Message],
     outcomes: &[

@@ -37,11 +37,11 @@ pub static OPERATIONAL: Outcome = Outcome {
     id: "operational",
     status: Status::Pass,
     layer: Layer::Service,
-    title: t(
+    title: t!(
         "The status page reports the API operational",
         "状态页显示 API 运行正常",
     ),
-    detail: t(
+    detail: t!(
         "The API component is operational and no open incident affects it.",
         "API 组件运行正常，没有影响它的未结束事件。",
     ),
@@ -53,12 +53,12 @@ pub static DEGRADED: Outcome = Outcome {
     id: "degraded",
     status: Status::Warn,
     layer: Layer::Service,
-    title: t("The status page reports degraded performance", "状态页显示性能下降"),
-    detail: t(
+    title: t!("The status page reports degraded performance", "状态页显示性能下降"),
+    detail: t!(
         "The API component is degraded, or an open incident may affect it: slow or failed requests right now may be the service's, not yours.",
         "API 组件性能下降，或者有未结束的事件可能影响它：此刻请求变慢或失败，可能是服务方的问题，而不是你的。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Retry with backoff (the SDKs do: raise max_retries) and follow the incident on the status page.",
         "使用退避策略重试（SDK 会自动进行：可调高 max_retries），并在状态页上关注该事件。",
     )),
@@ -69,12 +69,12 @@ pub static PARTIAL_OUTAGE: Outcome = Outcome {
     id: "partial_outage",
     status: Status::Warn,
     layer: Layer::Service,
-    title: t("The status page reports a partial outage of the API", "状态页显示 API 部分中断"),
-    detail: t(
+    title: t!("The status page reports a partial outage of the API", "状态页显示 API 部分中断"),
+    detail: t!(
         "Some API requests are failing for everyone right now: errors may be the service's, not your network or key.",
         "目前部分 API 请求对所有用户都会失败：出现的错误可能来自服务方，而不是你的网络或密钥。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Retry with backoff (the SDKs do: raise max_retries) and follow the incident on the status page.",
         "使用退避策略重试（SDK 会自动进行：可调高 max_retries），并在状态页上关注该事件。",
     )),
@@ -85,12 +85,12 @@ pub static MAJOR_OUTAGE: Outcome = Outcome {
     id: "major_outage",
     status: Status::Fail,
     layer: Layer::Service,
-    title: t("The status page reports a major outage of the API", "状态页显示 API 严重中断"),
-    detail: t(
+    title: t!("The status page reports a major outage of the API", "状态页显示 API 严重中断"),
+    detail: t!(
         "The API is down for everyone right now: failures are the service's, not your network or key.",
         "API 目前对所有用户都不可用：失败来自服务方，而不是你的网络或密钥。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Wait for the incident to be resolved and follow it on the status page; retrying harder will not help.",
         "等待事件解决，并在状态页上关注进展；加大重试力度无济于事。",
     )),
@@ -101,12 +101,12 @@ pub static MAINTENANCE: Outcome = Outcome {
     id: "maintenance",
     status: Status::Warn,
     layer: Layer::Service,
-    title: t("Maintenance is in progress", "正在进行维护"),
-    detail: t(
+    title: t!("Maintenance is in progress", "正在进行维护"),
+    detail: t!(
         "The status page shows the API under maintenance, or a maintenance in progress: requests may fail until it ends.",
         "状态页显示 API 正在维护，或有维护正在进行：在维护结束前请求可能会失败。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Wait for the maintenance window to end; the status page shows when.",
         "等待维护窗口结束；状态页会显示结束时间。",
     )),
@@ -117,8 +117,8 @@ pub static ELSEWHERE: Outcome = Outcome {
     id: "elsewhere",
     status: Status::Info,
     layer: Layer::Service,
-    title: t("Incidents elsewhere; the API is reported operational", "其他产品有事件；API 显示运行正常"),
-    detail: t(
+    title: t!("Incidents elsewhere; the API is reported operational", "其他产品有事件；API 显示运行正常"),
+    detail: t!(
         "The status page lists open incidents, but the API component itself is reported operational and the page's overall status does not point at it: they concern other products, such as claude.ai, or are minor.",
         "状态页列出了未结束的事件，但 API 组件本身显示运行正常，页面总体状态也未指向它：这些事件涉及其他产品（例如 claude.ai），或影响轻微。",
     ),
@@ -130,8 +130,8 @@ pub static UNKNOWN_COMPONENT: Outcome = Outcome {
     id: "unknown_component",
     status: Status::Info,
     layer: Layer::Service,
-    title: t("The status page does not show the API's state", "状态页未显示 API 的状态"),
-    detail: t(
+    title: t!("The status page does not show the API's state", "状态页未显示 API 的状态"),
+    detail: t!(
         "The status page was read, but no API component or state could be recognised in it; its overall status is below.",
         "已读取状态页，但无法从中识别出 API 组件或其状态；页面的总体状态见下方。",
     ),
@@ -143,8 +143,8 @@ pub static UNAVAILABLE: Outcome = Outcome {
     id: "unavailable",
     status: Status::Info,
     layer: Layer::Service,
-    title: t("The status page could not be read from here", "无法在此读取状态页"),
-    detail: t(
+    title: t!("The status page could not be read from here", "无法在此读取状态页"),
+    detail: t!(
         "The status page's summary could not be fetched or read from this page (blocked, not readable by CORS, or another format). The other checks are not affected; open the link to look yourself.",
         "本页无法获取或读取状态页摘要（被拦截、CORS 不允许读取，或格式不同）。这不影响其他检测；请打开链接自行查看。",
     ),
@@ -156,8 +156,8 @@ pub static NOT_RUN: Outcome = Outcome {
     id: "not_run",
     status: Status::Info,
     layer: Layer::Service,
-    title: t("Not checked", "未检测"),
-    detail: t("The run was cancelled.", "检测已取消。"),
+    title: t!("Not checked", "未检测"),
+    detail: t!("The run was cancelled.", "检测已取消。"),
     fix: None,
     snippets: &[],
 };
@@ -167,7 +167,7 @@ pub static CHECK: Check = Check {
     wire: 9,
     applies: Applies::Everywhere,
     layer: Layer::Service,
-    title: t("The service's status page", "服务状态页"),
+    title: t!("The service's status page", "服务状态页"),
     depends_on: &["page.online"],
     probes: &[ProbeId::Status],
     outcomes: &[

@@ -19,8 +19,8 @@ pub static OK: Outcome = Outcome {
     id: "ok",
     status: Status::Pass,
     layer: Layer::Tls,
-    title: t("The TLS handshake completes", "TLS 握手完成"),
-    detail: t(
+    title: t!("The TLS handshake completes", "TLS 握手完成"),
+    detail: t!(
         "The server (or whatever answers for it) completed a TLS handshake; the version, protocol, cipher and certificate are below.",
         "服务器（或代替它应答的设备）完成了 TLS 握手；版本、协议、密码套件和证书见下方。",
     ),
@@ -32,8 +32,8 @@ pub static PLAIN_HTTP: Outcome = Outcome {
     id: "plain_http",
     status: Status::Info,
     layer: Layer::Tls,
-    title: t("The base URL is plain http://", "基础 URL 是明文 http://"),
-    detail: t(
+    title: t!("The base URL is plain http://", "基础 URL 是明文 http://"),
+    detail: t!(
         "There is no TLS to check: requests and the key travel unencrypted to this host. That is only safe on this machine or a trusted private network.",
         "没有 TLS 可以检测：请求和密钥以明文发送到该主机。只有在本机或可信的私有网络中才安全。",
     ),
@@ -45,15 +45,15 @@ pub static STALLED: Outcome = Outcome {
     id: "stalled",
     status: Status::Fail,
     layer: Layer::Tls,
-    title: t(
+    title: t!(
         "The TLS handshake stalls after the connection is made",
         "连接建立后 TLS 握手停滞",
     ),
-    detail: t(
+    detail: t!(
         "TCP connects, then the handshake gets no answer until the timeout. Large packets are lost on the path (an MTU problem, common behind VPNs and in container or cloud overlays) or a middlebox holds TLS it does not like. The SDKs report \"Connection error.\" or \"Request timed out\" after their retries.",
         "TCP 可以连接，但握手直到超时都没有响应。路径上丢失了大包（MTU 问题，常见于 VPN、容器或云上的覆盖网络），或者中间设备扣住了它不认可的 TLS 流量。SDK 在重试之后会报告 \"Connection error.\" 或 \"Request timed out\"。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Lower the MTU of the VPN or container interface (for example 1400: ip link set dev <iface> mtu 1400), or ask the network's operator about TLS inspection; compare with curl -v on another network.",
         "降低 VPN 或容器网卡的 MTU（例如 1400：ip link set dev <iface> mtu 1400），或询问网络管理员是否有 TLS 检查；与在其他网络上运行 curl -v 的结果对比。",
     )),
@@ -64,12 +64,12 @@ pub static FAILED: Outcome = Outcome {
     id: "failed",
     status: Status::Fail,
     layer: Layer::Tls,
-    title: t("The TLS handshake fails", "TLS 握手失败"),
-    detail: t(
+    title: t!("The TLS handshake fails", "TLS 握手失败"),
+    detail: t!(
         "The connection is made, then the handshake is refused: a TLS alert, a reset, or an answer that is not TLS at all (a plain-HTTP port behind an https:// base URL). A firewall that resets connections to this host by its name (SNI) looks like this too.",
         "连接已建立，但握手被拒绝：TLS 告警、连接被重置，或响应根本不是 TLS（https:// 基础 URL 指向了明文 HTTP 端口）。按名称（SNI）重置到该主机连接的防火墙也是这种表现。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Check the base URL's scheme and port (http:// for a plain-HTTP gateway), and run curl -v against it to see the alert; a firewall filtering by SNI must allow api.anthropic.com.",
         "检查基础 URL 的协议和端口（明文 HTTP 网关应使用 http://），并对它运行 curl -v 查看告警；按 SNI 过滤的防火墙必须放行 api.anthropic.com。",
     )),
@@ -83,7 +83,7 @@ pub static CHECK: Check = Check {
     wire: 19,
     applies: Applies::NativeOnly,
     layer: Layer::Tls,
-    title: t("The TLS handshake", "TLS 握手"),
+    title: t!("The TLS handshake", "TLS 握手"),
     depends_on: &["network.connect", "network.proxy"],
     probes: &[ProbeId::Path(0), ProbeId::Tunnel(0)],
     outcomes: &[

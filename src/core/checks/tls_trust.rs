@@ -25,8 +25,8 @@ pub static TRUSTED: Outcome = Outcome {
     id: "trusted",
     status: Status::Pass,
     layer: Layer::Tls,
-    title: t("Every runtime trusts the certificate", "每个运行时都信任该证书"),
-    detail: t(
+    title: t!("Every runtime trusts the certificate", "每个运行时都信任该证书"),
+    detail: t!(
         "The chain presented is trusted by the roots each runtime uses (the Python SDK and curl the system store, Node and Claude Code their bundled Mozilla roots, plus any CA file they read).",
         "出示的证书链被每个运行时使用的根证书信任（Python SDK 和 curl 使用系统证书库，Node 和 Claude Code 使用内置的 Mozilla 根证书，另加它们读取的 CA 文件）。",
     ),
@@ -38,15 +38,15 @@ pub static PARTLY_TRUSTED: Outcome = Outcome {
     id: "partly_trusted",
     status: Status::Warn,
     layer: Layer::Tls,
-    title: t(
+    title: t!(
         "Some runtimes do not trust the certificate",
         "部分运行时不信任该证书",
     ),
-    detail: t(
+    detail: t!(
         "The chain is trusted by the roots some runtimes use and not by others: typically a proxy or antivirus intercepting TLS with a corporate CA that is in the system store (so curl and the Python SDK work) but not in Node's bundled roots (so the Node SDK and Claude Code fail with \"Connection error.\", SELF_SIGNED_CERT_IN_CHAIN or UNABLE_TO_GET_ISSUER_CERT_LOCALLY underneath). The runtimes it stops and the issuer are named below.",
         "该证书链被部分运行时使用的根证书信任，而不被另一些信任：典型情况是代理或杀毒软件用企业 CA 拦截 TLS，该 CA 在系统证书库中（所以 curl 和 Python SDK 正常），但不在 Node 内置的根证书中（所以 Node SDK 和 Claude Code 报 \"Connection error.\"，底层为 SELF_SIGNED_CERT_IN_CHAIN 或 UNABLE_TO_GET_ISSUER_CERT_LOCALLY）。下面列出了受影响的运行时和签发者。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Trust the issuing CA in the runtimes that fail: NODE_EXTRA_CA_CERTS=/path/to/ca.pem for Node and Claude Code; the system store or the client's verify= for Python. Never switch verification off.",
         "在失败的运行时中信任签发的 CA：Node 和 Claude Code 使用 NODE_EXTRA_CA_CERTS=/path/to/ca.pem；Python 使用系统证书库或客户端的 verify=。切勿关闭证书验证。",
     )),
@@ -57,12 +57,12 @@ pub static UNTRUSTED: Outcome = Outcome {
     id: "untrusted",
     status: Status::Fail,
     layer: Layer::Tls,
-    title: t("No runtime trusts the certificate", "没有运行时信任该证书"),
-    detail: t(
+    title: t!("No runtime trusts the certificate", "没有运行时信任该证书"),
+    detail: t!(
         "None of the roots the runtimes use leads to this chain: a proxy or antivirus intercepting TLS with its own CA, a gateway with a private or self-signed certificate, or a server that leaves out its intermediate certificate (the runtimes' error texts are the same in all three). The issuer is named below.",
         "运行时使用的根证书都无法验证这条证书链：代理或杀毒软件用自己的 CA 拦截 TLS、网关使用私有或自签名证书，或服务器没有发送中间证书（三种情况下运行时的报错完全相同）。下面列出了签发者。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "If the issuer is your organisation's proxy, get its CA certificate and trust it as each runtime reads trust (below); if it is your gateway, give it a certificate from a public CA or send the full chain. Never set verify=False or NODE_TLS_REJECT_UNAUTHORIZED=0.",
         "如果签发者是你所在组织的代理，获取其 CA 证书并按各运行时读取信任的方式信任它（见下方）；如果是你的网关，请为其使用公共 CA 签发的证书或发送完整的证书链。切勿设置 verify=False 或 NODE_TLS_REJECT_UNAUTHORIZED=0。",
     )),
@@ -73,12 +73,12 @@ pub static EXPIRED: Outcome = Outcome {
     id: "expired",
     status: Status::Fail,
     layer: Layer::Tls,
-    title: t("The certificate has expired", "证书已过期"),
-    detail: t(
+    title: t!("The certificate has expired", "证书已过期"),
+    detail: t!(
         "The chain leads to a trusted root but a certificate in it is out of its validity period. Either it really expired, or this machine's clock is wrong (compare the date below with the real one).",
         "证书链可以通向受信任的根证书，但其中有证书不在有效期内。要么它确实已过期，要么本机时钟有误（将下面的日期与真实日期对比）。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Renew the gateway's certificate; if it is not yours, check this machine's clock (timedatectl) before anything else.",
         "更新网关的证书；如果证书不归你管理，请先检查本机时钟（timedatectl）。",
     )),
@@ -89,15 +89,15 @@ pub static WRONG_NAME: Outcome = Outcome {
     id: "wrong_name",
     status: Status::Fail,
     layer: Layer::Tls,
-    title: t(
+    title: t!(
         "The certificate is for another name",
         "证书签发给了其他名称",
     ),
-    detail: t(
+    detail: t!(
         "The chain is trusted but the certificate does not name the host in the base URL: a base URL that uses an address or an alias the certificate lacks, or something else answering for the host.",
         "证书链受信任，但证书中没有基础 URL 里的主机名：基础 URL 使用了证书中没有的地址或别名，或者是其他服务在代替该主机应答。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Use the name the certificate is for in the base URL (its subject is below), or give the gateway a certificate that names the host you use.",
         "在基础 URL 中使用证书签发的名称（证书主体见下方），或为网关签发包含你所用主机名的证书。",
     )),
@@ -108,12 +108,12 @@ pub static EXPIRING: Outcome = Outcome {
     id: "expiring",
     status: Status::Warn,
     layer: Layer::Tls,
-    title: t("The certificate expires soon", "证书即将过期"),
-    detail: t(
+    title: t!("The certificate expires soon", "证书即将过期"),
+    detail: t!(
         "Every runtime trusts the chain today, but the certificate expires within two weeks; after that every request fails.",
         "目前每个运行时都信任该证书链，但证书将在两周内过期；过期后所有请求都会失败。",
     ),
-    fix: Some(t(
+    fix: Some(t!(
         "Renew the certificate now (or make sure its automatic renewal runs).",
         "立即续期证书（或确认其自动续期正常运行）。",
     )),
@@ -124,8 +124,8 @@ pub static PLAIN_HTTP: Outcome = Outcome {
     id: "plain_http",
     status: Status::Info,
     layer: Layer::Tls,
-    title: t("No certificate: plain http://", "没有证书：明文 http://"),
-    detail: t(
+    title: t!("No certificate: plain http://", "没有证书：明文 http://"),
+    detail: t!(
         "The base URL is plain http://, so there is no certificate to trust.",
         "基础 URL 是明文 http://，因此没有需要信任的证书。",
     ),
@@ -140,7 +140,7 @@ pub static CHECK: Check = Check {
     wire: 20,
     applies: Applies::NativeOnly,
     layer: Layer::Tls,
-    title: t("Trusting the certificate", "信任证书"),
+    title: t!("Trusting the certificate", "信任证书"),
     depends_on: &["tls.handshake"],
     probes: &[ProbeId::Path(0), ProbeId::Tunnel(0)],
     outcomes: &[

@@ -172,6 +172,18 @@ export function harness() {
       await page.waitForSelector("html[data-ready]", { state: "attached", timeout: READY_TIMEOUT_MS });
     },
 
+    /**
+     * Presses the language switch and waits until the page shows the other language: the first time, the
+     * page downloads that language's texts before it switches.
+     */
+    async switchLanguage(page) {
+      const before = await page.getAttribute("html", "lang");
+      await page.click("#lang");
+      await page.waitForFunction((was) => document.documentElement.lang !== was, before, {
+        timeout: READY_TIMEOUT_MS,
+      });
+    },
+
     /** Records every request the page makes; `settle()` resolves each one's full header set. */
     recordRequests(page) {
       const seen = [];
