@@ -276,7 +276,15 @@ pub fn sample(run: &Run, report: &Report) -> Sample {
                 tls: main.and_then(|p| p.tls.as_ref().map(|t| t.elapsed_ms)),
                 processing: main.and_then(|p| p.ttfb_ms),
             };
-            (phases.total(), phases)
+            // A probe that stopped lasted until it stopped (a hang, its timeout), as blackbox_exporter
+            // counts it; one that finished lasted its phases.
+            let stopped = match obs.get(&ProbeId::Latency(0)) {
+                Some(Observation::TimedOut { after_ms }) => Some(f64::from(*after_ms)),
+                _ => main
+                    .and_then(|p| p.failure)
+                    .map(|f| phases.resolve.unwrap_or(0.0) + f.after_ms),
+            };
+            (stopped.unwrap_or_else(|| phases.total()), phases)
         }
     };
     let ip_protocol = if through_proxy {
@@ -619,6 +627,15 @@ mod tests {
                 processing: Some(3.0),
             }
         );
+        // A cold round trip that timed out lasted its timeout.
+        let s = sampled(
+            ctx(false, false),
+            &[(
+                ProbeId::Latency(0),
+                Observation::TimedOut { after_ms: 10_000 },
+            )],
+        );
+        assert_eq!(s.probe_ms, 10_000.0);
         // A reused connection times no set-up: the main path's phases stand in.
         let s = sampled(ctx(false, false), &[(ProbeId::Latency(0), cold(false))]);
         assert_eq!(s.probe_ms, 52.0);
@@ -672,6 +689,8 @@ mod tests {
             ..Default::default()
         }));
         let s = sampled(ctx(false, false), &[(ProbeId::Path(0), refused)]);
+        // The probe lasted until the path stopped: the lookup, then a millisecond.
+        assert_eq!(s.probe_ms, 3.0);
         assert!(!s.success);
         assert_eq!(s.layer, Some("network"));
         assert_eq!(s.paths[0].working, 0);
