@@ -70,6 +70,9 @@ pub enum ConfigError {
     /// A name that is not a tidy label value.
     BadName(String),
     BadAuth(String),
+    /// The base URL of the target at this place (from 1) holds a user or a password: it is not repeated,
+    /// since `/health` and the logs would show it.
+    Credentials(usize),
 }
 
 impl fmt::Display for ConfigError {
@@ -90,6 +93,10 @@ impl fmt::Display for ConfigError {
                 "target name {n:?}: use up to 64 letters, digits and . _ : / -"
             ),
             ConfigError::BadAuth(a) => write!(f, "auth {a:?}: expected bearer or key"),
+            ConfigError::Credentials(n) => write!(
+                f,
+                "target {n}: its base URL holds a user or password (…@host); a key goes in a variable (key_env), never in a URL"
+            ),
         }
     }
 }
@@ -109,6 +116,9 @@ impl ConfigError {
                 format!("目标名 {n:?}：最多 64 个字母、数字及 . _ : / -")
             }
             ConfigError::BadAuth(a) => format!("auth {a:?}：应为 bearer 或 key"),
+            ConfigError::Credentials(n) => format!(
+                "第 {n} 个目标：基础 URL 含有用户名或密码（…@主机）；密钥应放在变量中（key_env），绝不放在 URL 里"
+            ),
         }
     }
 }
@@ -158,6 +168,15 @@ pub fn label_of(t: &TargetConfig) -> String {
     }
 }
 
+/// The authority of a base URL as written: between the scheme and the path.
+fn authority_of(base: &str) -> &str {
+    let rest = base
+        .trim()
+        .split_once("://")
+        .map_or(base.trim(), |(_, r)| r);
+    rest.split(['/', '?', '#']).next().unwrap_or("")
+}
+
 /// Whether a name makes a tidy label value: short, printable, no quotes or spaces.
 fn name_ok(name: &str) -> bool {
     !name.is_empty()
@@ -177,7 +196,11 @@ pub fn check(targets: &[TargetConfig]) -> Result<Vec<String>, ConfigError> {
         return Err(ConfigError::TooMany(targets.len()));
     }
     let mut labels: Vec<String> = Vec::with_capacity(targets.len());
-    for t in targets {
+    for (i, t) in targets.iter().enumerate() {
+        // Checked first, so that no message below repeats the URL.
+        if authority_of(&t.base).contains('@') {
+            return Err(ConfigError::Credentials(i + 1));
+        }
         let label = label_of(t);
         if !name_ok(&label) {
             return Err(ConfigError::BadName(label));
@@ -274,6 +297,16 @@ checks = "network,tls"
             .map(|i| t(Some(&format!("t{i}")), "https://a.test"))
             .collect();
         assert_eq!(check(&many), Err(ConfigError::TooMany(MAX_TARGETS + 1)));
+        for base in [
+            "https://u:secret@a.test",
+            "https://key@a.test/v1",
+            "u:secret@a.test",
+        ] {
+            let e =
+                check(&[t(Some("named"), "https://b.test"), t(Some("x"), base)]).expect_err(base);
+            assert_eq!(e, ConfigError::Credentials(2));
+            assert!(!e.to_string().contains("secret") && !e.zh().contains("secret"));
+        }
         let mut bad_auth = t(None, "https://a.test");
         bad_auth.auth = Some("basic".into());
         assert_eq!(
