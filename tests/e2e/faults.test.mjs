@@ -88,7 +88,12 @@ const CANCEL_MS = 4000;
 
 /** The mock's body for `huge`, and the most of it the browser may take before closing (see the test). */
 const HUGE_BYTES = 50_000_000;
-const HUGE_SEEN_MAX = HUGE_BYTES / 5;
+/**
+ * The most a readable request may have carried before the browser closed it: well short of the whole body.
+ * What the browser's network process takes into its buffers before the page's cancel reaches it depends on
+ * the machine's speed (10.2 MB was seen once on a fast run), so the bound says only "not read to the end".
+ */
+const HUGE_SEEN_MAX = HUGE_BYTES / 2;
 
 // --- Other listeners ---------------------------------------------------------------------------------------
 
