@@ -230,11 +230,16 @@ pub fn healthy(ctx: &Context, id: ProbeId) -> Observation {
 /// Runs a whole run the way a shell does: each probe it hands out is observed as `overrides` says, else as
 /// a healthy world answers; probes it declines are recorded by the run with its reason.
 pub fn run(ctx: &Context, overrides: &[(ProbeId, Observation)]) -> Observations {
+    finished(ctx, overrides).observations().clone()
+}
+
+/// The same run, kept: for what is read from the run itself (its report, its samples).
+pub fn finished(ctx: &Context, overrides: &[(ProbeId, Observation)]) -> Run {
     let mut run = Run::new(ctx.clone());
     loop {
         let batch = run.next_probes();
         if batch.is_empty() {
-            return run.observations().clone();
+            return run;
         }
         for spec in batch {
             let seen = overrides
@@ -244,4 +249,22 @@ pub fn run(ctx: &Context, overrides: &[(ProbeId, Observation)]) -> Observations 
             run.record(spec.id, seen);
         }
     }
+}
+
+/// A native run's context aimed at the API, with `key`, and these environment variables as the app's
+/// environment holds them.
+pub fn native(key: Option<ApiKey>, env: &[(&str, &str)]) -> Context {
+    use super::input::Vantage;
+    use super::key::AuthMode;
+    use super::native::{Origin, Value, Var};
+    let mut c = Context::new("https://api.anthropic.com", AuthMode::Bearer, key, false)
+        .from_vantage(Vantage::Native);
+    for (name, value) in env {
+        c.native.vars.push(Var {
+            name: name.to_string(),
+            value: Value::Text(value.to_string()),
+            origin: Origin::Env,
+        });
+    }
+    c
 }

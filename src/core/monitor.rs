@@ -510,41 +510,21 @@ mod tests {
     }
 
     use crate::core::fixtures as sim;
-    use crate::core::input::{Context, Vantage};
-    use crate::core::key::AuthMode;
-    use crate::core::native::{Origin, Value, Var};
+    use crate::core::input::Context;
 
     /// A native context aimed at the API, with the test's key, and `HTTPS_PROXY` when `proxy`.
     fn ctx(key: bool, proxy: bool) -> Context {
-        let key = if key { sim::key() } else { None };
-        let mut c = Context::new("https://api.anthropic.com", AuthMode::Bearer, key, false)
-            .from_vantage(Vantage::Native);
-        if proxy {
-            c.native.vars.push(Var {
-                name: "HTTPS_PROXY".into(),
-                value: Value::Text("http://127.0.0.1:3128".into()),
-                origin: Origin::Env,
-            });
-        }
-        c
+        let env: &[(&str, &str)] = if proxy {
+            &[("HTTPS_PROXY", "http://127.0.0.1:3128")]
+        } else {
+            &[]
+        };
+        sim::native(if key { sim::key() } else { None }, env)
     }
 
     /// A whole run as a shell makes it (healthy, but for `overrides`), and its sample.
     fn sampled(ctx: Context, overrides: &[(ProbeId, Observation)]) -> Sample {
-        let mut run = Run::new(ctx.clone());
-        loop {
-            let batch = run.next_probes();
-            if batch.is_empty() {
-                break;
-            }
-            for spec in batch {
-                let seen = overrides
-                    .iter()
-                    .find(|(id, _)| *id == spec.id)
-                    .map_or_else(|| sim::healthy(&ctx, spec.id), |(_, o)| o.clone());
-                run.record(spec.id, seen);
-            }
-        }
+        let mut run = sim::finished(&ctx, overrides);
         let report = run
             .take_report("api-doctor", 0.0, 1_234)
             .expect("a finished run");

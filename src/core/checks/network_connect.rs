@@ -170,23 +170,16 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
 mod tests {
     use super::*;
     use crate::core::fixtures::healthy_path;
-    use crate::core::input::Vantage;
-    use crate::core::key::AuthMode;
-    use crate::core::native::{Origin, Value, Var};
     use crate::core::net::{Failure, Net, NetError, PathSeen};
     use crate::core::observation::{NotSent, Observation};
 
     fn ctx(proxy: bool) -> Context {
-        let mut c = Context::new("https://api.anthropic.com", AuthMode::Bearer, None, false)
-            .from_vantage(Vantage::Native);
-        if proxy {
-            c.native.vars.push(Var {
-                name: "HTTPS_PROXY".into(),
-                value: Value::Text("http://127.0.0.1:3128".into()),
-                origin: Origin::Env,
-            });
-        }
-        c
+        let env: &[(&str, &str)] = if proxy {
+            &[("HTTPS_PROXY", "http://127.0.0.1:3128")]
+        } else {
+            &[]
+        };
+        crate::core::fixtures::native(None, env)
     }
 
     fn refused() -> Observation {

@@ -245,22 +245,10 @@ fn evaluate(ctx: &Context, obs: &Observations) -> Option<Finding> {
 mod tests {
     use super::*;
     use crate::core::fixtures::healthy_path;
-    use crate::core::input::Vantage;
-    use crate::core::key::AuthMode;
-    use crate::core::native::{Origin, Value, Var};
     use crate::core::net::{Failure, Net, PathSeen, Stage};
 
     fn ctx(vars: &[(&str, &str)]) -> Context {
-        let mut c = Context::new("https://api.anthropic.com", AuthMode::Bearer, None, false)
-            .from_vantage(Vantage::Native);
-        for (n, v) in vars {
-            c.native.vars.push(Var {
-                name: n.to_string(),
-                value: Value::Text(v.to_string()),
-                origin: Origin::Env,
-            });
-        }
-        c
+        crate::core::fixtures::native(None, vars)
     }
 
     fn tunnel(status: Option<u16>, failure: Option<Failure>) -> Observation {
