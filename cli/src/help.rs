@@ -179,6 +179,16 @@ pub enum Usage<'a> {
     CannotStart(&'a str),
     /// The run ended with a check undecided: a bug of the doctor, said rather than hidden.
     Unfinished,
+    /// The monitor's config, as `ConfigError` says.
+    Config(&'a crate::monitor::ConfigError),
+    /// `--interval` out of 1 to 86400 seconds.
+    Interval(u64),
+    /// `--listen` that is not `ADDRESS:PORT`.
+    Listen(&'a str),
+    /// The monitor's address could not be bound, and the system's reason.
+    CannotListen(&'a str, &'a str),
+    /// A target asks for the message and has no key.
+    MessageWithoutKey(&'a str),
 }
 
 impl Usage<'_> {
@@ -208,6 +218,24 @@ impl Usage<'_> {
             Usage::CannotStart(why) => format!("cannot start: {why}"),
             Usage::Unfinished if zh => "检测没有完成".to_string(),
             Usage::Unfinished => "the run did not finish".to_string(),
+            Usage::Config(e) if zh => e.zh(),
+            Usage::Config(e) => e.to_string(),
+            Usage::Interval(n) if zh => format!("--interval {n}：应在 1 到 86400 秒之间"),
+            Usage::Interval(n) => format!("--interval {n}: expected 1 to 86400 seconds"),
+            Usage::Listen(t) if zh => {
+                format!("--listen {t:?}：应为 地址:端口，例如 127.0.0.1:9464")
+            }
+            Usage::Listen(t) => {
+                format!("--listen {t:?}: expected ADDRESS:PORT, such as 127.0.0.1:9464")
+            }
+            Usage::CannotListen(addr, why) if zh => format!("无法在 {addr} 上监听：{why}"),
+            Usage::CannotListen(addr, why) => format!("cannot listen on {addr}: {why}"),
+            Usage::MessageWithoutKey(label) if zh => {
+                format!("{label}：message 需要密钥，但没有读到")
+            }
+            Usage::MessageWithoutKey(label) => {
+                format!("{label}: message needs a key, and none was read")
+            }
         }
     }
 }

@@ -58,8 +58,24 @@ struct Scrape {
     counters: Vec<(&'static str, &'static str, Counters)>,
 }
 
+/// The family called `name` in `families`, added with its help on first use.
+fn family<'a, F: Default>(
+    families: &'a mut Vec<(&'static str, &'static str, F)>,
+    name: &'static str,
+    help: &'static str,
+) -> &'a F {
+    let i = match families.iter().position(|(n, _, _)| *n == name) {
+        Some(i) => i,
+        None => {
+            families.push((name, help, F::default()));
+            families.len() - 1
+        }
+    };
+    &families[i].2
+}
+
 impl Scrape {
-    /// Sets gauge `name` for `target` and `labels` to `value`, registering it on first use.
+    /// Sets gauge `name` for `target` and `labels` to `value`.
     fn gauge(
         &mut self,
         name: &'static str,
@@ -68,14 +84,9 @@ impl Scrape {
         labels: &[(&str, &str)],
         value: f64,
     ) {
-        let family = match self.gauges.iter().position(|(n, _, _)| *n == name) {
-            Some(i) => &self.gauges[i].2,
-            None => {
-                self.gauges.push((name, help, Gauges::default()));
-                &self.gauges[self.gauges.len() - 1].2
-            }
-        };
-        family.get_or_create(&labels_of(target, labels)).set(value);
+        family(&mut self.gauges, name, help)
+            .get_or_create(&labels_of(target, labels))
+            .set(value);
     }
 
     /// Sets counter `name` for `target` and `labels` to `total`.
@@ -87,14 +98,7 @@ impl Scrape {
         labels: &[(&str, &str)],
         total: u64,
     ) {
-        let family = match self.counters.iter().position(|(n, _, _)| *n == name) {
-            Some(i) => &self.counters[i].2,
-            None => {
-                self.counters.push((name, help, Counters::default()));
-                &self.counters[self.counters.len() - 1].2
-            }
-        };
-        family
+        family(&mut self.counters, name, help)
             .get_or_create(&labels_of(target, labels))
             .inc_by(total);
     }

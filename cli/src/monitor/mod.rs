@@ -3,6 +3,7 @@
 //! Probing and serving are apart: a scrape only reads what the last runs left.
 
 mod config;
+pub use config::ConfigError;
 mod metrics;
 mod serve;
 mod state;
@@ -90,9 +91,7 @@ async fn start(args: MonitorArgs, lang: Lang) -> Result<u8, Refusal> {
     let zh = lang == Lang::Zh;
     let usage = |line: String| Refusal(line, EXIT_USAGE);
     let file = match &args.config {
-        Some(path) => {
-            config::read(path).map_err(|e| usage(if zh { e.zh() } else { e.to_string() }))?
-        }
+        Some(path) => config::read(path).map_err(|e| usage(Usage::Config(&e).message(lang)))?,
         None => config::File::default(),
     };
     let mut targets = file.targets.clone();
@@ -122,32 +121,23 @@ async fn start(args: MonitorArgs, lang: Lang) -> Result<u8, Refusal> {
             .unwrap_or_else(|| DEFAULT_BASE.to_string());
         targets.push(from_flags(base));
     }
-    let labels =
-        config::check(&targets).map_err(|e| usage(if zh { e.zh() } else { e.to_string() }))?;
+    let labels = config::check(&targets).map_err(|e| usage(Usage::Config(&e).message(lang)))?;
 
     let interval_secs = args
         .interval
         .or(file.interval_secs)
         .unwrap_or(plan::DEFAULT_INTERVAL_MS / 1000);
     if interval_secs == 0 || interval_secs > 86_400 {
-        return Err(usage(if zh {
-            format!("--interval {interval_secs}：应在 1 到 86400 秒之间")
-        } else {
-            format!("--interval {interval_secs}: expected 1 to 86400 seconds")
-        }));
+        return Err(usage(Usage::Interval(interval_secs).message(lang)));
     }
     let listen_text = args
         .listen
         .clone()
         .or(file.listen.clone())
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-    let listen: SocketAddr = listen_text.parse().map_err(|_| {
-        usage(if zh {
-            format!("--listen {listen_text:?}：应为 地址:端口，例如 127.0.0.1:9464")
-        } else {
-            format!("--listen {listen_text:?}: expected ADDRESS:PORT, such as 127.0.0.1:9464")
-        })
-    })?;
+    let listen: SocketAddr = listen_text
+        .parse()
+        .map_err(|_| usage(Usage::Listen(&listen_text).message(lang)))?;
 
     let flags = args
         .probe
@@ -165,11 +155,7 @@ async fn start(args: MonitorArgs, lang: Lang) -> Result<u8, Refusal> {
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
         let why = e.to_string();
         Refusal(
-            if zh {
-                format!("无法在 {listen} 上监听：{why}")
-            } else {
-                format!("cannot listen on {listen}: {why}")
-            },
+            Usage::CannotListen(&listen.to_string(), &why).message(lang),
             EXIT_FAILED,
         )
     })?;
@@ -252,7 +238,6 @@ async fn prepare(
     flags: &inputs::Flags,
     lang: Lang,
 ) -> Result<Prepared, Refusal> {
-    let zh = lang == Lang::Zh;
     let source = match &t.key_env {
         Some(name) => inputs::KeySource::Variable(name.clone()),
         None => inputs::KeySource::Environment,
@@ -302,11 +287,7 @@ async fn prepare(
     let key = if t.no_key { None } else { read.key };
     if t.message && key.is_none() {
         return Err(Refusal(
-            if zh {
-                format!("{label}：message 需要密钥，但没有读到")
-            } else {
-                format!("{label}: message needs a key, and none was read")
-            },
+            Usage::MessageWithoutKey(&label).message(lang),
             EXIT_USAGE,
         ));
     }
