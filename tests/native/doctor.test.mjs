@@ -92,6 +92,23 @@ const allCa = () => ({ SSL_CERT_FILE: fx.pki.ca, NODE_EXTRA_CA_CERTS: fx.pki.ca,
 const cacert = () => ["--cacert", fx.pki.ca];
 const W = "works";
 const F = "fails";
+/**
+ * perf.latency's outcome for a path with nothing slow on it: fast, or, on a loaded machine, the two outcomes its
+ * stalls can cause (a spread of round trips, a slow first connection). Never lossy, slow or very slow.
+ */
+const FAST_UNLESS_LOADED = "fast|unstable|slow_setup";
+
+/**
+ * Whether a verdict is degraded by `perf.latency` alone. That check times round trips, and on a loaded machine their
+ * spread, or a cold one's cost over the warm ones, can pass what makes it warn though nothing is wrong with the path
+ * (seen here: `unstable` while the page's suite ran beside this one). The doctor reports the machine honestly, and a
+ * scenario that is not about speed must not depend on how busy the machine is, so an expected healthy verdict also
+ * takes this one; the scenarios about latency assert `perf.latency`'s finding itself (the page's tests do the same, in
+ * tests/e2e/lib/expect.mjs).
+ */
+function slowedByTheMachine(v) {
+  return v.state === "degraded" && v.code === "perf.latency";
+}
 
 /**
  * The scenarios. Each scenario gets `ctx.front`, an https front of its own (the good leaf), so that what
@@ -660,9 +677,9 @@ const SCENARIOS = [
     env: allCa,
     args: cacert,
     facts: { python: W, node: W, curl: W },
-    // `connection: close` is HTTP/1.1 working as meant: no round trip is lost, nothing is degraded.
+    // `connection: close` is HTTP/1.1 working as meant: no round trip is lost (never lossy), nothing is slow.
     verdict: { state: "healthy" },
-    findings: { "tls.trust": "trusted", "auth.key": "accepted", "perf.latency": "fast" },
+    findings: { "tls.trust": "trusted", "auth.key": "accepted", "perf.latency": FAST_UNLESS_LOADED },
     paths: (p) => assert.equal(tlsDirect(p)[0].works, true),
   },
   // --- Ctrl-C: the run ends at once, says it was cancelled, and what had not run is not_run -----------------------------
@@ -710,6 +727,7 @@ function nodeMajor() {
 // --- Path-row helpers ---------------------------------------------------------------------------------------------------
 
 const pick = (o, keys) => (o ? Object.fromEntries(keys.map((k) => [k, o[k]])) : o);
+
 const directRows = (p) => p.filter((r) => r.route === "direct");
 /** The proxy rows via `url` (at least one). */
 function proxyRows(p, url) {
@@ -900,7 +918,7 @@ async function runScenario(t, s) {
     // A cancelled run did not finish: it must not say 0 (all well); which non-zero status is the doctor's.
     if (out.verdict.state === "cancelled") assert.notEqual(doc.code, 0, `a cancelled run exits non-zero${msg}`);
     else assert.equal(doc.code, failed ? 1 : 0, `exit ${doc.code} with ${failed ? "a" : "no"} failing check${msg}`);
-    if (s.verdict) {
+    if (s.verdict && !(s.verdict.state === "healthy" && slowedByTheMachine(out.verdict))) {
       assert.equal(out.verdict.state, s.verdict.state, `verdict state${msg}`);
       if (s.verdict.code) assert.deepEqual(pick(out.verdict, ["code", "outcome"]), pick(s.verdict, ["code", "outcome"]), `verdict${msg}`);
       if (s.verdict.state === "broken") assert.equal(doc.code, 1);
@@ -908,9 +926,9 @@ async function runScenario(t, s) {
     for (const [code, want] of Object.entries(s.findings ?? {})) {
       const f = finding(out, code);
       assert.ok(f, `no ${code} finding${msg}`);
-      // "skipped<-X": skipped because X failed.
+      // "skipped<-X": skipped because X failed; "a|b": either outcome.
       const [outcome, because] = want.split("<-");
-      assert.equal(f.outcome, outcome, `${code}${msg}`);
+      assert.ok(outcome.split("|").includes(f.outcome), `${code}: ${f.outcome}, not ${outcome}${msg}`);
       if (because) assert.equal(f.skipped_because, because, `${code} is skipped because of ${because}${msg}`);
     }
     s.check?.(out, doc);
@@ -937,9 +955,13 @@ async function runScenario(t, s) {
       doctorRuns.push({ scenario: `${s.name}-zh`, stdout: zh.stdout, stderr: zh.stderr });
       assert.ok(zh.json, `stdout is not JSON:\n${zh.stdout.slice(0, 1000)}\n${zh.stderr.slice(-1000)}`);
       L.writeCoverage(`${s.name}-zh`, zh.json.findings);
-      const pairs = (o) => o.findings.map((f) => `${f.code}=${f.outcome}`);
+      // Two runs time their round trips apart, so on a loaded machine perf.latency may differ between them
+      // (see slowedByTheMachine); every other outcome, and the verdict otherwise, must be the same.
+      const pairs = (o) => o.findings.map((f) => (f.code === "perf.latency" ? f.code : `${f.code}=${f.outcome}`));
       assert.deepEqual(pairs(zh.json), pairs(doc.json));
-      assert.deepEqual(pick(zh.json.verdict, ["state", "code", "outcome"]), pick(doc.json.verdict, ["state", "code", "outcome"]));
+      if (!slowedByTheMachine(zh.json.verdict) && !slowedByTheMachine(doc.json.verdict)) {
+        assert.deepEqual(pick(zh.json.verdict, ["state", "code", "outcome"]), pick(doc.json.verdict, ["state", "code", "outcome"]));
+      }
       assert.equal(zh.code, doc.code);
     });
   }
