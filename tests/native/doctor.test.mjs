@@ -103,8 +103,8 @@ const FAST_UNLESS_LOADED = "fast|unstable|slow_setup";
  * spread, or a cold one's cost over the warm ones, can pass what makes it warn though nothing is wrong with the path
  * (seen here: `unstable` while the page's suite ran beside this one). The doctor reports the machine honestly, and a
  * scenario that is not about speed must not depend on how busy the machine is, so an expected healthy verdict also
- * takes this one; the scenarios about latency assert `perf.latency`'s finding itself (the page's tests do the same, in
- * tests/e2e/lib/expect.mjs).
+ * takes this one. Where `perf.latency`'s finding is the point, the scenario asserts it (see FAST_UNLESS_LOADED); the
+ * page's tests do the same, in tests/e2e/lib/expect.mjs.
  */
 function slowedByTheMachine(v) {
   return v.state === "degraded" && v.code === "perf.latency";
@@ -727,7 +727,6 @@ function nodeMajor() {
 // --- Path-row helpers ---------------------------------------------------------------------------------------------------
 
 const pick = (o, keys) => (o ? Object.fromEntries(keys.map((k) => [k, o[k]])) : o);
-
 const directRows = (p) => p.filter((r) => r.route === "direct");
 /** The proxy rows via `url` (at least one). */
 function proxyRows(p, url) {
