@@ -25,6 +25,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { slowedByTheMachine } from "../e2e/lib/expect.mjs";
 import { startServer } from "../e2e/lib/servers.mjs";
 import * as L from "./lib.mjs";
 
@@ -97,18 +98,6 @@ const F = "fails";
  * stalls can cause (a spread of round trips, a slow first connection). Never lossy, slow or very slow.
  */
 const FAST_UNLESS_LOADED = "fast|unstable|slow_setup";
-
-/**
- * Whether a verdict is degraded by `perf.latency` alone. That check times round trips, and on a loaded machine their
- * spread, or a cold one's cost over the warm ones, can pass what makes it warn though nothing is wrong with the path
- * (seen here: `unstable` while the page's suite ran beside this one). The doctor reports the machine honestly, and a
- * scenario that is not about speed must not depend on how busy the machine is, so an expected healthy verdict also
- * takes this one. Where `perf.latency`'s finding is the point, the scenario asserts it (see FAST_UNLESS_LOADED); the
- * page's tests do the same, in tests/e2e/lib/expect.mjs.
- */
-function slowedByTheMachine(v) {
-  return v.state === "degraded" && v.code === "perf.latency";
-}
 
 /**
  * The scenarios. Each scenario gets `ctx.front`, an https front of its own (the good leaf), so that what
@@ -917,6 +906,8 @@ async function runScenario(t, s) {
     // A cancelled run did not finish: it must not say 0 (all well); which non-zero status is the doctor's.
     if (out.verdict.state === "cancelled") assert.notEqual(doc.code, 0, `a cancelled run exits non-zero${msg}`);
     else assert.equal(doc.code, failed ? 1 : 0, `exit ${doc.code} with ${failed ? "a" : "no"} failing check${msg}`);
+    // A loaded machine can make perf.latency warn though nothing is wrong with the path (seen here: unstable while
+    // the page's suite ran beside this one), so an expected healthy verdict also takes one degraded by it alone.
     if (s.verdict && !(s.verdict.state === "healthy" && slowedByTheMachine(out.verdict))) {
       assert.equal(out.verdict.state, s.verdict.state, `verdict state${msg}`);
       if (s.verdict.code) assert.deepEqual(pick(out.verdict, ["code", "outcome"]), pick(s.verdict, ["code", "outcome"]), `verdict${msg}`);

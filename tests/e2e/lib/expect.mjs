@@ -19,9 +19,9 @@ export const pathWorks = { "network.reach": ["pass", "answered"], "cors.read": [
  * Whether a verdict is degraded by `perf.latency` alone. That check times round trips, and on a loaded
  * machine a cold one can cost the 300 ms more than a warm one that makes it warn, though nothing is wrong
  * with the path: the page reports the machine honestly, and a test that is not about speed must not depend
- * on how busy the machine is.
+ * on how busy the machine is. The native doctor's tests use it too.
  */
-function slowedByTheMachine(v) {
+export function slowedByTheMachine(v) {
   return v.state === "degraded" && v.code === "perf.latency";
 }
 
